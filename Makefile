@@ -1,0 +1,48 @@
+# kehu — the two commands a user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KEHU := $(BIN)/kehu
+DEMO_CUSTOMERS ?= 2000
+DEMO_SEED ?= 42
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint messages bench serve clean-data
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Create the venv, migrate, load the demo data once, serve http://127.0.0.1:8000
+run: $(STAMP)
+	$(KEHU) migrate --no-input
+	$(KEHU) demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --if-empty
+	$(KEHU) runserver $(HOST):$(PORT)
+
+## The whole suite on SQLite, then on PostgreSQL when reachable (required when KEHU_REQUIRE_POSTGRES=1)
+test: $(STAMP)
+	$(BIN)/python -m core.testrun
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Refresh the translation catalogues (needs GNU gettext) and compile them
+messages: $(STAMP)
+	$(KEHU) makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='data/*' --no-obsolete
+	$(KEHU) makemessages -d djangojs -l zh_Hans -l en --ignore='.venv/*' --ignore='data/*' --ignore='static/vendor/*' --no-obsolete
+	$(KEHU) compilemessages --ignore='.venv/*'
+
+## Production-style server: gunicorn + whitenoise (see docs/deploy.md)
+serve: $(STAMP)
+	$(KEHU) collectstatic --no-input
+	$(BIN)/gunicorn kehu.wsgi --bind $(HOST):$(PORT) --workers 2
+
+clean-data:
+	rm -rf data/kehu.sqlite3* data/media

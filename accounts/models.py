@@ -1,0 +1,120 @@
+"""Users, teams and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import CAPABILITIES, MASKED, Cap, Role
+
+
+class Team(models.Model):
+    """A sales or service team; its members share its customers."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="managed_teams",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A kehu user: one role, at most one team, a preferred language."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SALES)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=[("", _("Browser default")), *settings.LANGUAGES]
+    )
+    # Demo users have published passwords; production start-up refuses to run while any exist.
+    is_demo = models.BooleanField(_("demo user"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def effective_role(self) -> str:
+        return Role.ADMIN if self.is_superuser else self.role
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.effective_role).label)
+
+    def can(self, capability: str) -> bool:
+        return self.is_active and capability in CAPABILITIES.get(self.effective_role, frozenset())
+
+    @property
+    def sees_all_customers(self) -> bool:
+        return self.can(Cap.VIEW_ALL)
+
+    def masks(self, group: str) -> bool:
+        return group in MASKED.get(self.effective_role, frozenset())
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its hash is stored; the secret is shown once at creation."""
+
+    PREFIX = "kehu_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def new_secret(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return _hash_token(raw)
+
+
+class LoginFailure(models.Model):
+    """One failed login, kept to throttle guessing across all server processes."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,0 +1,58 @@
+"""Base models: timestamps and soft delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self) -> SoftDeleteQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> SoftDeleteQuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+
+class SoftDeleteModel(models.Model):
+    """Rows are never removed by the application: deletion sets deleted_at and can be undone."""
+
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def field_values(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    """JSON-safe values of the named concrete fields, for before/after audit records."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        if value is None or isinstance(value, (str, int, float, bool)):
+            out[name] = value
+        elif isinstance(value, (list, dict)):
+            out[name] = value
+        else:
+            out[name] = str(value)
+    return out
+
+
+def diff_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed."""
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from core import registry
+        from customers.selectors import customer_ids_visible
+
+        registry.register("customer_ids_visible", customer_ids_visible)

@@ -1,0 +1,53 @@
+"""Search keys computed when a customer is written: full pinyin, initials and phone digits.
+
+`张伟` → pinyin "zhangwei", initials "zw"; English names keep their letters ("Anna Li" → "annali",
+initials "al"), so one search box serves both.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_DIGITS = re.compile(r"\D+")
+
+
+# Surnames read differently from the same character elsewhere (曾 is zeng, not ceng, as a surname).
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha",
+    "翟": "zhai", "乐": "yue", "覃": "qin", "盖": "ge", "缪": "miao", "召": "shao", "尉": "yu",
+    "种": "chong", "秘": "bi", "折": "she", "繁": "po", "长": "chang", "重": "chong", "沈": "shen",
+}
+
+
+@lru_cache(maxsize=131072)
+def name_keys(name: str, person: bool = False) -> tuple[str, str]:
+    """(full pinyin, initials) of a name, lower case, letters and digits only.
+
+    For a person the first character is read as a surname.
+    """
+    name = (name or "").strip().lower()
+    syllables: list[str] = []
+    if person and name[:1] in SURNAME_READINGS:
+        syllables.append(SURNAME_READINGS[name[0]])
+        name = name[1:]
+    # Non-Chinese runs come back as one chunk each; split them into words.
+    for chunk in lazy_pinyin(name, style=Style.NORMAL):
+        syllables.extend(w for w in _NON_ALNUM.split(chunk.lower()) if w)
+    full = "".join(syllables)
+    initials = "".join(s[0] for s in syllables)
+    return full[:400], initials[:200]
+
+
+def phone_digits(*phones: str) -> str:
+    """Digits of every phone, space-separated, so a fragment like 5678 finds them."""
+    return " ".join(d for d in (_DIGITS.sub("", p or "") for p in phones) if d)[:80]
+
+
+def normalise_query(q: str) -> tuple[str, str]:
+    """(query as typed, stripped; its letters-and-digits form for pinyin and phone matching)."""
+    q = (q or "").strip()
+    return q, _NON_ALNUM.sub("", q.lower())

@@ -1,0 +1,226 @@
+"""Reads of customer data. Every function starts from the permission-scoped queryset and returns
+masked values where the user's role may not see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Sensitive
+from core.masking import mask_amount, mask_id_number, mask_phone
+from core.pagination import KeysetPage, keyset_page
+from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer
+from customers.search import normalise_query
+
+# Sort keys the list offers: name → ordering (every ordering ends with id for keyset paging).
+CUSTOMER_SORTS: dict[str, list[str]] = {
+    "name": ["name", "id"],
+    "-name": ["-name", "-id"],
+    "-created": ["-created_at", "-id"],
+    "created": ["created_at", "id"],
+    "-updated": ["-updated_at", "-id"],
+    "city": ["city", "name", "id"],
+}
+DEFAULT_SORT = "name"
+# Filters the list and API offer: name → lookup.
+CUSTOMER_FILTERS: dict[str, str] = {
+    "kind": "kind",
+    "owner": "owner_id",
+    "team": "team_id",
+    "tag": "tags__id",
+    "city": "city",
+    "industry": "industry",
+    "risk_preference": "risk_preference",
+    "source_channel": "source_channel",
+}
+
+
+def mask_customer(user: User, customer: Customer) -> Customer:
+    """Replace sensitive values in memory for roles that must not see them. The instance is then
+    marked so that it can never be saved."""
+    if user.masks(Sensitive.ID_NUMBER):
+        customer.id_number = mask_id_number(customer.id_number)
+    if user.masks(Sensitive.PHONES):
+        customer.phone = mask_phone(customer.phone)
+        customer.phone_alt = mask_phone(customer.phone_alt)
+    if user.masks(Sensitive.ASSETS):
+        customer.assets = mask_amount(customer.assets)
+    customer._masked = True
+    return customer
+
+
+def mask_contact(user: User, contact: Contact) -> Contact:
+    if user.masks(Sensitive.PHONES):
+        contact.phone = mask_phone(contact.phone)
+    contact._masked = True
+    return contact
+
+
+def customers_visible(user: User) -> QuerySet[Customer]:
+    """The customers this user may see (the scoped queryset, alive only)."""
+    return Customer.objects.restrict(user, "view")
+
+
+def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "view") -> QuerySet[Customer]:
+    """Scoped customers narrowed by the list filters (unknown or empty filters are ignored)."""
+    qs = Customer.objects.restrict(user, action)
+    for key, lookup in CUSTOMER_FILTERS.items():
+        value = filters.get(key)
+        if value not in (None, ""):
+            qs = qs.filter(**{lookup: value})
+    q = (filters.get("q") or "").strip()
+    if q:
+        qs = qs.filter(_search_q(q))
+    return qs
+
+
+def customer_list(
+    *, user: User, filters: Mapping[str, Any], sort: str = DEFAULT_SORT, cursor: str | None = None, size: int = 50
+) -> KeysetPage:
+    """One page of the customer list with owner and team, masked."""
+    ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
+    qs = customer_filtered(user, filters).select_related("owner", "team")
+    if filters.get("tag"):
+        qs = qs.distinct()
+    page = keyset_page(qs, ordering=ordering, cursor=cursor, size=size)
+    page.items = [mask_customer(user, c) for c in page.items]
+    return page
+
+
+def _search_q(q: str) -> Q:
+    text, key = normalise_query(q)
+    cond = Q(name__icontains=text)
+    if "@" in text:
+        cond |= Q(email__istartswith=text)
+    elif key:
+        if key.isdigit():
+            if len(key) >= 3:
+                cond |= Q(phone_digits__contains=key)
+        else:
+            cond |= Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
+            if len(key) >= 3:
+                cond |= Q(email__istartswith=text) | Q(name_pinyin__contains=key)
+    return cond
+
+
+@dataclass
+class SearchHit:
+    customer: Customer
+    matched: str  # which key matched: name, pinyin, initials, phone, email
+
+
+def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
+    """Header search: name substring, pinyin, initials, phone fragment or email prefix.
+
+    Ranked: exact name, then name prefix, then other name matches, then pinyin/phone/email.
+    """
+    text, key = normalise_query(q)
+    if not text:
+        return []
+    rows = list(customers_visible(user).filter(_search_q(text)).only(
+        "id", "name", "kind", "city", "phone", "phone_alt", "email", "name_pinyin", "name_initials",
+        "phone_digits", "id_number", "assets", "owner_id",
+    )[:200])
+    low = text.lower()
+
+    def rank(c: Customer) -> tuple[int, int, str, int]:
+        name = c.name.lower()
+        if name == low:
+            r = 0
+        elif name.startswith(low):
+            r = 1
+        elif low in name:
+            r = 2
+        elif key and (c.name_pinyin == key or c.name_initials == key):
+            r = 3
+        else:
+            r = 4
+        return (r, len(c.name), c.name, c.pk)
+
+    rows.sort(key=rank)
+    hits = []
+    for c in rows[:limit]:
+        name = c.name.lower()
+        if low in name:
+            matched = "name"
+        elif key and key.isdigit() and key in c.phone_digits:
+            matched = "phone"
+        elif "@" in text or (c.email and c.email.lower().startswith(low)):
+            matched = "email"
+        elif key and c.name_initials.startswith(key):
+            matched = "initials"
+        else:
+            matched = "pinyin"
+        hits.append(SearchHit(customer=mask_customer(user, c), matched=matched))
+    return hits
+
+
+@dataclass
+class CustomerCard:
+    customer: Customer
+    contacts: list[Contact]
+    family_members: list[FamilyMember]
+    documents: list[CustomerDocument]
+    transfers: list[OwnershipTransfer]
+    can_change: bool
+    can_delete: bool
+    can_transfer: bool
+
+
+def customer_card(*, user: User, customer_id: int) -> CustomerCard:
+    """Everything the card shows, in a fixed number of queries. Raises Customer.DoesNotExist when
+    the customer is outside the user's scope."""
+    customer = (
+        customers_visible(user).select_related("owner", "team").prefetch_related("tags").get(pk=customer_id)
+    )
+    contacts = [mask_contact(user, c) for c in Contact.objects.restrict(user).filter(customer_id=customer.pk)]
+    family = list(FamilyMember.objects.restrict(user).filter(customer_id=customer.pk))
+    documents = list(
+        CustomerDocument.objects.restrict(user).filter(customer_id=customer.pk).select_related("uploaded_by")
+    )
+    transfers = list(
+        OwnershipTransfer.objects.filter(customer_id=customer.pk).select_related("from_user", "to_user", "actor")[:20]
+    )
+    scope = Customer.objects.filter(pk=customer.pk)
+    return CustomerCard(
+        customer=mask_customer(user, customer),
+        contacts=contacts,
+        family_members=family,
+        documents=documents,
+        transfers=transfers,
+        can_change=scope.restrict(user, "change").exists(),
+        can_delete=scope.restrict(user, "delete").exists(),
+        can_transfer=scope.restrict(user, "transfer").exists(),
+    )
+
+
+def customers_stale(*, user: User, limit: int = 10) -> QuerySet[Customer]:
+    """The user's own customers whose card was not verified within KEHU_STALE_AFTER_DAYS."""
+    limit_at = timezone.now() - timedelta(days=settings.KEHU_STALE_AFTER_DAYS)
+    return (
+        customers_visible(user)
+        .filter(owner=user)
+        .filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=limit_at))
+        .order_by("last_verified_at", "id")[:limit]
+    )
+
+
+def customer_ids_visible(user: User) -> QuerySet[Customer]:
+    """Ids of the customers the user may see, as a subquery (used by the audit app via core.registry)."""
+    return customers_visible(user).values("pk")
+
+
+def owners_assignable(user: User) -> Iterable[User]:
+    """Users a customer may be given to by this user: active users, of the user's team unless the
+    user sees all customers."""
+    qs = User.objects.filter(is_active=True).select_related("team").order_by("team__name", "username")
+    if not user.sees_all_customers:
+        qs = qs.filter(team_id=user.team_id) if user.team_id else qs.filter(pk=user.pk)
+    return qs

@@ -1,0 +1,354 @@
+"""Writes on customers and their card. Each service: keyword-only, takes the acting user, checks
+permission through the scoped queryset, validates, runs in one transaction, writes the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Cap
+from audit.models import ChangeAction
+from audit.services import change_record, change_records_bulk
+from core.models import diff_values, field_values
+from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
+from customers.search import name_keys, phone_digits
+
+# Fields a user edits on the card (everything but owner/team, which change by transfer only).
+CUSTOMER_EDITABLE_FIELDS: list[str] = [
+    f.name
+    for f in Customer._meta.concrete_fields
+    if f.editable and f.name not in {"id", "owner", "team", "deleted_at"}
+]
+CONTACT_FIELDS: list[str] = [
+    f.name for f in Contact._meta.concrete_fields if f.editable and f.name not in {"id", "customer", "deleted_at"}
+]
+FAMILY_FIELDS: list[str] = [
+    f.name for f in FamilyMember._meta.concrete_fields
+    if f.editable and f.name not in {"id", "customer", "deleted_at"}
+]
+_AUDITED_CUSTOMER_FIELDS = [*CUSTOMER_EDITABLE_FIELDS, "owner", "team"]
+
+
+def _get_scoped(queryset: models.QuerySet, user: User, action: str, pk: int) -> Any:
+    """The object if the user may act on it; PermissionDenied otherwise (same answer for 'absent')."""
+    try:
+        return queryset.restrict(user, action).get(pk=pk)
+    except queryset.model.DoesNotExist as exc:
+        raise PermissionDenied(_("You do not have access to this record.")) from exc
+
+
+def _apply(instance: models.Model, data: Mapping[str, Any], allowed: list[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be set here.") for f in sorted(unknown)})
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def _refresh_search_keys(customer: Customer) -> None:
+    customer.name_pinyin, customer.name_initials = name_keys(customer.name, customer.is_person)
+    customer.phone_digits = phone_digits(customer.phone, customer.phone_alt)
+
+
+def _check_owner(owner: User) -> None:
+    if not owner.is_active:
+        raise ValidationError({"owner": _("The owner must be an active user.")})
+
+
+@transaction.atomic
+def customer_create(
+    *, actor: User, data: Mapping[str, Any], owner: User | None = None, tags: Iterable[Tag] = ()
+) -> Customer:
+    """Create a customer owned by `owner` (default: the actor)."""
+    if not actor.can(Cap.ADD):
+        raise PermissionDenied(_("You may not create customers."))
+    owner = owner or actor
+    _check_owner(owner)
+    if owner.pk != actor.pk and not actor.can(Cap.TRANSFER):
+        raise PermissionDenied(_("You may only create customers that you own."))
+    customer = Customer(owner=owner, team_id=owner.team_id)
+    _apply(customer, data, CUSTOMER_EDITABLE_FIELDS)
+    _refresh_search_keys(customer)
+    customer.full_clean()
+    customer.save()
+    if tags:
+        customer.tags.set(tags)
+    after = field_values(customer, _AUDITED_CUSTOMER_FIELDS)
+    after = {k: v for k, v in after.items() if v not in (None, "")}
+    if tags:
+        after["tags"] = sorted(t.name for t in tags)
+    change_record(user=actor, instance=customer, action=ChangeAction.CREATE, customer_id=customer.pk,
+                  changes={k: [None, v] for k, v in after.items()})
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, actor: User, customer_id: int, data: Mapping[str, Any], tags: Iterable[Tag] | None = None
+) -> Customer:
+    """Change fields of the card; records before/after of every changed field."""
+    customer = _get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
+    before = field_values(customer, CUSTOMER_EDITABLE_FIELDS)
+    _apply(customer, data, CUSTOMER_EDITABLE_FIELDS)
+    _refresh_search_keys(customer)
+    customer.full_clean()
+    changes = diff_values(before, field_values(customer, CUSTOMER_EDITABLE_FIELDS))
+    if tags is not None:
+        old = sorted(customer.tags.values_list("name", flat=True))
+        new = sorted({t.name for t in tags})
+        if old != new:
+            customer.tags.set(tags)
+            changes["tags"] = [old, new]
+    if changes:
+        customer.save()
+        change_record(user=actor, instance=customer, action=ChangeAction.UPDATE, customer_id=customer.pk, changes=changes)
+    return customer
+
+
+@transaction.atomic
+def customer_mark_verified(*, actor: User, customer_id: int) -> Customer:
+    """Record that the card's data was checked with the customer today (动态管理)."""
+    customer = _get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
+    before = customer.last_verified_at
+    customer.last_verified_at = timezone.now()
+    customer.save(update_fields=["last_verified_at", "updated_at"])
+    change_record(user=actor, instance=customer, action=ChangeAction.VERIFY, customer_id=customer.pk,
+                  changes={"last_verified_at": [str(before) if before else None, str(customer.last_verified_at)]})
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, actor: User, customer_id: int) -> Customer:
+    """Soft-delete: the customer disappears from every list and can be restored by an administrator."""
+    customer = _get_scoped(Customer.objects.select_for_update(), actor, "delete", customer_id)
+    customer.deleted_at = timezone.now()
+    customer.save(update_fields=["deleted_at", "updated_at"])
+    change_record(user=actor, instance=customer, action=ChangeAction.DELETE, customer_id=customer.pk,
+                  changes={"deleted_at": [None, str(customer.deleted_at)]})
+    return customer
+
+
+@transaction.atomic
+def customer_restore(*, actor: User, customer_id: int) -> Customer:
+    customer = _get_scoped(Customer.objects.select_for_update(), actor, "restore", customer_id)
+    before = customer.deleted_at
+    customer.deleted_at = None
+    customer.save(update_fields=["deleted_at", "updated_at"])
+    change_record(user=actor, instance=customer, action=ChangeAction.RESTORE, customer_id=customer.pk,
+                  changes={"deleted_at": [str(before), None]})
+    return customer
+
+
+def _validate_transfer(to_user: User, reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the owner changes.")})
+    _check_owner(to_user)
+    return reason
+
+
+@transaction.atomic
+def customer_transfer_owner(*, actor: User, customer_id: int, to_user: User, reason: str) -> OwnershipTransfer:
+    """Give the customer a new owner (and the owner's team); recorded with who, when and why."""
+    reason = _validate_transfer(to_user, reason)
+    customer = _get_scoped(Customer.objects.select_for_update(), actor, "transfer", customer_id)
+    transfers = _transfer(actor=actor, customers=[customer], to_user=to_user, reason=reason)
+    return transfers[0]
+
+
+@transaction.atomic
+def customers_bulk_transfer_owner(
+    *, actor: User, customer_ids: Iterable[int], to_user: User, reason: str
+) -> list[OwnershipTransfer]:
+    """Transfer many customers at once: all of them or, if any is out of reach, none."""
+    reason = _validate_transfer(to_user, reason)
+    ids = sorted(set(customer_ids))
+    customers = list(Customer.objects.restrict(actor, "transfer").select_for_update().filter(pk__in=ids))
+    if len(customers) != len(ids):
+        raise PermissionDenied(_("Some of the selected customers are not yours to transfer."))
+    return _transfer(actor=actor, customers=customers, to_user=to_user, reason=reason)
+
+
+def _transfer(*, actor: User, customers: list[Customer], to_user: User, reason: str) -> list[OwnershipTransfer]:
+    moving = [c for c in customers if c.owner_id != to_user.pk]
+    now = timezone.now()
+    transfers = OwnershipTransfer.objects.bulk_create(
+        [OwnershipTransfer(customer=c, from_user_id=c.owner_id, to_user=to_user, actor=actor, reason=reason, at=now)
+         for c in moving]
+    )
+    Customer.objects.filter(pk__in=[c.pk for c in moving]).update(
+        owner=to_user, team_id=to_user.team_id, updated_at=now
+    )
+    for c in moving:
+        change_record(user=actor, instance=c, action=ChangeAction.TRANSFER, customer_id=c.pk, note=reason,
+                      changes={"owner": [c.owner_id, to_user.pk], "team": [c.team_id, to_user.team_id]})
+    return transfers
+
+
+@transaction.atomic
+def customers_bulk_add_tag(*, actor: User, customer_ids: Iterable[int], tag: Tag) -> int:
+    """Add a tag to many customers; all or none. Returns how many gained the tag."""
+    ids = sorted(set(customer_ids))
+    customers = list(Customer.objects.restrict(actor, "change").filter(pk__in=ids))
+    if len(customers) != len(ids):
+        raise PermissionDenied(_("Some of the selected customers are not yours to change."))
+    already = set(Customer.tags.through.objects.filter(tag=tag, customer_id__in=ids).values_list("customer_id", flat=True))
+    gaining = [c for c in customers if c.pk not in already]
+    Customer.tags.through.objects.bulk_create(
+        [Customer.tags.through(customer_id=c.pk, tag_id=tag.pk) for c in gaining]
+    )
+    change_records_bulk(user=actor, instances=gaining, action=ChangeAction.UPDATE, changes={"tags": [None, f"+{tag.name}"]})
+    return len(gaining)
+
+
+# --- Tags ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def tag_create(*, actor: User, name: str) -> Tag:
+    if not actor.can(Cap.CHANGE):
+        raise PermissionDenied(_("You may not create tags."))
+    tag = Tag(name=(name or "").strip())
+    tag.full_clean()
+    tag.save()
+    change_record(user=actor, instance=tag, action=ChangeAction.CREATE, changes={"name": [None, tag.name]})
+    return tag
+
+
+@transaction.atomic
+def tag_rename(*, actor: User, tag_id: int, name: str) -> Tag:
+    tag = _get_scoped(Tag.objects, actor, "change", tag_id)
+    before = tag.name
+    tag.name = (name or "").strip()
+    tag.full_clean()
+    tag.save()
+    change_record(user=actor, instance=tag, action=ChangeAction.UPDATE, changes={"name": [before, tag.name]})
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, actor: User, tag_id: int) -> None:
+    """Remove a tag from every customer. Administrators and managers only (it touches all teams)."""
+    if not actor.can(Cap.DELETE):
+        raise PermissionDenied(_("You may not delete tags."))
+    tag = _get_scoped(Tag.objects, actor, "change", tag_id)
+    tagged = list(Customer.tags.through.objects.filter(tag=tag).values_list("customer_id", flat=True))
+    change_record(user=actor, instance=tag, action=ChangeAction.DELETE, changes={"name": [tag.name, None], "customers": tagged})
+    tag.delete()
+
+
+# --- Contacts and family members: records that belong to one customer ------------------------
+
+def _child_create(*, actor: User, model: type[models.Model], fields: list[str], customer_id: int,
+                  data: Mapping[str, Any]) -> Any:
+    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    obj = model(customer=customer)
+    _apply(obj, data, fields)
+    obj.full_clean()
+    obj.save()
+    after = {k: v for k, v in field_values(obj, fields).items() if v not in (None, "")}
+    change_record(user=actor, instance=obj, action=ChangeAction.CREATE, customer_id=customer.pk,
+                  changes={k: [None, v] for k, v in after.items()})
+    return obj
+
+
+def _child_update(*, actor: User, model: type[models.Model], fields: list[str], pk: int,
+                  data: Mapping[str, Any]) -> Any:
+    obj = _get_scoped(model.objects.select_for_update(), actor, "change", pk)
+    before = field_values(obj, fields)
+    _apply(obj, data, fields)
+    obj.full_clean()
+    changes = diff_values(before, field_values(obj, fields))
+    if changes:
+        obj.save()
+        change_record(user=actor, instance=obj, action=ChangeAction.UPDATE, customer_id=obj.customer_id, changes=changes)
+    return obj
+
+
+def _child_delete(*, actor: User, model: type[models.Model], pk: int) -> Any:
+    obj = _get_scoped(model.objects.select_for_update(), actor, "change", pk)
+    obj.deleted_at = timezone.now()
+    obj.save(update_fields=["deleted_at", "updated_at"])
+    change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
+                  changes={"deleted_at": [None, str(obj.deleted_at)]})
+    return obj
+
+
+@transaction.atomic
+def contact_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Contact:
+    return _child_create(actor=actor, model=Contact, fields=CONTACT_FIELDS, customer_id=customer_id, data=data)
+
+
+@transaction.atomic
+def contact_update(*, actor: User, contact_id: int, data: Mapping[str, Any]) -> Contact:
+    return _child_update(actor=actor, model=Contact, fields=CONTACT_FIELDS, pk=contact_id, data=data)
+
+
+@transaction.atomic
+def contact_delete(*, actor: User, contact_id: int) -> Contact:
+    return _child_delete(actor=actor, model=Contact, pk=contact_id)
+
+
+@transaction.atomic
+def family_member_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> FamilyMember:
+    return _child_create(actor=actor, model=FamilyMember, fields=FAMILY_FIELDS, customer_id=customer_id, data=data)
+
+
+@transaction.atomic
+def family_member_update(*, actor: User, family_member_id: int, data: Mapping[str, Any]) -> FamilyMember:
+    return _child_update(actor=actor, model=FamilyMember, fields=FAMILY_FIELDS, pk=family_member_id, data=data)
+
+
+@transaction.atomic
+def family_member_delete(*, actor: User, family_member_id: int) -> FamilyMember:
+    return _child_delete(actor=actor, model=FamilyMember, pk=family_member_id)
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+def _validate_upload(upload: UploadedFile) -> str:
+    name = upload.name or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in settings.KEHU_DOCUMENT_EXTENSIONS:
+        raise ValidationError(
+            {"file": _("Files of type “%(ext)s” are not accepted. Accepted: %(allowed)s.")
+             % {"ext": ext or "?", "allowed": ", ".join(settings.KEHU_DOCUMENT_EXTENSIONS)}}
+        )
+    if upload.size > settings.KEHU_DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            {"file": _("The file is %(size)s MB; the limit is %(limit)s MB.")
+             % {"size": round(upload.size / 1048576, 1), "limit": round(settings.KEHU_DOCUMENT_MAX_BYTES / 1048576, 1)}}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    return ext
+
+
+@transaction.atomic
+def document_upload(*, actor: User, customer_id: int, upload: UploadedFile, description: str = "") -> CustomerDocument:
+    """Put a file in the customer's folder after checking its type and size."""
+    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    _validate_upload(upload)
+    doc = CustomerDocument(
+        customer=customer, original_name=upload.name[:255],
+        content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+        size=upload.size, uploaded_by=actor, description=description[:255],
+    )
+    doc.file.save(upload.name, upload, save=False)
+    doc.save()
+    change_record(user=actor, instance=doc, action=ChangeAction.CREATE, customer_id=customer.pk,
+                  changes={"file": [None, doc.original_name], "size": [None, doc.size]})
+    return doc
+
+
+@transaction.atomic
+def document_delete(*, actor: User, document_id: int) -> CustomerDocument:
+    return _child_delete(actor=actor, model=CustomerDocument, pk=document_id)

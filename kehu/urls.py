@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from kehu.api import api
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("customers/", include("customers.urls")),
+    path("audit/", include("audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,1 @@
+"""Project-level pages that draw on several apps."""
