@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import AuditQuerySet
 from core.actor import Source
 
 
@@ -48,6 +49,8 @@ class ObjectChange(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("change")
@@ -77,6 +80,8 @@ class AccessLog(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     # For exports: the filter used and the number of rows.
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

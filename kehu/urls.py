@@ -1,8 +1,10 @@
 from django.urls import include, path
 
+from kehu import views
 from kehu.api import api
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),

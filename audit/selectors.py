@@ -1,0 +1,51 @@
+"""Reads of the audit trail, always through AuditQuerySet.restrict (or the customer scope)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+
+from audit.models import AccessLog, ObjectChange
+from core import registry
+
+
+def customer_history(*, user: Any, customer_id: int, limit: int = 100) -> list[ObjectChange]:
+    """Changes of one customer and its records (contacts, family, documents), newest first.
+
+    Anyone who may see the customer may see its history (the card's history tab); the
+    customer scope is checked here, not assumed from the caller.
+    """
+    visible = registry.get("customer_ids_visible")(user)
+    if not visible.filter(pk=customer_id).exists():
+        return []
+    return list(ObjectChange.objects.filter(customer_id=customer_id).select_related("user")[:limit])
+
+
+def _filtered(qs: QuerySet, filters: Mapping[str, Any]) -> QuerySet:
+    if filters.get("user"):
+        qs = qs.filter(user_id=filters["user"])
+    if filters.get("action"):
+        qs = qs.filter(action=filters["action"])
+    if filters.get("source"):
+        qs = qs.filter(source=filters["source"])
+    if filters.get("customer"):
+        qs = qs.filter(customer_id=filters["customer"])
+    if filters.get("since"):
+        qs = qs.filter(at__date__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(at__date__lte=filters["until"])
+    if filters.get("q"):
+        qs = qs.filter(object_repr__icontains=filters["q"])
+    return qs
+
+
+def audit_changes(*, user: Any, filters: Mapping[str, Any]) -> QuerySet[ObjectChange]:
+    """The change trail the user may read, filtered (user, action, source, customer, dates, text)."""
+    return _filtered(ObjectChange.objects.restrict(user).select_related("user"), filters)
+
+
+def audit_accesses(*, user: Any, filters: Mapping[str, Any]) -> QuerySet[AccessLog]:
+    """Views, exports and downloads the user may read, filtered like audit_changes."""
+    return _filtered(AccessLog.objects.restrict(user).select_related("user"), filters)
