@@ -56,7 +56,12 @@ def change_records_bulk(
 
 
 def access_record(
-    *, user: Any, action: str, customer_id: int | None = None, object_repr: str = "", detail: dict[str, Any] | None = None
+    *,
+    user: Any,
+    action: str,
+    customer_id: int | None = None,
+    object_repr: str = "",
+    detail: dict[str, Any] | None = None,
 ) -> AccessLog:
     """Record one view, export or download by `user`."""
     actor = current_actor()

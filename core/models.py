@@ -44,9 +44,7 @@ def field_values(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     for name in fields:
         field = instance._meta.get_field(name)
         value = getattr(instance, field.attname)
-        if value is None or isinstance(value, (str, int, float, bool)):
-            out[name] = value
-        elif isinstance(value, (list, dict)):
+        if value is None or isinstance(value, (str, int, float, bool, list, dict)):
             out[name] = value
         else:
             out[name] = str(value)

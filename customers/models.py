@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import SoftDeleteModel, TimeStampedModel
 from customers.choices import (
+    KEY_PERSON_DIMENSIONS,
     CompanySize,
     CreditStanding,
     CustomerKind,
     Education,
-    KEY_PERSON_DIMENSIONS,
     FamilyRelation,
     Gender,
     LegalForm,
@@ -283,3 +283,6 @@ class OwnershipTransfer(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("ownership transfer")
         verbose_name_plural = _("ownership transfers")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_user_id} → {self.to_user_id}"

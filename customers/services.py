@@ -110,7 +110,9 @@ def customer_update(
             changes["tags"] = [old, new]
     if changes:
         customer.save()
-        change_record(user=actor, instance=customer, action=ChangeAction.UPDATE, customer_id=customer.pk, changes=changes)
+        change_record(
+            user=actor, instance=customer, action=ChangeAction.UPDATE, customer_id=customer.pk, changes=changes
+        )
     return customer
 
 
@@ -157,7 +159,9 @@ def _validate_transfer(to_user: User, reason: str) -> str:
 
 
 @transaction.atomic
-def customer_transfer_owner(*, actor: User, customer_id: int, to_user: User, reason: str) -> OwnershipTransfer:
+def customer_transfer_owner(
+    *, actor: User, customer_id: int, to_user: User, reason: str
+) -> OwnershipTransfer:
     """Give the customer a new owner (and the owner's team); recorded with who, when and why."""
     reason = _validate_transfer(to_user, reason)
     customer = _get_scoped(Customer.objects.select_for_update(), actor, "transfer", customer_id)
@@ -178,12 +182,18 @@ def customers_bulk_transfer_owner(
     return _transfer(actor=actor, customers=customers, to_user=to_user, reason=reason)
 
 
-def _transfer(*, actor: User, customers: list[Customer], to_user: User, reason: str) -> list[OwnershipTransfer]:
+def _transfer(
+    *, actor: User, customers: list[Customer], to_user: User, reason: str
+) -> list[OwnershipTransfer]:
     moving = [c for c in customers if c.owner_id != to_user.pk]
     now = timezone.now()
     transfers = OwnershipTransfer.objects.bulk_create(
-        [OwnershipTransfer(customer=c, from_user_id=c.owner_id, to_user=to_user, actor=actor, reason=reason, at=now)
-         for c in moving]
+        [
+            OwnershipTransfer(
+                customer=c, from_user_id=c.owner_id, to_user=to_user, actor=actor, reason=reason, at=now
+            )
+            for c in moving
+        ]
     )
     Customer.objects.filter(pk__in=[c.pk for c in moving]).update(
         owner=to_user, team_id=to_user.team_id, updated_at=now
@@ -201,12 +211,15 @@ def customers_bulk_add_tag(*, actor: User, customer_ids: Iterable[int], tag: Tag
     customers = list(Customer.objects.restrict(actor, "change").filter(pk__in=ids))
     if len(customers) != len(ids):
         raise PermissionDenied(_("Some of the selected customers are not yours to change."))
-    already = set(Customer.tags.through.objects.filter(tag=tag, customer_id__in=ids).values_list("customer_id", flat=True))
+    tagged = Customer.tags.through.objects.filter(tag=tag, customer_id__in=ids)
+    already = set(tagged.values_list("customer_id", flat=True))
     gaining = [c for c in customers if c.pk not in already]
     Customer.tags.through.objects.bulk_create(
         [Customer.tags.through(customer_id=c.pk, tag_id=tag.pk) for c in gaining]
     )
-    change_records_bulk(user=actor, instances=gaining, action=ChangeAction.UPDATE, changes={"tags": [None, f"+{tag.name}"]})
+    change_records_bulk(
+        user=actor, instances=gaining, action=ChangeAction.UPDATE, changes={"tags": [None, f"+{tag.name}"]}
+    )
     return len(gaining)
 
 
@@ -241,7 +254,9 @@ def tag_delete(*, actor: User, tag_id: int) -> None:
         raise PermissionDenied(_("You may not delete tags."))
     tag = _get_scoped(Tag.objects, actor, "change", tag_id)
     tagged = list(Customer.tags.through.objects.filter(tag=tag).values_list("customer_id", flat=True))
-    change_record(user=actor, instance=tag, action=ChangeAction.DELETE, changes={"name": [tag.name, None], "customers": tagged})
+    change_record(
+        user=actor, instance=tag, action=ChangeAction.DELETE, changes={"name": [tag.name, None], "customers": tagged}
+    )
     tag.delete()
 
 
@@ -269,7 +284,9 @@ def _child_update(*, actor: User, model: type[models.Model], fields: list[str], 
     changes = diff_values(before, field_values(obj, fields))
     if changes:
         obj.save()
-        change_record(user=actor, instance=obj, action=ChangeAction.UPDATE, customer_id=obj.customer_id, changes=changes)
+        change_record(
+            user=actor, instance=obj, action=ChangeAction.UPDATE, customer_id=obj.customer_id, changes=changes
+        )
     return obj
 
 
@@ -299,7 +316,9 @@ def contact_delete(*, actor: User, contact_id: int) -> Contact:
 
 @transaction.atomic
 def family_member_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> FamilyMember:
-    return _child_create(actor=actor, model=FamilyMember, fields=FAMILY_FIELDS, customer_id=customer_id, data=data)
+    return _child_create(
+        actor=actor, model=FamilyMember, fields=FAMILY_FIELDS, customer_id=customer_id, data=data
+    )
 
 
 @transaction.atomic
@@ -325,7 +344,8 @@ def _validate_upload(upload: UploadedFile) -> str:
     if upload.size > settings.KEHU_DOCUMENT_MAX_BYTES:
         raise ValidationError(
             {"file": _("The file is %(size)s MB; the limit is %(limit)s MB.")
-             % {"size": round(upload.size / 1048576, 1), "limit": round(settings.KEHU_DOCUMENT_MAX_BYTES / 1048576, 1)}}
+             % {"size": round(upload.size / 1048576, 1),
+                "limit": round(settings.KEHU_DOCUMENT_MAX_BYTES / 1048576, 1)}}
         )
     if upload.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
@@ -333,7 +353,9 @@ def _validate_upload(upload: UploadedFile) -> str:
 
 
 @transaction.atomic
-def document_upload(*, actor: User, customer_id: int, upload: UploadedFile, description: str = "") -> CustomerDocument:
+def document_upload(
+    *, actor: User, customer_id: int, upload: UploadedFile, description: str = ""
+) -> CustomerDocument:
     """Put a file in the customer's folder after checking its type and size."""
     customer = _get_scoped(Customer.objects, actor, "change", customer_id)
     _validate_upload(upload)
