@@ -2,4 +2,44 @@
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="kehu API", version="1", urls_namespace="api")
+from accounts.api import api_auth
+from accounts.api import router as accounts_router
+from core.api import bind_actor, install_error_handlers
+from customers.api import router as customers_router
+
+DESCRIPTION = """
+kehu's REST API. Everything here follows the same rules as the pages: you see the customers your
+role and team allow, sensitive fields are masked for roles that may not see them, and every
+change and every card you read is written to the audit trail (source "API").
+
+**Authentication.** Create a personal token in your profile and send it as
+`Authorization: Bearer kehu_…`. A logged-in browser session works too (e.g. on this page);
+with a session, requests that change data must send the `X-CSRFToken` header.
+
+**Lists** are paged with cursors: follow `next_cursor` (pass it as `cursor`, with the same `sort`)
+until it is `null`.
+
+**Errors** have one shape, `{"detail": …}`:
+
+- `400` — the data was rejected by kehu's rules (or a bad cursor):
+  `{"detail": [{"loc": ["body", "email"], "msg": "…", "type": "invalid"}]}`;
+- `422` — the request does not match the schema (wrong type, too long, unknown or missing field),
+  same shape, `loc` = where (`body`, `query`, `path`) and the field;
+- `401` no or bad token, `403` allowed to see but not to do this, `404` not found or not yours
+  (the API never tells which), `409` a conflicting concurrent change: `{"detail": "…"}`.
+
+Messages follow `Accept-Language` (`zh-hans`, `en`) or the language set in your profile.
+"""
+
+api = NinjaAPI(
+    title="kehu API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=api_auth,
+)
+install_error_handlers(api)
+# Every operation runs as its authenticated user through the API door (audit source "api").
+api.add_decorator(bind_actor)
+api.add_router("/", accounts_router)
+api.add_router("/", customers_router)

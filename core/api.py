@@ -1,0 +1,308 @@
+"""API building blocks with no domain knowledge: error handling, input/partial schemas, cursor
+pages, and binding the acting user of an API call for the audit trail.
+
+Errors all have one shape, ``{"detail": ...}``:
+
+- 400 ``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}``: the data was rejected by the
+  application's rules (django ``ValidationError`` from a service, an invalid cursor).
+- 422, same shape: the request did not match the schema (wrong type, too long, unknown field,
+  missing field). ``loc`` starts with where the value was (``body``, ``query``, ``path``) and then
+  names the field, e.g. ``["body", "name"]``.
+- 401/403/404/409/500 ``{"detail": "message"}``.
+
+Messages are in the request's language.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ConfigDict, Field, create_model
+
+from core.actor import Source, acting_as
+from core.middleware import client_ip
+
+logger = logging.getLogger(__name__)
+
+
+# --- Schemas -----------------------------------------------------------------------------------
+
+class InSchema(Schema):
+    """Base for request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    """400 and 422 answers."""
+
+    detail: list[ErrorItem]
+
+
+class MessageOut(Schema):
+    """401, 403, 404, 409 answers."""
+
+    detail: str
+
+
+# Responses every endpoint may give besides its success answer (for the OpenAPI document).
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    400: ValidationErrorOut, 401: MessageOut, 403: MessageOut, 404: MessageOut, 422: ValidationErrorOut,
+}
+
+
+def partial_schema(schema: type[Schema], name: str) -> type[Schema]:
+    """The same fields as `schema`, each optional, for PATCH. A field left out stays unset
+    (``model_dump(exclude_unset=True)`` omits it); a field sent must still be valid, so ``null``
+    is accepted only where the full schema accepts it."""
+    fields: dict[str, Any] = {}
+    for field_name, info in schema.model_fields.items():
+        # The default is not validated by pydantic, so None here means "not sent", never "null".
+        optional = copy.copy(info)
+        optional.default = None
+        optional.default_factory = None
+        fields[field_name] = (info.annotation, optional)
+    return create_model(name, __base__=schema, **fields)  # type: ignore[call-overload,no-any-return]
+
+
+def cursor_page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """``{items: [item], next_cursor, previous_cursor}``: one page of a keyset-paginated list."""
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        name,
+        __base__=Schema,
+        items=(list[item], ...),  # type: ignore[valid-type]
+        next_cursor=(str | None, Field(None, description="Pass as `cursor` to get the next page.")),
+        previous_cursor=(str | None, Field(None, description="Pass as `cursor` to get the previous page.")),
+    )
+
+
+def plain_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Schema output as plain values for services: enums become their value."""
+    return {k: (v.value if isinstance(v, Enum) else v) for k, v in data.items()}
+
+
+# --- Cursors -----------------------------------------------------------------------------------
+
+def _cursor_signer(scope: str) -> signing.Signer:
+    return signing.Signer(salt=f"kehu.api.cursor:{scope}")
+
+
+def cursor_sign(cursor: str | None, scope: str) -> str | None:
+    """An API cursor: the keyset cursor, signed for `scope` (e.g. the sort order). Signing means a
+    cursor handed back is one we made for this ordering, so its values always fit the columns."""
+    return None if cursor is None else _cursor_signer(scope).sign(cursor)
+
+
+def cursor_unsign(token: str | None, scope: str) -> str | None:
+    """The keyset cursor inside an API cursor; a 400 on ``cursor`` if it was not made for `scope`."""
+    if not token:
+        return None
+    try:
+        return _cursor_signer(scope).unsign(token)
+    except signing.BadSignature:
+        raise ApiValidationError.field(
+            ["query", "cursor"], _("The page link is invalid or out of date."), "invalid_cursor"
+        ) from None
+
+
+# --- Errors ------------------------------------------------------------------------------------
+
+class ApiValidationError(Exception):
+    """A 400 with field-located messages, raised by endpoints for checks that are not a service's
+    (e.g. an id in the body that names nothing the user may use)."""
+
+    def __init__(self, errors: Iterable[tuple[Iterable[str | int], str, str]]) -> None:
+        self.errors = [{"loc": list(loc), "msg": msg, "type": type_} for loc, msg, type_ in errors]
+        super().__init__(self.errors)
+
+    @classmethod
+    def field(cls, loc: Iterable[str | int], msg: str, type_: str = "invalid") -> ApiValidationError:
+        return cls([(loc, msg, type_)])
+
+
+def django_error_items(exc: DjangoValidationError, prefix: Iterable[str] = ("body",)) -> list[dict[str, Any]]:
+    """A django ValidationError as ``[{loc, msg, type}]``; errors not tied to a field get ``loc``
+    = `prefix` alone."""
+    prefix = list(prefix)
+    items: list[dict[str, Any]] = []
+    if hasattr(exc, "error_dict"):
+        for field_name, errors in exc.error_dict.items():
+            loc = prefix if field_name == NON_FIELD_ERRORS else [*prefix, field_name]
+            for error in errors:
+                items.extend(_items(error, loc))
+    else:
+        items.extend(_items(exc, prefix))
+    return items
+
+
+def _items(exc: DjangoValidationError, loc: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"loc": loc, "msg": next(iter(e)), "type": e.code or "invalid"}
+        for e in exc.error_list
+    ]
+
+
+def _pydantic_message(error: Mapping[str, Any]) -> str:
+    """The message of one schema error in the request's language (pydantic's own are English
+    only). Where django has the same message, its msgid is reused so its translation applies."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    simple = {
+        "missing": _("This field is required."),
+        "extra_forbidden": _("This field cannot be set here."),
+        "string_type": _("Enter text."),
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "int_from_float": _("Enter a whole number."),
+        "bool_parsing": _("Enter true or false."),
+        "bool_type": _("Enter true or false."),
+        "date_parsing": _("Enter a valid date."),
+        "date_from_datetime_parsing": _("Enter a valid date."),
+        "date_from_datetime_inexact": _("Enter a valid date."),
+        "date_type": _("Enter a valid date."),
+        "datetime_parsing": _("Enter a valid date/time."),
+        "datetime_from_date_parsing": _("Enter a valid date/time."),
+        "datetime_type": _("Enter a valid date/time."),
+        "decimal_parsing": _("Enter a number."),
+        "decimal_type": _("Enter a number."),
+        "float_parsing": _("Enter a number."),
+        "list_type": _("Enter a list of values."),
+        "json_invalid": _("The request body is not valid JSON."),
+        "model_attributes_type": _("Send a JSON object."),
+        "dict_type": _("Send a JSON object."),
+        "model_type": _("Send a JSON object."),
+        "string_pattern_mismatch": _("Enter a valid value."),
+    }
+    if kind in simple:
+        return simple[kind]
+    if kind == "string_too_long":
+        n = ctx.get("max_length", 0)
+        return ngettext(
+            "Ensure this value has at most %(max)s character.", "Ensure this value has at most %(max)s characters.", n
+        ) % {"max": n}
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 0)
+        return ngettext(
+            "Ensure this value has at least %(min)s character.", "Ensure this value has at least %(min)s characters.", n
+        ) % {"min": n}
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Ensure this value is greater than or equal to %(limit_value)s.") % {
+            "limit_value": ctx.get("ge", ctx.get("gt"))
+        }
+    if kind in ("less_than_equal", "less_than"):
+        return _("Ensure this value is less than or equal to %(limit_value)s.") % {
+            "limit_value": ctx.get("le", ctx.get("lt"))
+        }
+    if kind == "decimal_max_digits":
+        n = ctx.get("max_digits", 0)
+        return ngettext(
+            "Ensure that there are no more than %(max)s digit in total.",
+            "Ensure that there are no more than %(max)s digits in total.", n,
+        ) % {"max": n}
+    if kind == "decimal_max_places":
+        n = ctx.get("decimal_places", 0)
+        return ngettext(
+            "Ensure that there are no more than %(max)s decimal place.",
+            "Ensure that there are no more than %(max)s decimal places.", n,
+        ) % {"max": n}
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    return _("Enter a valid value.")
+
+
+def _schema_error_items(exc: NinjaValidationError) -> list[dict[str, Any]]:
+    items = []
+    for error in exc.errors:
+        loc = list(error.get("loc") or [])
+        # ninja puts the view's parameter name after the source ("body", "payload", "name");
+        # clients know fields, not our parameter names, so keep source + field path.
+        if len(loc) >= 3 and loc[0] in ("body", "query", "form"):
+            loc = [loc[0], *loc[2:]]
+        items.append({"loc": loc, "msg": _pydantic_message(error), "type": str(error.get("type", "invalid"))})
+    return items
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Map exceptions to the answers described in this module's docstring."""
+
+    def respond(request: HttpRequest, detail: Any, status: int) -> HttpResponse:
+        return api.create_response(request, {"detail": detail}, status=status)
+
+    @api.exception_handler(DjangoValidationError)
+    def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        return respond(request, django_error_items(exc), 400)
+
+    @api.exception_handler(ApiValidationError)
+    def on_api_validation(request: HttpRequest, exc: ApiValidationError) -> HttpResponse:
+        return respond(request, exc.errors, 400)
+
+    @api.exception_handler(NinjaValidationError)
+    def on_schema_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        return respond(request, _schema_error_items(exc), 422)
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        detail = exc.message if exc.message != "Unauthorized" else _("Authentication required: send a token.")
+        response = respond(request, detail, 401)
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    @api.exception_handler(PermissionDenied)
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return respond(request, str(exc) or _("You do not have permission to do this."), 403)
+
+    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(request, _("Not found."), 404)
+
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(ObjectDoesNotExist, not_found)
+
+    @api.exception_handler(IntegrityError)
+    def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # A race with another write (two creates of the same unique name): the client may retry.
+        logger.warning("API integrity error on %s %s: %s", request.method, request.path, exc)
+        return respond(request, _("The record conflicts with another change. Reload and try again."), 409)
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return respond(request, str(exc), exc.status_code)
+
+    @api.exception_handler(Exception)
+    def on_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path)
+        return respond(request, _("Internal server error."), 500)
+
+
+# --- The acting user ---------------------------------------------------------------------------
+
+def bind_actor(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Operation decorator: run the endpoint as the authenticated user, through the API door, so
+    audit rows say source "api" whoever authenticated (token or session)."""
+
+    @functools.wraps(func)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        with acting_as(getattr(request, "auth", None), Source.API, client_ip(request)):
+            return func(request, *args, **kwargs)
+
+    return wrapper
