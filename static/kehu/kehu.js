@@ -1,15 +1,59 @@
 // kehu — small behaviours, no inline script (strict CSP).
-document.addEventListener("click", function (event) {
-  // Hide the header search results when clicking elsewhere.
-  const box = document.getElementById("search-results");
-  if (box && !event.target.closest(".globalsearch")) { box.innerHTML = ""; }
-  // "Select all" checkbox for bulk actions.
-  const all = event.target.closest("[data-select-all]");
-  if (all) {
-    document.querySelectorAll(all.dataset.selectAll).forEach(function (cb) { cb.checked = all.checked; });
+(function () {
+  "use strict";
+
+  // Bulk bar of the customer list: "3 selected" as checkboxes change.
+  function updateSelectedCount() {
+    const hint = document.querySelector("[data-selected-count]");
+    if (!hint) { return; }
+    const n = document.querySelectorAll("#bulk-form input[name=ids]:checked").length;
+    hint.textContent = n ? hint.dataset.some.replace("%(count)s", String(n)) : hint.dataset.none;
+    hint.classList.toggle("active", n > 0);
   }
-});
-document.addEventListener("submit", function (event) {
-  const form = event.target;
-  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
-});
+
+  document.addEventListener("click", function (event) {
+    // Hide the header search results when clicking elsewhere.
+    const box = document.getElementById("search-results");
+    if (box && !event.target.closest(".globalsearch")) { box.innerHTML = ""; }
+    // "Select all" checkbox for bulk actions.
+    const all = event.target.closest("[data-select-all]");
+    if (all) {
+      document.querySelectorAll(all.dataset.selectAll).forEach(function (cb) { cb.checked = all.checked; });
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("#bulk-form input[type=checkbox]")) { updateSelectedCount(); }
+    if (event.target.matches("[data-kind-select]")) { showKind(event.target.closest("form")); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+  });
+
+  // Header search: Escape closes the dropdown.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.target.id === "global-search") {
+      const box = document.getElementById("search-results");
+      if (box) { box.innerHTML = ""; }
+    }
+  });
+
+  // Customer form: show the person or the organisation part for the chosen type. A part holding
+  // an error stays visible so that the message is never hidden.
+  function showKind(form) {
+    if (!form) { return; }
+    const select = form.querySelector("[data-kind-select]");
+    if (!select) { return; }
+    form.querySelectorAll("fieldset[data-kind]").forEach(function (fs) {
+      fs.hidden = fs.dataset.kind !== select.value && !fs.querySelector(".has-error");
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("form[data-kind-form]").forEach(showKind);
+    updateSelectedCount();
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();

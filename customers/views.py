@@ -1,0 +1,639 @@
+"""Customer pages (D1): list, card, forms, bulk actions, search, export, trash.
+
+Thin by design: reads go through customers.selectors (scoped and masked), writes through
+customers.services, forms only validate. A customer outside the user's scope is a 404; one the
+user sees but may not change is a 403 (django turns PermissionDenied into it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, prefetch_related_objects
+from django.forms import BaseForm
+from django.forms.models import model_to_dict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Team, User
+from accounts.roles import Cap, Sensitive
+from audit.models import AccessAction
+from audit.selectors import customer_history
+from audit.services import access_record
+from core.masking import mask_amount, mask_id_number, mask_phone
+from core.middleware import is_htmx
+from core.pagination import keyset_page
+from customers import exports, selectors, services
+from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind
+from customers.forms import (
+    CUSTOMER_FORM_FIELDS,
+    BulkActionForm,
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    DocumentForm,
+    FamilyMemberForm,
+    TransferForm,
+    masked_fields,
+)
+from customers.models import Contact, Customer, CustomerDocument, FamilyMember, Tag
+
+PAGE_SIZE = 50
+SEARCH_DROPDOWN_SIZE = 10
+SEARCH_PAGE_SIZE = 50
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _customer_or_404(user: User, pk: int, action: str = "view") -> Customer:
+    """The customer, masked for the user. 404 if outside the user's scope; 403 if the user sees it
+    but may not perform `action` on it."""
+    try:
+        customer = selectors.customers_visible(user).select_related("owner", "team").get(pk=pk)
+    except Customer.DoesNotExist as exc:
+        raise Http404(_("No such customer.")) from exc
+    if action != "view" and not Customer.objects.restrict(user, action).filter(pk=pk).exists():
+        raise PermissionDenied(_("You may not do this with this customer."))
+    return selectors.mask_customer(user, customer)
+
+
+def _child_or_404(model: type[Model], user: User, pk: int, action: str = "change") -> Any:
+    """A contact, family member or document of a customer the user sees (404 otherwise), which the
+    user may act on (403 otherwise)."""
+    try:
+        obj = model.objects.restrict(user, "view").select_related("customer").get(pk=pk)
+    except model.DoesNotExist as exc:
+        raise Http404 from exc
+    if not model.objects.restrict(user, action).filter(pk=pk).exists():
+        raise PermissionDenied(_("You may not do this with this customer."))
+    return obj
+
+
+def _add_errors(form: BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (or on top of the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _edit_instance(model: type[Model], pk: int, **attrs: Any) -> Model:
+    """A stand-in instance for a ModelForm that edits an existing row: unique checks exclude the
+    row itself, and the (possibly masked) loaded instance is never handed to the form."""
+    instance = model(pk=pk, **attrs)
+    instance._state.adding = False
+    return instance
+
+
+def _card_url(customer_id: int, tab: str = "") -> str:
+    url = reverse("customers:customer_detail", args=[customer_id])
+    return f"{url}?tab={tab}" if tab else url
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _first_error(form: BaseForm) -> str:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        return f"{label}: {errors[0]}" if label else errors[0]
+    return _("The request is invalid.")
+
+
+# --- list, bulk actions, export ----------------------------------------------------------------
+
+@login_required
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """The customer list: filters, sort, keyset pages (no count of the whole table), bulk bar."""
+    user = request.user
+    filter_form = CustomerFilterForm(request.GET or None, user=user)
+    filters = filter_form.filters()
+    sort = filter_form.sort_key()
+    try:
+        page = selectors.customer_list(
+            user=user, filters=filters, sort=sort, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
+        )
+    except ValidationError:
+        messages.warning(request, _("The page link was out of date; here is the first page."))
+        page = selectors.customer_list(user=user, filters=filters, sort=sort, size=PAGE_SIZE)
+    # Tags for the whole page in one query (the items are already scoped and masked).
+    prefetch_related_objects(page.items, "tags")
+    can_transfer = user.can(Cap.TRANSFER)
+    can_tag = user.can(Cap.CHANGE)
+    export_query = urlencode({k: v for k, v in request.GET.items() if k not in ("cursor", "format")})
+    return render(request, "customers/customer_list.html", {
+        "page": page,
+        "filter_form": filter_form,
+        "filtered": bool(filters),
+        "sort": sort,
+        "bulk_form": BulkActionForm(user=user) if (can_transfer or can_tag) else None,
+        "can_transfer": can_transfer,
+        "can_tag": can_tag,
+        "can_export": user.can(Cap.EXPORT),
+        "can_add": user.can(Cap.ADD),
+        "export_query": export_query,
+    })
+
+
+def _tag_named(user: User, name: str) -> Tag:
+    existing = Tag.objects.restrict(user, "view").filter(name=name).first()
+    return existing or services.tag_create(actor=user, name=name)
+
+
+@login_required
+@require_POST
+def customer_bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk transfer of owner or bulk tag of the selected customers: all of them or none."""
+    user = request.user
+    back = _next_url(request, reverse("customers:customer_list"))
+    form = BulkActionForm(request.POST, user=user)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(back)
+    data = form.cleaned_data
+    ids = data["ids"]
+    try:
+        if data["action"] == "transfer":
+            services.customers_bulk_transfer_owner(
+                actor=user, customer_ids=ids, to_user=data["to_user"], reason=data["reason"]
+            )
+            messages.success(request, ngettext(
+                "%(count)d customer now belongs to %(owner)s.",
+                "%(count)d customers now belong to %(owner)s.", len(ids),
+            ) % {"count": len(ids), "owner": data["to_user"]})
+        else:
+            # One transaction: a new tag is not left behind when the tagging is refused.
+            with transaction.atomic():
+                tag = data["tag"] or _tag_named(user, data["new_tag"].strip())
+                added = services.customers_bulk_add_tag(actor=user, customer_ids=ids, tag=tag)
+            messages.success(request, ngettext(
+                "Tag “%(tag)s” added to %(count)d customer.",
+                "Tag “%(tag)s” added to %(count)d customers.", added,
+            ) % {"tag": tag.name, "count": added})
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this with these customers."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def customer_export(request: HttpRequest) -> Any:
+    """The filtered list as CSV or XLSX, for roles that may export; masked and audited."""
+    user = request.user
+    if not user.can(Cap.EXPORT):
+        raise PermissionDenied(_("Your role may not export customer data."))
+    fmt = request.GET.get("format", "csv")
+    if fmt not in exports.FORMATS:
+        return HttpResponseBadRequest(_("Unknown export format."))
+    filter_form = CustomerFilterForm(request.GET, user=user)
+    return exports.export_customers(user=user, filters=filter_form.filters(), fmt=fmt)
+
+
+# --- create, card, edit --------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_add(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.can(Cap.ADD):
+        raise PermissionDenied(_("Your role may not create customers."))
+    kind = request.GET.get("kind")
+    initial = {"kind": kind if kind in CustomerKind.values else CustomerKind.PERSON}
+    form = CustomerForm(request.POST or None, user=user, creating=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(
+                actor=user, data=form.service_data(), owner=form.cleaned_data.get("owner"),
+                tags=form.cleaned_data.get("tags") or (),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect(_card_url(customer.pk))
+    return render(request, "customers/customer_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    customer = _customer_or_404(user, pk, "change")
+    hidden = masked_fields(user)
+    initial = model_to_dict(customer, fields=[f for f in CUSTOMER_FORM_FIELDS if f not in hidden])
+    initial["tags"] = list(customer.tags.all())
+    form = CustomerForm(
+        request.POST or None, user=user, creating=False, initial=initial,
+        instance=_edit_instance(Customer, pk, owner_id=customer.owner_id),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(
+                actor=user, customer_id=pk, data=form.service_data(), tags=form.cleaned_data.get("tags") or []
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect(_card_url(pk))
+    masked = [(Customer._meta.get_field(f).verbose_name, getattr(customer, f)) for f in hidden
+              if f != "assets_currency" and getattr(customer, f) not in (None, "")]
+    return render(request, "customers/customer_form.html", {
+        "form": form, "creating": False, "customer": customer, "masked": masked,
+    })
+
+
+@dataclass
+class HistoryEntry:
+    change: Any
+    model_label: str
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+# Audited fields holding sensitive values, by model: masked in the history like on the card.
+_SENSITIVE = {
+    ("customers.customer", "id_number"): Sensitive.ID_NUMBER,
+    ("customers.customer", "phone"): Sensitive.PHONES,
+    ("customers.customer", "phone_alt"): Sensitive.PHONES,
+    ("customers.customer", "assets"): Sensitive.ASSETS,
+    ("customers.contact", "phone"): Sensitive.PHONES,
+}
+_MASKERS = {Sensitive.ID_NUMBER: mask_id_number, Sensitive.PHONES: mask_phone, Sensitive.ASSETS: mask_amount}
+
+
+def _history(user: User, customer_id: int) -> list[HistoryEntry]:
+    """The customer's change trail with readable labels, choice names, people's names and masking."""
+    changes = customer_history(user=user, customer_id=customer_id)
+    user_ids: set[int] = set()
+    team_ids: set[int] = set()
+    for c in changes:
+        for name, key in (("owner", user_ids), ("team", team_ids)):
+            value = c.changes.get(name)
+            if isinstance(value, list):
+                key.update(v for v in value if isinstance(v, int))
+    # Names of owners and teams in transfers (users and teams are not customer data).
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
+
+    def show(model: Any, object_type: str, name: str, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return ""
+        if isinstance(value, list):
+            return ", ".join(show(model, object_type, name, v) for v in value)
+        group = _SENSITIVE.get((object_type, name))
+        if group and user.masks(group):
+            return str(_MASKERS[group](str(value)) or "")
+        if name == "owner":
+            return users.get(value, f"#{value}")
+        if name == "team":
+            return teams.get(value, f"#{value}")
+        try:
+            f = model._meta.get_field(name) if model else None
+        except FieldDoesNotExist:
+            f = None
+        if f is not None and f.choices:
+            return str(dict(f.flatchoices).get(value, value))
+        return str(value)
+
+    out = []
+    for c in changes:
+        try:
+            model = apps.get_model(c.object_type)
+        except (LookupError, ValueError):
+            model = None
+        entry = HistoryEntry(change=c, model_label=str(model._meta.verbose_name) if model else c.object_type)
+        for name, value in c.changes.items():
+            try:
+                label = str(model._meta.get_field(name).verbose_name) if model else name
+            except FieldDoesNotExist:
+                label = name
+            if isinstance(value, list) and len(value) == 2:
+                before, after = value
+            else:
+                before, after = None, value
+            entry.rows.append(
+                (label, show(model, c.object_type, name, before), show(model, c.object_type, name, after))
+            )
+        out.append(entry)
+    return out
+
+
+@login_required
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer card with its tabs; every view is written to the access log."""
+    user = request.user
+    try:
+        card = selectors.customer_card(user=user, customer_id=pk)
+    except Customer.DoesNotExist as exc:
+        raise Http404(_("No such customer.")) from exc
+    customer = card.customer
+    tabs = [("profile", _("Profile"), None)]
+    if customer.kind == CustomerKind.ORGANISATION or card.contacts:
+        tabs.append(("contacts", _("Contacts"), len(card.contacts)))
+    if customer.kind == CustomerKind.PERSON or card.family_members:
+        tabs.append(("family", _("Family"), len(card.family_members)))
+    tabs += [("documents", _("Documents"), len(card.documents)), ("history", _("History"), None)]
+    tab = request.GET.get("tab") or "profile"
+    if tab not in {key for key, _label, _count in tabs}:
+        tab = "profile"
+    access_record(user=user, action=AccessAction.VIEW, customer_id=customer.pk, object_repr=customer.name,
+                  detail={"tab": tab})
+    context: dict[str, Any] = {
+        "card": card,
+        "customer": customer,
+        "tab": tab,
+        "tabs": tabs,
+        "dimensions": KEY_PERSON_DIMENSIONS,
+        "tags": list(customer.tags.all()),
+    }
+    if tab == "documents":
+        context["document_form"] = DocumentForm()
+    if tab == "history":
+        context["history"] = _history(user, customer.pk)
+    return render(request, "customers/customer_detail.html", context)
+
+
+@login_required
+@require_POST
+def customer_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    _customer_or_404(request.user, pk, "change")
+    services.customer_mark_verified(actor=request.user, customer_id=pk)
+    messages.success(request, _("Marked as verified today."))
+    return redirect(_card_url(pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request.user, pk, "delete")
+    if request.method == "POST":
+        services.customer_delete(actor=request.user, customer_id=pk)
+        messages.success(request, _("Customer “%(name)s” deleted. An administrator can restore it.")
+                         % {"name": customer.name})
+        return redirect("customers:customer_list")
+    return render(request, "customers/confirm_delete.html", {
+        "customer": customer, "object": customer, "cancel_url": _card_url(pk),
+        "question": _("Delete the customer “%(name)s”?") % {"name": customer.name},
+        "explanation": _("The customer disappears from every list. An administrator can restore it."),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    customer = _customer_or_404(user, pk, "transfer")
+    form = TransferForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_transfer_owner(
+                actor=user, customer_id=pk, to_user=form.cleaned_data["to_user"], reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s now belongs to %(owner)s.")
+                             % {"name": customer.name, "owner": form.cleaned_data["to_user"]})
+            return redirect(_card_url(pk, "history"))
+    return render(request, "customers/customer_transfer.html", {"form": form, "customer": customer})
+
+
+# --- contacts and family members -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Child:
+    """How one kind of record of a customer is edited: its form, services and card tab."""
+
+    model: type[Model]
+    form: type[BaseForm]
+    tab: str
+    create: Any
+    update: Any
+    delete: Any
+    id_arg: str
+    title_add: Any
+    title_edit: Any
+
+
+_CONTACT = _Child(Contact, ContactForm, "contacts", services.contact_create, services.contact_update,
+                  services.contact_delete, "contact_id", gettext_lazy("Add contact"), gettext_lazy("Edit contact"))
+_FAMILY = _Child(FamilyMember, FamilyMemberForm, "family", services.family_member_create,
+                 services.family_member_update, services.family_member_delete, "family_member_id",
+                 gettext_lazy("Add family member"), gettext_lazy("Edit family member"))
+
+
+def _child_add(request: HttpRequest, customer_pk: int, kind: _Child) -> HttpResponse:
+    user = request.user
+    customer = _customer_or_404(user, customer_pk, "change")
+    form = kind.form(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind.create(actor=user, customer_id=customer.pk, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_card_url(customer.pk, kind.tab))
+    return render(request, "customers/child_form.html", {
+        "form": form, "customer": customer, "title": kind.title_add,
+        "cancel_url": _card_url(customer.pk, kind.tab), "is_contact": kind is _CONTACT,
+    })
+
+
+def _child_edit(request: HttpRequest, pk: int, kind: _Child) -> HttpResponse:
+    user = request.user
+    obj = _child_or_404(kind.model, user, pk, "change")
+    customer = selectors.mask_customer(user, obj.customer)
+    form = kind.form(
+        request.POST or None, user=user, initial=model_to_dict(obj, fields=kind.form._meta.fields),
+        instance=_edit_instance(kind.model, pk, customer_id=customer.pk),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind.update(actor=user, **{kind.id_arg: pk}, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_card_url(customer.pk, kind.tab))
+    return render(request, "customers/child_form.html", {
+        "form": form, "customer": customer, "title": kind.title_edit,
+        "cancel_url": _card_url(customer.pk, kind.tab), "is_contact": kind is _CONTACT,
+    })
+
+
+def _child_delete(request: HttpRequest, pk: int, kind: _Child) -> HttpResponse:
+    user = request.user
+    obj = _child_or_404(kind.model, user, pk, "change")
+    customer = selectors.mask_customer(user, obj.customer)
+    if request.method == "POST":
+        kind.delete(actor=user, **{kind.id_arg: pk})
+        messages.success(request, _("“%(name)s” deleted.") % {"name": obj})
+        return redirect(_card_url(customer.pk, kind.tab))
+    return render(request, "customers/confirm_delete.html", {
+        "customer": customer, "object": obj, "cancel_url": _card_url(customer.pk, kind.tab),
+        "question": _("Delete “%(name)s”?") % {"name": obj},
+        "explanation": _("It is removed from the card; the history keeps a record."),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_add(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    return _child_add(request, customer_pk, _CONTACT)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _child_edit(request, pk, _CONTACT)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _child_delete(request, pk, _CONTACT)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_add(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    return _child_add(request, customer_pk, _FAMILY)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _child_edit(request, pk, _FAMILY)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _child_delete(request, pk, _FAMILY)
+
+
+# --- documents ---------------------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_upload(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    user = request.user
+    customer = _customer_or_404(user, customer_pk, "change")
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            doc = services.document_upload(
+                actor=user, customer_id=customer.pk, upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("“%(name)s” uploaded.") % {"name": doc.original_name})
+            return redirect(_card_url(customer.pk, "documents"))
+    return render(request, "customers/document_form.html", {
+        "form": form, "customer": customer, "cancel_url": _card_url(customer.pk, "documents"),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The file as an attachment, for users who see its customer; every download is audited."""
+    user = request.user
+    try:
+        doc = CustomerDocument.objects.restrict(user, "view").get(pk=pk)
+    except CustomerDocument.DoesNotExist as exc:
+        raise Http404 from exc
+    try:
+        handle = doc.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(_("The file is missing from storage.")) from exc
+    access_record(user=user, action=AccessAction.DOWNLOAD, customer_id=doc.customer_id,
+                  object_repr=doc.original_name, detail={"document_id": doc.pk})
+    return FileResponse(handle, as_attachment=True, filename=doc.original_name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    doc = _child_or_404(CustomerDocument, user, pk, "change")
+    customer = selectors.mask_customer(user, doc.customer)
+    if request.method == "POST":
+        services.document_delete(actor=user, document_id=pk)
+        messages.success(request, _("“%(name)s” deleted.") % {"name": doc.original_name})
+        return redirect(_card_url(customer.pk, "documents"))
+    return render(request, "customers/confirm_delete.html", {
+        "customer": customer, "object": doc, "cancel_url": _card_url(customer.pk, "documents"),
+        "question": _("Delete “%(name)s”?") % {"name": doc.original_name},
+        "explanation": _("It is removed from the customer's folder; the history keeps a record."),
+    })
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """Header search: a dropdown fragment for htmx, a results page otherwise."""
+    q = (request.GET.get("q") or "").strip()[:100]
+    if is_htmx(request):
+        hits = selectors.customer_search(user=request.user, q=q, limit=SEARCH_DROPDOWN_SIZE) if q else []
+        return render(request, "customers/customer_search.html#results", {"hits": hits, "q": q})
+    hits = selectors.customer_search(user=request.user, q=q, limit=SEARCH_PAGE_SIZE) if q else []
+    return render(request, "customers/customer_search.html", {"hits": hits, "q": q, "search_query": q})
+
+
+# --- trash -------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def customer_trash(request: HttpRequest) -> HttpResponse:
+    """Deleted customers, for administrators, newest deletion first."""
+    user = request.user
+    if not user.can(Cap.RESTORE):
+        raise PermissionDenied(_("Only administrators may see deleted customers."))
+    qs = Customer.objects.restrict(user, "restore").select_related("owner", "team")
+    try:
+        page = keyset_page(qs, ordering=["-deleted_at", "-id"], cursor=request.GET.get("cursor") or None,
+                           size=PAGE_SIZE)
+    except ValidationError:
+        page = keyset_page(qs, ordering=["-deleted_at", "-id"], size=PAGE_SIZE)
+    page.items = [selectors.mask_customer(user, c) for c in page.items]
+    return render(request, "customers/customer_trash.html", {"page": page})
+
+
+@login_required
+@require_POST
+def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    if not user.can(Cap.RESTORE):
+        raise PermissionDenied(_("Only administrators may restore customers."))
+    if not Customer.objects.restrict(user, "restore").filter(pk=pk).exists():
+        raise Http404
+    customer = services.customer_restore(actor=user, customer_id=pk)
+    messages.success(request, _("Customer “%(name)s” restored.") % {"name": customer.name})
+    return redirect("customers:customer_trash")
