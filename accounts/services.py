@@ -123,7 +123,7 @@ def _check_password(password: str, user: User, field: str) -> None:
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
-        raise ValidationError({field: exc.messages}) from exc
+        raise ValidationError({field: exc.error_list}) from exc  # keeps the validators' codes
 
 
 @transaction.atomic
@@ -198,7 +198,7 @@ def _customers_follow_team(*, actor: User, user: User) -> int:
     """
     new_team_id = user.team_id
     owned = user.customers.exclude(team_id=new_team_id)
-    moved = list(owned.only("id", "name", "team_id"))
+    moved = list(owned.only("id", "name", "team_id", "owner_id"))
     if not moved:
         return 0
     count = owned.update(team_id=new_team_id, updated_at=timezone.now())

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from accounts.roles import Cap
 from audit.models import AccessLog, ObjectChange
 from core import registry
 
@@ -49,3 +50,17 @@ def audit_changes(*, user: Any, filters: Mapping[str, Any]) -> QuerySet[ObjectCh
 def audit_accesses(*, user: Any, filters: Mapping[str, Any]) -> QuerySet[AccessLog]:
     """Views, exports and downloads the user may read, filtered like audit_changes."""
     return _filtered(AccessLog.objects.restrict(user).select_related("user"), filters)
+
+
+def recent_changes(*, user: Any, limit: int = 10) -> list[ObjectChange]:
+    """The latest changes about customers the user may see (the home page's "recent changes").
+
+    Administrators read every customer's entries; everyone else those of the customers in their
+    scope (the same rule as the card's history tab, so no audit capability is needed).
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    qs = ObjectChange.objects.filter(customer_id__isnull=False)
+    if not user.can(Cap.MANAGE_USERS):
+        qs = qs.filter(customer_id__in=registry.get("customer_ids_visible")(user))
+    return list(qs.select_related("user").order_by("-at", "-id")[:limit])

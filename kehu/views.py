@@ -1,7 +1,89 @@
-"""Project-level pages that draw on several apps. (Being built: see helpers.)"""
+"""Project-level pages that draw on several apps: the home dashboard."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+from accounts.roles import Cap
+from audit.models import ObjectChange
+from audit.selectors import recent_changes
+from customers.choices import RiskPreference
+from customers.selectors import customers_stale, customers_visible
+
+RECENT_CHANGES = 10
+STALE_SHOWN = 10
+# Changed-field names shown per recent change before "…".
+FIELDS_SHOWN = 4
 
 
-def home(request):  # placeholder until the home dashboard lands
-    raise Http404
+@dataclass
+class RecentChange:
+    change: ObjectChange
+    what: str  # the kind of record ("customer", "contact"), translated
+    fields: list[str]  # translated names of the changed fields
+    more_fields: bool
+
+
+def _counts(user: User) -> dict[str, int]:
+    """How many customers the user owns and how many they can see, in one query."""
+    return customers_visible(user).aggregate(mine=Count("pk", filter=Q(owner_id=user.pk)), visible=Count("pk"))
+
+
+def _risk_chart(user: User) -> dict[str, Any]:
+    """The user's visible customers by risk preference, counted in SQL, for the ECharts bar chart."""
+    grouped = customers_visible(user).order_by().values("risk_preference").annotate(n=Count("pk"))
+    rows = {row["risk_preference"]: row["n"] for row in grouped}
+    labels = [str(label) for label in RiskPreference.labels]
+    values = [rows.get(value, 0) for value in RiskPreference.values]
+    unset = sum(n for value, n in rows.items() if value not in RiskPreference.values)
+    if unset:
+        labels.append(_("Not set"))
+        values.append(unset)
+    return {"labels": labels, "values": values, "series": _("Customers")}
+
+
+def _describe(change: ObjectChange) -> RecentChange:
+    """Translated record kind and changed-field names (never the values: those may be masked)."""
+    try:
+        model = apps.get_model(change.object_type)
+    except (LookupError, ValueError):
+        model = None
+    what = str(model._meta.verbose_name) if model else change.object_type
+    names = []
+    for name in change.changes or {}:
+        try:
+            names.append(str(model._meta.get_field(name).verbose_name) if model else name)
+        except FieldDoesNotExist:
+            names.append(name)
+    return RecentChange(change=change, what=what, fields=names[:FIELDS_SHOWN], more_fields=len(names) > FIELDS_SHOWN)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The logged-in user's dashboard: their customers, stale cards, recent changes, one chart."""
+    user = request.user
+    context = {
+        "counts": _counts(user),
+        "sees_all": user.sees_all_customers,
+        "stale": list(customers_stale(user=user, limit=STALE_SHOWN)),
+        "can_verify": user.can(Cap.CHANGE),
+        "changes": [_describe(c) for c in recent_changes(user=user, limit=RECENT_CHANGES)],
+        "stale_days": settings.KEHU_STALE_AFTER_DAYS,
+    }
+    chart = _risk_chart(user)
+    context["risk_chart"] = chart
+    context["risk_rows"] = list(zip(chart["labels"], chart["values"], strict=True))
+    return render(request, "home.html", context)
