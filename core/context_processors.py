@@ -17,5 +17,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "trash": user.can(Cap.RESTORE),
             "add_customer": user.can(Cap.ADD),
             "export": user.can(Cap.EXPORT),
+            "users": user.can(Cap.MANAGE_USERS),
         }
     }
