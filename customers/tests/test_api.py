@@ -597,3 +597,20 @@ def test_docs_page_uses_only_local_assets(client, db):
     for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
         assert "src=" in attrs or 'type="application/json"' in attrs, attrs
     assert "style=" not in html and "<style" not in html
+
+
+def test_token_calls_run_as_the_token_user_through_the_api_door(api, sales_a, monkeypatch):
+    """ActorMiddleware cannot see a token user (auth happens inside the API), so the API binds the
+    actor itself: services and the audit writer see the user and source "api"."""
+    from core.actor import current_actor
+
+    seen = []
+    real = services.tag_create
+
+    def spy(**kwargs):
+        seen.append(current_actor())
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "tag_create", spy)
+    assert api(sales_a).post("/tags", {"name": "VIP"}).status_code == 201
+    assert seen[0].user == sales_a and seen[0].source == "api"
