@@ -165,6 +165,8 @@ def customer_transfer_owner(
     """Give the customer a new owner (and the owner's team); recorded with who, when and why."""
     reason = _validate_transfer(to_user, reason)
     customer = _get_scoped(Customer.objects.select_for_update(), actor, "transfer", customer_id)
+    if customer.owner_id == to_user.pk:
+        raise ValidationError({"to_user": _("%(user)s already owns this customer.") % {"user": to_user}})
     transfers = _transfer(actor=actor, customers=[customer], to_user=to_user, reason=reason)
     return transfers[0]
 

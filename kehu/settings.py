@@ -134,6 +134,7 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("KEHU_MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: documents go through a permission-checked view
