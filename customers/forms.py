@@ -86,7 +86,7 @@ class CustomerForm(forms.ModelForm):
     )
     owner = UserChoiceField(
         label=_("Owner"), queryset=User.objects.none(), required=False,
-        help_text=_("The account manager responsible for this customer. Empty: you."),
+        help_text=_("The account manager responsible for this customer."),
     )
     assets_currency = forms.ChoiceField(label=_("Assets currency"), choices=[(c, c) for c in CURRENCIES])
 
@@ -121,6 +121,8 @@ class CustomerForm(forms.ModelForm):
         self.fields["tags"].widget.attrs["size"] = 6
         if creating and user.can(Cap.TRANSFER):
             self.fields["owner"].queryset = selectors.owners_assignable(user)
+            self.fields["owner"].initial = user.pk
+            self.fields["owner"].empty_label = None
         else:
             del self.fields["owner"]
         # Masked values are shown on the card but cannot be edited by roles that only see them masked.
@@ -133,6 +135,9 @@ class CustomerForm(forms.ModelForm):
             if currency not in CURRENCIES:
                 self.fields["assets_currency"].choices = [(currency, currency), *self.fields["assets_currency"].choices]
         self.fields["kind"].widget.attrs["data-kind-select"] = ""
+
+    # Fields that take the whole width of the two-column form grid.
+    wide_fields = ("managers", "special_notes", "tags")
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("phone", ""))
@@ -172,6 +177,8 @@ def _clean_phone(value: str) -> str:
 
 class ContactForm(forms.ModelForm):
     """A contact person of an organisation; key persons are rated on six dimensions (1–5)."""
+
+    wide_fields = ("traits",)
 
     class Meta:
         model = Contact
@@ -221,7 +228,7 @@ class DocumentForm(forms.Form):
         exts = settings.KEHU_DOCUMENT_EXTENSIONS
         self.fields["file"].widget.attrs["accept"] = ",".join(f".{e}" for e in exts)
         self.fields["file"].help_text = _("Up to %(limit)s MB. Accepted types: %(types)s.") % {
-            "limit": round(settings.KEHU_DOCUMENT_MAX_BYTES / 1048576, 1), "types": ", ".join(exts),
+            "limit": f"{settings.KEHU_DOCUMENT_MAX_BYTES / 1048576:g}", "types": ", ".join(exts),
         }
 
 

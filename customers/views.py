@@ -16,12 +16,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, prefetch_related_objects
+from django.db.models import DateField, DateTimeField, Model, prefetch_related_objects
 from django.forms import BaseForm
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -313,6 +316,12 @@ def _history(user: User, customer_id: int) -> list[HistoryEntry]:
             f = None
         if f is not None and f.choices:
             return str(dict(f.flatchoices).get(value, value))
+        if isinstance(f, DateTimeField) and isinstance(value, str) and (moment := parse_datetime(value)):
+            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+        if isinstance(f, DateField) and isinstance(value, str) and (day := parse_date(value)):
+            return formats.date_format(day, "DATE_FORMAT")
+        if object_type == "customers.customerdocument" and name == "size" and isinstance(value, int):
+            return filesizeformat(value)
         return str(value)
 
     out = []
