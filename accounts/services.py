@@ -40,6 +40,7 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
         raise ValidationError(_("An inactive user cannot have API tokens."))
     raw = ApiToken.new_secret()
     token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash(raw), hint=raw[:TOKEN_HINT_LENGTH])
+    _change_record(user=user, instance=token, action="create", changes={"name": [None, name]})
     return token, raw
 
 
@@ -51,6 +52,8 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        _change_record(user=user, instance=token, action="update", note="revoked",
+                       changes={"revoked_at": [None, str(token.revoked_at)]})
     return token
 
 

@@ -214,3 +214,16 @@ def test_tokens_fragment_lists_tokens_with_revoke_buttons(sales_a):
     assert reverse("accounts:token_add") in html
     assert "csrfmiddlewaretoken" in html
     assert "<script" not in html and "style=" not in html
+
+
+def test_token_create_and_revoke_are_audited(sales_a):
+    from accounts.services import token_create, token_revoke
+    from audit.models import ObjectChange
+
+    token, _raw = token_create(user=sales_a, name="nightly export")
+    token_revoke(user=sales_a, token_id=token.pk)
+    actions = list(
+        ObjectChange.objects.filter(object_type="accounts.apitoken", object_id=token.pk)
+        .order_by("at", "id").values_list("action", "user_id")
+    )
+    assert actions == [("create", sales_a.pk), ("update", sales_a.pk)]
