@@ -92,9 +92,10 @@ class ProfileForm(forms.Form):
     language = forms.ChoiceField(label=_("Preferred language"), choices=LANGUAGE_CHOICES, required=False)
 
 
-def _team_field() -> forms.ModelChoiceField:
+def _team_field(**kwargs: Any) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label=_("(no team)")
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label=_("(no team)"),
+        **kwargs,
     )
 
 
@@ -134,7 +135,7 @@ class UserEditForm(forms.Form):
     last_name = _model_field("last_name")
     email = _model_field("email")
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    team = _team_field()
+    team = _team_field(help_text=_("Changing the team also moves the customers this user owns to the new team."))
     is_active = forms.BooleanField(
         label=_("Active"), required=False,
         help_text=_("Inactive users cannot log in or use the API. Their customers keep them as owner "

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -36,7 +37,7 @@ from accounts.forms import (
     manager_candidates,
 )
 from accounts.models import Team, User
-from accounts.roles import Cap, Role
+from accounts.roles import CAPABILITIES, MASKED, Cap, Role, Sensitive
 from accounts.services import (
     team_create,
     team_update,
@@ -153,6 +154,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         prefix="profile",
     )
     password_form = PasswordChangeForm(user, request.POST if which == "password" else None, prefix="password")
+    password_form.fields["old_password"].widget.attrs.pop("autofocus", None)  # the page is not only this form
     if which == "profile" and profile_form.is_valid():
         try:
             user_profile_update(actor=user, data=profile_form.cleaned_data)
@@ -184,6 +186,37 @@ def profile(request: HttpRequest) -> HttpResponse:
 # --- users and teams (administrators) ----------------------------------------------------------
 
 USER_PAGE_SIZE = 100
+
+# What each role may do, in words, for the user form (the matrix itself is accounts.roles).
+CAPABILITY_LABELS = {
+    Cap.ADD: gettext_lazy("add customers"),
+    Cap.CHANGE: gettext_lazy("edit customers"),
+    Cap.DELETE: gettext_lazy("delete customers"),
+    Cap.RESTORE: gettext_lazy("restore deleted customers"),
+    Cap.TRANSFER: gettext_lazy("transfer owners"),
+    Cap.EXPORT: gettext_lazy("export"),
+    Cap.AUDIT: gettext_lazy("read the audit trail"),
+    Cap.MANAGE_USERS: gettext_lazy("manage users and teams"),
+}
+SENSITIVE_LABELS = {
+    Sensitive.ID_NUMBER: gettext_lazy("ID number"),
+    Sensitive.PHONES: gettext_lazy("phone numbers"),
+    Sensitive.ASSETS: gettext_lazy("assets"),
+}
+
+
+def role_summary() -> list[dict[str, Any]]:
+    """One row per role: whose customers it sees, what it may do, which fields it sees masked."""
+    rows = []
+    for role in Role:
+        caps = CAPABILITIES.get(role, frozenset())
+        rows.append({
+            "role": role.label,
+            "sees": _("all customers") if Cap.VIEW_ALL in caps else _("own and team's customers"),
+            "may": [str(label) for cap, label in CAPABILITY_LABELS.items() if cap in caps],
+            "masked": [str(label) for group, label in SENSITIVE_LABELS.items() if group in MASKED.get(role, ())],
+        })
+    return rows
 
 
 @manage_users_required
@@ -230,7 +263,7 @@ def user_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("User %(username)s was created.") % {"username": user.username})
             return redirect("accounts:user_list")
-    return render(request, "accounts/user_form.html", {"form": form, "adding": True})
+    return render(request, "accounts/user_form.html", {"form": form, "adding": True, "roles": role_summary()})
 
 
 @sensitive_post_parameters("new_password", "new_password_confirm")
@@ -251,7 +284,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("User %(username)s was saved.") % {"username": target.username})
             return redirect("accounts:user_list")
-    return render(request, "accounts/user_form.html", {"form": form, "target": target, "adding": False})
+    context = {"form": form, "target": target, "adding": False, "roles": role_summary()}
+    return render(request, "accounts/user_form.html", context)
 
 
 @manage_users_required

@@ -38,6 +38,10 @@ class TestLoginPage:
         assert 'name="language" value="en"' in html
         assert 'name="username"' in html and 'type="password"' in html
 
+    def test_language_switch_keeps_the_next_page(self, client):
+        html = client.get(LOGIN + "?next=/customers/%3Fq%3Dx").content.decode()
+        assert 'name="next" value="/accounts/login/?next=/customers/%3Fq%3Dx"' in html
+
     def test_logged_in_user_is_sent_home(self, client_for, sales_a):
         response = client_for(sales_a).get(LOGIN)
         assert response.status_code == 302

@@ -308,6 +308,13 @@ class TestUserEdit:
         assert sales_a.team.name == "Team A"  # the whole edit was rolled back
         assert sales_a.check_password(PASSWORD)
 
+    def test_form_explains_the_roles(self, client_for, admin_user, sales_a):
+        response = client_for(admin_user).get(reverse("accounts:user_edit", args=[sales_a.pk]))
+        rows = {str(r["role"]): r for r in response.context["roles"]}
+        assert rows["Analyst"]["masked"] == ["ID number", "phone numbers"]
+        assert "manage users and teams" in rows["Administrator"]["may"]
+        assert rows["Service"]["may"] == ["add customers", "edit customers"]
+
     def test_unknown_user_is_404(self, client_for, admin_user):
         assert client_for(admin_user).get(reverse("accounts:user_edit", args=[99999])).status_code == 404
 
