@@ -572,3 +572,17 @@ def test_document_delete(client_for, customer_a, sales_a):
     doc.refresh_from_db()
     assert doc.deleted_at is not None
     assert client.get(_url("document_download", doc.pk)).status_code == 404
+
+
+def test_bulk_actions_refused_for_roles_without_the_capability(en, client_for, customer_a, sales_a, analyst):
+    response = client_for(sales_a).post(
+        _url("customer_bulk"),
+        {"action": "transfer", "ids": [customer_a.pk], "to_user": sales_a.pk, "reason": "x"}, follow=True,
+    )
+    assert response.status_code == 200 and "msg-error" in response.content.decode()
+    response = client_for(analyst).post(
+        _url("customer_bulk"), {"action": "tag", "ids": [customer_a.pk], "new_tag": "分析"}, follow=True
+    )
+    assert "msg-error" in response.content.decode()
+    assert not Tag.objects.filter(name="分析").exists()
+    assert not OwnershipTransfer.objects.exists()
