@@ -1,0 +1,63 @@
+"""`kehu demo --customers N --seed S [--if-empty] [--remove-users]`: the demo dataset."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from core.commands import KehuCommand
+from customers.demo import DEMO_PASSWORD, demo_load, demo_users_remove
+from customers.models import Customer
+
+
+class Command(KehuCommand):
+    help = (
+        "Load a reproducible demo dataset (teams, one user per role with the published password "
+        f"“{DEMO_PASSWORD}”, customers with contacts and family), or disable the demo users."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--customers", type=int, default=2000, help="How many customers (default 2000).")
+        parser.add_argument("--seed", type=int, default=42, help="Random seed: same seed, same data (default 42).")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Do nothing when the database already holds customers (for `make run`).")
+        parser.add_argument("--remove-users", action="store_true",
+                            help="Disable every demo user (unusable password, inactive) so that production "
+                                 "settings can start. Loads nothing.")
+        parser.add_argument("--batch-size", type=int, default=5000, help="Rows per INSERT batch.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["remove_users"]:
+            n = demo_users_remove()
+            self.stdout.write(f"Disabled {n} demo user(s): their passwords no longer work.")
+            return
+        count = options["customers"]
+        if count < 0:
+            raise CommandError("--customers must be 0 or more.")
+        # Deleted customers count too: the data is not empty while a trash exists.
+        if options["if_empty"] and Customer.objects.exists():
+            self.stdout.write("Customers already exist; demo data not loaded (--if-empty).")
+            return
+        self.stdout.write(f"Loading the demo dataset: {count:,} customers, seed {options['seed']} …")
+        try:
+            result = demo_load(customers=count, seed=options["seed"], out=self.stdout.write,
+                               batch_size=max(1, options["batch_size"]))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        rate = result.customers / result.seconds if result.seconds else 0
+        self.stdout.write(self.style.SUCCESS(
+            f"Done in {result.seconds:.1f}s ({rate:,.0f} customers/s): {result.customers:,} customers, "
+            f"{result.contacts:,} contacts, {result.family_members:,} family members, "
+            f"{result.tag_links:,} tag links."
+        ))
+        for username in result.skipped:
+            self.stdout.write(self.style.WARNING(
+                f"User “{username}” exists and is not a demo user: left unchanged, owns no demo customers."
+            ))
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}) — never use them in production:")
+        self.stdout.write(f"  {'username':<12} {'role':<16} team")
+        for username, role, team in result.logins:
+            self.stdout.write(f"  {username:<12} {role:<16} {team}")
