@@ -34,6 +34,7 @@ class TestLoginPage:
         assert response.status_code == 200
         html = response.content.decode()
         assert 'lang="zh-hans"' in html
+        assert "<title>登录" in html  # "Log in", from the catalogue
         assert reverse("accounts:set_language") in html
         assert 'name="language" value="en"' in html
         assert 'name="username"' in html and 'type="password"' in html

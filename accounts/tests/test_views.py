@@ -41,11 +41,14 @@ class TestSetLanguage:
         client.force_login(sales_a)
         html = client.get(PROFILE, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
         assert 'lang="en"' in html
+        assert "My profile" in html and "个人资料" not in html
         client.post(SET_LANGUAGE, {"language": "zh-hans", "next": "/"})
         del client.cookies[settings.LANGUAGE_COOKIE_NAME]  # only the saved choice is left
         sales_a.refresh_from_db()
         assert sales_a.language == "zh-hans"
-        assert 'lang="zh-hans"' in client.get(PROFILE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        html = client.get(PROFILE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'lang="zh-hans"' in html
+        assert "个人资料" in html  # "My profile", from the catalogue
 
     def test_logged_out_choice_sets_only_the_cookie(self, client):
         response = client.post(SET_LANGUAGE, {"language": "en", "next": reverse("accounts:login")})
