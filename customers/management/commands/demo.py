@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from core.commands import KehuCommand
@@ -33,6 +34,9 @@ class Command(KehuCommand):
             n = demo_users_remove()
             self.stdout.write(f"Disabled {n} demo user(s): their passwords no longer work.")
             return
+        if settings.PRODUCTION:
+            # Demo users have a published password; production start-up would refuse them anyway.
+            raise CommandError("Refusing to load demo data with KEHU_ENV=production.")
         count = options["customers"]
         if count < 0:
             raise CommandError("--customers must be 0 or more.")
