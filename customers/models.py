@@ -147,10 +147,11 @@ class Customer(TimeStampedModel, SoftDeleteModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
-            models.Index(fields=["team", "name", "id"], name="customer_team_name"),
-            models.Index(fields=["owner", "name", "id"], name="customer_owner_name"),
-            models.Index(fields=["name", "id"], name="customer_name"),
-            models.Index(fields=["city", "id"], name="customer_city"),
+            # Keyset pages of the default list order (pinyin of the name), whole table or one team/owner.
+            models.Index(fields=["team", "name_pinyin", "id"], name="customer_team_pinyin"),
+            models.Index(fields=["owner", "name_pinyin", "id"], name="customer_owner_pinyin"),
+            models.Index(fields=["name_pinyin", "id"], name="customer_pinyin"),
+            models.Index(fields=["city", "name_pinyin", "id"], name="customer_city_pinyin"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,13 +20,14 @@ from customers.models import Contact, Customer, CustomerDocument, FamilyMember, 
 from customers.search import normalise_query
 
 # Sort keys the list offers: name → ordering (every ordering ends with id for keyset paging).
+# Names sort by their pinyin (张伟 under Z), the order Chinese users expect; English names sort as written.
 CUSTOMER_SORTS: dict[str, list[str]] = {
-    "name": ["name", "id"],
-    "-name": ["-name", "-id"],
+    "name": ["name_pinyin", "id"],
+    "-name": ["-name_pinyin", "-id"],
     "-created": ["-created_at", "-id"],
     "created": ["created_at", "id"],
     "-updated": ["-updated_at", "-id"],
-    "city": ["city", "name", "id"],
+    "city": ["city", "name_pinyin", "id"],
 }
 DEFAULT_SORT = "name"
 # Filters the list and API offer: name → lookup.
@@ -90,6 +91,7 @@ def customer_list(
     if filters.get("tag"):
         qs = qs.distinct()
     page = keyset_page(qs, ordering=ordering, cursor=cursor, size=size)
+    prefetch_related_objects(page.items, "tags")
     page.items = [mask_customer(user, c) for c in page.items]
     return page
 
@@ -152,12 +154,14 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
             matched = "name"
         elif key and key.isdigit() and key in c.phone_digits:
             matched = "phone"
-        elif "@" in text or (c.email and c.email.lower().startswith(low)):
+        elif "@" in text:
             matched = "email"
-        elif key and c.name_initials.startswith(key):
+        elif key and not key.isdigit() and c.name_initials.startswith(key):
             matched = "initials"
-        else:
+        elif key and not key.isdigit() and key in c.name_pinyin:
             matched = "pinyin"
+        else:
+            matched = "email"
         hits.append(SearchHit(customer=mask_customer(user, c), matched=matched))
     return hits
 

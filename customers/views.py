@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import DateField, DateTimeField, Model, prefetch_related_objects
+from django.db.models import DateField, DateTimeField, Model
 from django.forms import BaseForm
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -138,7 +138,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("The page link was out of date; here is the first page."))
         page = selectors.customer_list(user=user, filters=filters, sort=sort, size=PAGE_SIZE)
     # Tags for the whole page in one query (the items are already scoped and masked).
-    prefetch_related_objects(page.items, "tags")
     can_transfer = user.can(Cap.TRANSFER)
     can_tag = user.can(Cap.CHANGE)
     export_query = urlencode({k: v for k, v in request.GET.items() if k not in ("cursor", "format")})
