@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import CAPABILITIES, MASKED, Cap, Role
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class Team(models.Model):
@@ -51,6 +54,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        """Chinese names read family name first without a space (张敏); others "Given Family"."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if _CJK.search(first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
 
     @property
     def effective_role(self) -> str:

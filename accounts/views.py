@@ -19,7 +19,6 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -48,17 +47,10 @@ from accounts.services import (
     user_set_language,
     user_update,
 )
+from core.http import safe_next
 from core.pagination import keyset_page
 
 View = Callable[..., HttpResponse]
-
-
-def safe_next(request: HttpRequest, url: str | None) -> str | None:
-    """`url` if it stays on this site (no open redirect), else None."""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-        return url
-    return None
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:

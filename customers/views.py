@@ -25,7 +25,6 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,6 +34,7 @@ from accounts.roles import Cap, Sensitive
 from audit.models import AccessAction
 from audit.selectors import customer_history
 from audit.services import access_record
+from core.http import safe_next
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.middleware import is_htmx
 from core.pagination import keyset_page
@@ -107,10 +107,7 @@ def _card_url(customer_id: int, tab: str = "") -> str:
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+    return safe_next(request, request.POST.get("next") or request.GET.get("next")) or default
 
 
 def _first_error(form: BaseForm) -> str:
@@ -388,7 +385,7 @@ def customer_verify(request: HttpRequest, pk: int) -> HttpResponse:
     _customer_or_404(request.user, pk, "change")
     services.customer_mark_verified(actor=request.user, customer_id=pk)
     messages.success(request, _("Marked as verified today."))
-    return redirect(_card_url(pk))
+    return redirect(_next_url(request, _card_url(pk)))
 
 
 @login_required

@@ -117,6 +117,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling: this many failures for one username or one address within the window lock it.
 KEHU_LOGIN_MAX_FAILURES = int(os.environ.get("KEHU_LOGIN_MAX_FAILURES", "5"))
 KEHU_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("KEHU_LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# Reverse proxies in front of kehu that append to X-Forwarded-For (0: clients connect directly).
+# Login throttling and the audit trail use the client address this gives.
+KEHU_TRUSTED_PROXIES = int(os.environ.get("KEHU_TRUSTED_PROXIES", "0"))
 # A customer card not verified for this many days is stale and shows on its owner's home page.
 KEHU_STALE_AFTER_DAYS = int(os.environ.get("KEHU_STALE_AFTER_DAYS", "180"))
 # Customer documents: size limit and accepted types.

@@ -89,9 +89,10 @@ def test_revoked_token_is_401(client, sales_a):
     token, secret = token_create(user=sales_a, name="t")
     assert client.get(ME, **bearer(secret)).status_code == 200
     token_revoke(user=sales_a, token_id=token.pk)
-    response = client.get(ME, **bearer(secret))
+    response = client.get(ME, **bearer(secret), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert "revoked" in response.json()["detail"]
+    assert "吊销" in client.get(ME, **bearer(secret), HTTP_ACCEPT_LANGUAGE="zh-hans").json()["detail"]
 
 
 def test_token_of_inactive_user_is_401(client, sales_a):

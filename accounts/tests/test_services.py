@@ -237,3 +237,9 @@ class TestLoginThrottle:
         assert list(LoginFailure.objects.values_list("username", flat=True)) == ["li"]
         login_failures_clear(username="LI")
         assert not LoginFailure.objects.exists()
+
+
+def test_full_name_reads_in_the_names_own_order(make_user):
+    assert make_user(first_name="敏", last_name="张").get_full_name() == "张敏"
+    assert str(make_user(first_name="Anna", last_name="Smith")) == "Anna Smith"
+    assert str(make_user(username="solo")) == "solo"

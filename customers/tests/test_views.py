@@ -188,6 +188,13 @@ def test_card_shows_stale_badge_until_verified(en, client_for, customer_a, sales
     assert ">stale<" not in client.get(_url("customer_detail", customer_a.pk)).content.decode()
 
 
+def test_verify_returns_to_a_safe_next_page(client_for, customer_a, sales_a):
+    client = client_for(sales_a)
+    assert client.post(_url("customer_verify", customer_a.pk), {"next": "/"})["Location"] == "/"
+    elsewhere = client.post(_url("customer_verify", customer_a.pk), {"next": "https://evil.example/"})
+    assert elsewhere["Location"] == _url("customer_detail", customer_a.pk)
+
+
 def test_card_view_writes_one_access_row(client_for, customer_a, sales_a):
     client_for(sales_a).get(_url("customer_detail", customer_a.pk))
     logs = list(AccessLog.objects.filter(customer_id=customer_a.pk))
