@@ -105,6 +105,16 @@ def _field_label(object_type: str, name: str) -> Any:
         return name.replace("_", " ")
 
 
+@functools.lru_cache(maxsize=1024)
+def _choice_labels(object_type: str, name: str) -> dict[Any, Any]:
+    """{stored value: label} for a field with choices ("aggressive" → "Aggressive"), else {}."""
+    model = _model(object_type)
+    try:
+        return dict(model._meta.get_field(name).flatchoices) if model else {}
+    except (FieldDoesNotExist, AttributeError, TypeError):
+        return {}
+
+
 def _show(value: Any) -> str | None:
     """A stored value as text; None for "no value"."""
     if value is None or value == "" or value == []:
@@ -151,8 +161,13 @@ def _change_rows(user: Any, entries: list[ObjectChange]) -> list[ChangeRow]:
             group = SENSITIVE_FIELDS.get(name)
             mask = MASKERS[group] if group and user.masks(group) else None
             label = _field_label(e.object_type, name)
+            choices = _choice_labels(e.object_type, name)
             if isinstance(value, list) and len(value) == 2:
-                before, after = (names.name(name, v) for v in value)
+                if value[0] == value[1]:
+                    continue  # recorded for context (e.g. the team on a transfer within it): not a change
+                before, after = (
+                    choices.get(v, v) if choices and isinstance(v, (str, int)) else names.name(name, v) for v in value
+                )
                 if mask:
                     before, after = (mask(v) if v not in (None, "") else v for v in (before, after))
                 row.changes.append(FieldChange(name, label, _show(before), _show(after)))

@@ -73,13 +73,29 @@ def test_changed_fields_show_before_and_after(client_for, admin_user, sales_a, c
     assert 'class="diff-after">律师<' in html
 
 
-def test_transfer_shows_owner_and_team_by_name(client_for, admin_user, manager_a, sales_a, service_a, customer_a):
+def test_choice_values_show_their_labels(client_for, admin_user, sales_a, customer_a):
+    customer_update(actor=sales_a, customer_id=customer_a.pk, data={"risk_preference": "aggressive"})
+    response = client_for(admin_user).get(CHANGES, {"action": "update"}, headers={"Accept-Language": "en"})
+    [change] = rows(response)[0].changes
+    assert (change.name, change.before, change.after) == ("risk_preference", None, "Aggressive")
+
+
+def test_transfer_within_a_team_shows_owners_by_name(client_for, admin_user, manager_a, sales_a, service_a, customer_a):
     customer_transfer_owner(actor=manager_a, customer_id=customer_a.pk, to_user=service_a, reason="holiday cover")
     response = client_for(admin_user).get(CHANGES, {"action": "transfer"})
     [row] = rows(response)
     owner = next(c for c in row.changes if c.name == "owner")
     assert (owner.before, owner.after) == (str(sales_a), str(service_a))
+    # Both are in team A: the recorded team did not change and is not listed as a change.
+    assert "team" not in {c.name for c in row.changes}
     assert "holiday cover" in response.content.decode()
+
+
+def test_transfer_to_another_team_shows_both_team_names(client_for, admin_user, sales_b, customer_a):
+    customer_transfer_owner(actor=admin_user, customer_id=customer_a.pk, to_user=sales_b, reason="moved")
+    [row] = rows(client_for(admin_user).get(CHANGES, {"action": "transfer"}))
+    team = next(c for c in row.changes if c.name == "team")
+    assert (team.before, team.after) == ("Team A", "Team B")
 
 
 def test_filters(client_for, admin_user, manager_a, sales_a, sales_b, customer_a, customer_b):
