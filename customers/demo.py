@@ -263,27 +263,28 @@ class TeamPlan:
     share: float  # of all customers
     home_provinces: frozenset[str]
     english_share: float
+    # first name = given name, last name = family name (accounts.User shows Chinese names 王磊)
     manager: tuple[str, str, str]  # username, first name, last name
     staff: list[tuple[str, str, str, str]]  # username, role, first name, last name
 
 
 # The demo's organisation: fixed (not seed-dependent) so the README can list the logins.
 TEAM_PLANS: list[TeamPlan] = [
-    TeamPlan("华东大客户部", 0.28, frozenset({"上海", "浙江", "江苏", "安徽"}), 0.04, ("manager1", "陈建国", ""),
-             [("sales1", Role.SALES, "王磊", ""), ("sales2", Role.SALES, "李静", ""),
-              ("sales3", Role.SALES, "周杰", ""), ("service1", Role.SERVICE, "赵敏", "")]),
+    TeamPlan("华东大客户部", 0.28, frozenset({"上海", "浙江", "江苏", "安徽"}), 0.04, ("manager1", "建国", "陈"),
+             [("sales1", Role.SALES, "磊", "王"), ("sales2", Role.SALES, "静", "李"),
+              ("sales3", Role.SALES, "杰", "周"), ("service1", Role.SERVICE, "敏", "赵")]),
     TeamPlan("华南销售一部", 0.22, frozenset({"广东", "福建", "广西", "海南", "湖南"}), 0.04,
-             ("manager2", "黄志明", ""),
-             [("sales4", Role.SALES, "林晓燕", ""), ("sales5", Role.SALES, "郑浩", ""),
-              ("service2", Role.SERVICE, "梁婷", "")]),
+             ("manager2", "志明", "黄"),
+             [("sales4", Role.SALES, "晓燕", "林"), ("sales5", Role.SALES, "浩", "郑"),
+              ("service2", Role.SERVICE, "婷", "梁")]),
     TeamPlan("北方财富管理部", 0.22,
              frozenset({"北京", "天津", "河北", "山东", "辽宁", "吉林", "黑龙江", "山西", "内蒙古"}), 0.04,
-             ("manager3", "刘洋", ""),
-             [("sales6", Role.SALES, "张伟", ""), ("sales7", Role.SALES, "孙丽", ""),
-              ("sales8", Role.SALES, "马超", "")]),
-    TeamPlan("客户服务中心", 0.16, frozenset(), 0.045, ("manager4", "吴芳", ""),
-             [("service3", Role.SERVICE, "徐娜", ""), ("service4", Role.SERVICE, "胡斌", ""),
-              ("service5", Role.SERVICE, "郭雪", "")]),
+             ("manager3", "洋", "刘"),
+             [("sales6", Role.SALES, "伟", "张"), ("sales7", Role.SALES, "丽", "孙"),
+              ("sales8", Role.SALES, "超", "马")]),
+    TeamPlan("客户服务中心", 0.16, frozenset(), 0.045, ("manager4", "芳", "吴"),
+             [("service3", Role.SERVICE, "娜", "徐"), ("service4", Role.SERVICE, "斌", "胡"),
+              ("service5", Role.SERVICE, "雪", "郭")]),
     TeamPlan("International Accounts", 0.12, frozenset({"上海", "北京", "广东"}), 0.5, ("manager5", "Grace", "Liu"),
              [("sales9", Role.SALES, "Daniel", "Wong"), ("sales10", Role.SALES, "Emily", "Zhang")]),
 ]

@@ -66,6 +66,8 @@ def test_generates_the_requested_customers_with_teams_users_and_logins(loaded):
     for username in ("admin", "manager1", "sales1", "service1", "analyst"):
         assert re.search(rf"^\s+{username}\s", loaded, re.M)
     assert DEMO_PASSWORD in loaded
+    assert str(User.objects.get(username="sales1")) == "王磊"  # family name first, as users read it
+    assert str(User.objects.get(username="manager5")) == "Grace Liu"
 
 
 def test_people_organisations_contacts_and_family(loaded):
