@@ -36,7 +36,6 @@ lint: $(STAMP)
 ## Refresh the translation catalogues (needs GNU gettext) and compile them
 messages: $(STAMP)
 	$(KEHU) makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='data/*' --no-obsolete
-	$(KEHU) makemessages -d djangojs -l zh_Hans -l en --ignore='.venv/*' --ignore='data/*' --ignore='static/vendor/*' --no-obsolete
 	$(KEHU) compilemessages --ignore='.venv/*'
 
 ## Production-style server: gunicorn + whitenoise (see docs/deploy.md)

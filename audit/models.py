@@ -8,24 +8,25 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.querysets import AuditQuerySet
 from core.actor import Source
 
 
 class ChangeAction(models.TextChoices):
-    CREATE = "create", _("Created")
-    UPDATE = "update", _("Changed")
-    DELETE = "delete", _("Deleted")
-    RESTORE = "restore", _("Restored")
-    TRANSFER = "transfer", _("Owner transferred")
-    VERIFY = "verify", _("Verified")
+    CREATE = "create", pgettext_lazy("audit action", "Created")
+    UPDATE = "update", pgettext_lazy("audit action", "Changed")
+    DELETE = "delete", pgettext_lazy("audit action", "Deleted")
+    RESTORE = "restore", pgettext_lazy("audit action", "Restored")
+    TRANSFER = "transfer", pgettext_lazy("audit action", "Owner transferred")
+    VERIFY = "verify", pgettext_lazy("audit action", "Verified")
 
 
 class AccessAction(models.TextChoices):
-    VIEW = "view", _("Viewed")
-    EXPORT = "export", _("Exported")
-    DOWNLOAD = "download", _("Downloaded document")
+    VIEW = "view", pgettext_lazy("audit action", "Viewed")
+    EXPORT = "export", pgettext_lazy("audit action", "Exported")
+    DOWNLOAD = "download", pgettext_lazy("audit action", "Downloaded document")
 
 
 SOURCE_CHOICES = [(Source.WEB, _("Web")), (Source.API, _("API")), (Source.CLI, _("CLI")), (Source.TASK, _("Task"))]

@@ -19,4 +19,9 @@ class AuditQuerySet(RestrictedQuerySet):
     def scope(self, user: Any, action: str) -> Q:
         if user.can(Cap.MANAGE_USERS):
             return Q()
-        return Q(customer_id__in=registry.get("customer_ids_visible")(user))
+        about_visible_customers = Q(customer_id__in=registry.get("customer_ids_visible")(user))
+        if not user.team_id:
+            return about_visible_customers
+        # Entries about no single customer (exports, tags) are a manager's to read when someone of
+        # the manager's own team did them.
+        return about_visible_customers | Q(customer_id__isnull=True, user__team_id=user.team_id)

@@ -15,6 +15,8 @@ PASSWORD = "kehu-test-pass-1"
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):  # noqa: ANN001
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Real password hashing costs ~100 ms a user; the tests check logins, not hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pypinyin import Style, lazy_pinyin
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"\D+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 # Surnames read differently from the same character elsewhere (曾 is zeng, not ceng, as a surname).
@@ -31,8 +32,9 @@ def name_keys(name: str, person: bool = False) -> tuple[str, str]:
     """
     name = (name or "").strip().lower()
     syllables: list[str] = []
-    if person and name[:1] in SURNAME_READINGS:
-        syllables.append(SURNAME_READINGS[name[0]])
+    if person and _CJK.match(name):
+        # Read the surname on its own: as a phrase, 于思 would come out "yu sai" instead of "yu si".
+        syllables.append(SURNAME_READINGS.get(name[0]) or lazy_pinyin(name[0], style=Style.NORMAL)[0])
         name = name[1:]
     # Non-Chinese runs come back as one chunk each; split them into words.
     for chunk in lazy_pinyin(name, style=Style.NORMAL):

@@ -169,8 +169,14 @@ def test_access_log_shows_views_and_exports_with_rows_and_filters(client_for, ad
     html = response.content.decode()
     assert "1234" in html and "city=北京" in html and "kind=person" in html
     assert reprs(client_for(admin_user).get(ACCESSES, {"action": "export"})) == ["customers.csv"]
-    # A manager sees the views of the team's customers only.
-    assert reprs(client_for(manager_a).get(ACCESSES)) == ["张伟"]
+    # A manager sees the views of the team's customers, and the exports the team's members made,
+    # not what the administrator viewed of another team's customer.
+    assert reprs(client_for(manager_a).get(ACCESSES)) == ["customers.csv", "张伟"]
+
+
+def test_manager_does_not_see_exports_of_another_team(client_for, manager_a, sales_b):
+    access_record(user=sales_b, action="export", object_repr="customers.xlsx", detail={"rows": 3})
+    assert reprs(client_for(manager_a).get(ACCESSES)) == []
 
 
 def test_sensitive_values_are_masked_for_roles_that_mask_them(client_for, manager_a, sales_a, customer_a,

@@ -78,3 +78,20 @@ def test_search_requires_login(client, customer_a):
     response = client.get(SEARCH, {"q": "张伟"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 302
     assert "张伟" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "person", "keys"),
+    [
+        ("张伟", True, ("zhangwei", "zw")),
+        ("于思", True, ("yusi", "ys")),  # surname read alone, not as the phrase 于思 (yu sai)
+        ("曾小贤", True, ("zengxiaoxian", "zxx")),  # 曾 as a surname is zeng
+        ("欧阳雨桐", True, ("ouyangyutong", "oyyt")),
+        ("Anna Li", True, ("annali", "al")),
+        ("北京华为科技有限公司", False, ("beijinghuaweikejiyouxiangongsi", "bjhwkjyxgs")),
+    ],
+)
+def test_name_keys(name, person, keys):
+    from customers.search import name_keys
+
+    assert name_keys(name, person) == keys
