@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-from core.testing import *  # noqa: F403  (fixtures)
 from core.browser import chromium_browser, page  # noqa: F401,E402  (browser fixtures)
+from core.testing import *  # noqa: F403  (fixtures)
