@@ -26,14 +26,15 @@ class Cap:
     EXPORT = "customer.export"
     AUDIT = "audit.view"
     MANAGE_USERS = "users.manage"
+    CATALOGUE = "catalogue.manage"  # products: everyone reads the catalogue, these roles change it
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
         {Cap.VIEW_ALL, Cap.ADD, Cap.CHANGE, Cap.DELETE, Cap.RESTORE, Cap.TRANSFER, Cap.EXPORT, Cap.AUDIT,
-         Cap.MANAGE_USERS}
+         Cap.MANAGE_USERS, Cap.CATALOGUE}
     ),
-    Role.MANAGER: frozenset({Cap.ADD, Cap.CHANGE, Cap.DELETE, Cap.TRANSFER, Cap.EXPORT, Cap.AUDIT}),
+    Role.MANAGER: frozenset({Cap.ADD, Cap.CHANGE, Cap.DELETE, Cap.TRANSFER, Cap.EXPORT, Cap.AUDIT, Cap.CATALOGUE}),
     Role.SALES: frozenset({Cap.ADD, Cap.CHANGE, Cap.EXPORT}),
     Role.SERVICE: frozenset({Cap.ADD, Cap.CHANGE}),
     Role.ANALYST: frozenset({Cap.VIEW_ALL, Cap.EXPORT}),

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "customers",
+    "commerce",
+    "interactions",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,160 @@
+"""The customer timeline: one list of everything that happened with a customer, assembled from
+providers that the domain apps register (core.registry "timeline_providers") so that the card in
+`customers` never imports the apps above it.
+
+A provider is `provider(user, customer_id, kinds, before, limit) -> list[TimelineEntry]`: it
+returns at most `limit` entries of its kinds for the customer, newest first, strictly older than
+`before` (a TimelineCursor or None), scoped to what `user` may see, in ONE indexed query; it
+returns [] without querying when none of its kinds is asked for. Decorate it with
+@timeline_provider(kinds={...}) to declare its kinds and their labels.
+
+Entries are ordered by (at, kind, pk) descending; that triple is also the "older" cursor, so
+entries with the same timestamp are neither lost nor repeated across pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import registry
+
+PROVIDERS = "timeline_providers"
+DEFAULT_LIMIT = 50
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "order", "interaction", "cost", "transfer", …
+    kind_label: str
+    at: datetime  # aware
+    pk: int
+    title: str
+    detail: str = ""
+    url: str = ""
+    actor: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    badge: str = ""
+    badge_class: str = ""  # ok / warn / bad (kehu.css badge classes)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple[datetime, str, int]:
+        return (self.at, self.kind, self.pk)
+
+
+@dataclass(frozen=True)
+class TimelineCursor:
+    """The last entry of a page: the next page starts strictly after (older than) it."""
+
+    at: datetime
+    kind: str
+    pk: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.at.isoformat(), self.kind, self.pk], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> TimelineCursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            at, kind, pk = json.loads(raw)
+            moment = datetime.fromisoformat(at)
+            if timezone.is_naive(moment) or not isinstance(kind, str) or not isinstance(pk, int):
+                raise ValueError(token)
+            return cls(moment, kind, pk)
+        except (binascii.Error, ValueError, TypeError) as exc:
+            raise ValidationError(_("The page link is invalid or out of date."), code="invalid_cursor") from exc
+
+
+@dataclass
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_cursor: str | None = None
+
+
+Provider = Callable[[Any, int, "Collection[str] | None", "TimelineCursor | None", int], list[TimelineEntry]]
+
+
+def timeline_provider(*, kinds: Mapping[str, Any]) -> Callable[[Provider], Provider]:
+    """Declare the kinds (key → label) a provider serves."""
+
+    def wrap(fn: Provider) -> Provider:
+        fn.timeline_kinds = dict(kinds)  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
+def timeline_kinds() -> list[tuple[str, Any]]:
+    """(key, label) of every kind some installed app provides, in registration order."""
+    out: list[tuple[str, Any]] = []
+    for provider in registry.get_all(PROVIDERS):
+        out.extend(getattr(provider, "timeline_kinds", {}).items())
+    return out
+
+
+def wants(provider_kinds: Collection[str], kinds: Collection[str] | None) -> list[str]:
+    """The provider's kinds that are asked for (all when `kinds` is None)."""
+    return [k for k in provider_kinds if kinds is None or k in kinds]
+
+
+def as_moment(value: date | datetime) -> datetime:
+    """A date (costs are dated, not timed) as the start of that day in the current time zone."""
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return timezone.make_aware(datetime.combine(value, time.min))
+
+
+def before_q(*, field_name: str, kind: str, before: TimelineCursor | None, is_date: bool = False) -> Q:
+    """Rows of one kind strictly older than the cursor in (at, kind, pk) descending order."""
+    if before is None:
+        return Q()
+    # Rows with exactly the cursor's time come after it when (kind, pk) is smaller.
+    if kind < before.kind:
+        tie = Q()
+    elif kind == before.kind:
+        tie = Q(pk__lt=before.pk)
+    else:
+        tie = None
+    if not is_date:
+        strict = Q(**{f"{field_name}__lt": before.at})
+        return strict | (Q(**{field_name: before.at}) & tie) if tie is not None else strict
+    local = timezone.localtime(before.at)
+    day = local.date()
+    if local.timetz().replace(tzinfo=None) != time.min:
+        # The cursor lies within a day: every row of that day (at midnight) is older.
+        return Q(**{f"{field_name}__lte": day})
+    strict = Q(**{f"{field_name}__lt": day})
+    return strict | (Q(**{field_name: day}) & tie) if tie is not None else strict
+
+
+def timeline_page(
+    *, user: Any, customer_id: int, kinds: Collection[str] | None = None, cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> TimelinePage:
+    """One page of the customer's timeline, newest first: each provider runs one query for at
+    most limit + 1 rows, the results are merged and cut. Raises ValidationError on a bad cursor."""
+    before = TimelineCursor.decode(cursor) if cursor else None
+    entries: list[TimelineEntry] = []
+    for provider in registry.get_all(PROVIDERS):
+        entries.extend(provider(user, customer_id, kinds, before, limit + 1))
+    entries.sort(key=lambda e: e.sort_key, reverse=True)
+    page = TimelinePage(entries=entries[:limit])
+    if len(entries) > limit:
+        last = page.entries[-1]
+        page.next_cursor = TimelineCursor(last.at, last.kind, last.pk).encode()
+    return page

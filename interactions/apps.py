@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InteractionsConfig(AppConfig):
+    name = "interactions"
+    verbose_name = _("Interactions")
+
+    def ready(self) -> None:
+        from core import registry
+        from interactions import demo, selectors
+
+        registry.add("timeline_providers", selectors.interaction_timeline)
+        registry.add("demo_generators", demo.generate)

@@ -1,0 +1,16 @@
+"""Reads of interactions and follow-up tasks (filled in below)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from core.timeline import TimelineCursor, TimelineEntry, timeline_provider
+
+
+@timeline_provider(kinds={"interaction": _("Interactions")})
+def interaction_timeline(user: Any, customer_id: int, kinds: Collection[str] | None, before: TimelineCursor | None,
+                         limit: int) -> list[TimelineEntry]:
+    return []

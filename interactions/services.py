@@ -1,0 +1,193 @@
+"""Writes on interactions and follow-up tasks: keyword-only, with the acting user, scoped through
+the customer (the actor must be allowed to change it), one transaction, audited with the
+customer's id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.models import ChangeAction
+from audit.services import change_record
+from core.models import diff_values, field_values
+from customers.models import Contact, Customer
+from interactions.models import FollowUpTask, Interaction
+
+INTERACTION_FIELDS: list[str] = [
+    "channel", "direction", "occurred_at", "staff", "contact", "subject", "content", "outcome", "external_id",
+]
+TASK_FIELDS: list[str] = ["title", "due_on", "assignee"]
+
+
+def _get_scoped(queryset: models.QuerySet, user: User, action: str, pk: int) -> Any:
+    try:
+        return queryset.restrict(user, action).get(pk=pk)
+    except queryset.model.DoesNotExist as exc:
+        raise PermissionDenied(_("You do not have access to this record.")) from exc
+
+
+def _apply(instance: models.Model, data: Mapping[str, Any], allowed: list[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be set here.") for f in sorted(unknown)})
+    for name, value in data.items():
+        field = instance._meta.get_field(name)
+        if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model) and value is not None:
+            setattr(instance, field.attname, value)
+        else:
+            setattr(instance, name, value)
+
+
+def _created(instance: models.Model, fields: list[str]) -> dict[str, list[Any]]:
+    after = {k: v for k, v in field_values(instance, fields).items() if v not in (None, "")}
+    return {k: [None, v] for k, v in after.items()}
+
+
+def _check_interaction(obj: Interaction) -> None:
+    if obj.contact_id and not Contact.objects.filter(
+        pk=obj.contact_id, customer_id=obj.customer_id, deleted_at__isnull=True
+    ).exists():
+        raise ValidationError({"contact": _("The contact person must belong to this customer.")})
+
+
+def _check_assignee(task: FollowUpTask) -> None:
+    """The assignee must be active and able to see the customer, or the task would be invisible."""
+    assignee = User.objects.filter(pk=task.assignee_id).first()
+    if assignee is None or not assignee.is_active:
+        raise ValidationError({"assignee": _("The assignee must be an active user.")})
+    if not Customer.objects.restrict(assignee, "view").filter(pk=task.customer_id).exists():
+        raise ValidationError({"assignee": _("%(user)s cannot see this customer; choose someone who can.")
+                               % {"user": assignee}})
+
+
+# --- interactions ------------------------------------------------------------------------------
+
+@transaction.atomic
+def interaction_create(
+    *, actor: User, customer_id: int, data: Mapping[str, Any], follow_up: Mapping[str, Any] | None = None
+) -> Interaction:
+    """Record an interaction (staff member defaults to the actor), optionally with a follow-up task
+    (title, due_on, assignee — the assignee defaults to the actor)."""
+    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    obj = Interaction(customer=customer, staff=actor)
+    _apply(obj, data, INTERACTION_FIELDS)
+    obj.full_clean(exclude=["customer"])
+    _check_interaction(obj)
+    obj.save()
+    change_record(user=actor, instance=obj, action=ChangeAction.CREATE, customer_id=customer.pk,
+                  changes=_created(obj, INTERACTION_FIELDS))
+    if follow_up:
+        _task_create(actor=actor, customer=customer, data=follow_up, interaction=obj)
+    return obj
+
+
+@transaction.atomic
+def interaction_update(*, actor: User, interaction_id: int, data: Mapping[str, Any]) -> Interaction:
+    obj = _get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
+    before = field_values(obj, INTERACTION_FIELDS)
+    _apply(obj, data, INTERACTION_FIELDS)
+    obj.full_clean(exclude=["customer"])
+    _check_interaction(obj)
+    changes = diff_values(before, field_values(obj, INTERACTION_FIELDS))
+    if changes:
+        obj.save()
+        change_record(user=actor, instance=obj, action=ChangeAction.UPDATE, customer_id=obj.customer_id,
+                      changes=changes)
+    return obj
+
+
+@transaction.atomic
+def interaction_delete(*, actor: User, interaction_id: int) -> Interaction:
+    obj = _get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
+    obj.deleted_at = timezone.now()
+    obj.save(update_fields=["deleted_at", "updated_at"])
+    change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
+                  changes={"deleted_at": [None, str(obj.deleted_at)]})
+    return obj
+
+
+# --- follow-up tasks -----------------------------------------------------------------------------
+
+def _task_create(
+    *, actor: User, customer: Customer, data: Mapping[str, Any], interaction: Interaction | None = None
+) -> FollowUpTask:
+    task = FollowUpTask(customer=customer, interaction=interaction, created_by=actor, assignee=actor)
+    _apply(task, {k: v for k, v in data.items() if not (k == "assignee" and v in (None, ""))}, TASK_FIELDS)
+    task.full_clean(exclude=["customer", "interaction"])
+    _check_assignee(task)
+    task.save()
+    changes = _created(task, TASK_FIELDS)
+    if interaction is not None:
+        changes["interaction"] = [None, interaction.pk]
+    change_record(user=actor, instance=task, action=ChangeAction.CREATE, customer_id=customer.pk, changes=changes)
+    return task
+
+
+@transaction.atomic
+def follow_up_create(
+    *, actor: User, customer_id: int, data: Mapping[str, Any], interaction_id: int | None = None
+) -> FollowUpTask:
+    """A task for a customer the actor may change, optionally spawned by one of its interactions."""
+    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    interaction = None
+    if interaction_id is not None:
+        interaction = _get_scoped(Interaction.objects, actor, "change", interaction_id)
+        if interaction.customer_id != customer.pk:
+            raise ValidationError({"interaction": _("The interaction must belong to the same customer.")})
+    return _task_create(actor=actor, customer=customer, data=data, interaction=interaction)
+
+
+def _task_for(actor: User, task_id: int) -> FollowUpTask:
+    """A task the actor may act on: one of a customer the actor may change, or one assigned to the actor."""
+    try:
+        return FollowUpTask.objects.restrict(actor, "view").select_for_update().get(
+            models.Q(pk=task_id) & (models.Q(assignee=actor)
+                                    | models.Q(pk__in=FollowUpTask.objects.restrict(actor, "change").values("pk")))
+        )
+    except FollowUpTask.DoesNotExist as exc:
+        raise PermissionDenied(_("You do not have access to this record.")) from exc
+
+
+@transaction.atomic
+def follow_up_update(*, actor: User, task_id: int, data: Mapping[str, Any]) -> FollowUpTask:
+    task = _get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
+    before = field_values(task, TASK_FIELDS)
+    _apply(task, data, TASK_FIELDS)
+    task.full_clean(exclude=["customer", "interaction"])
+    _check_assignee(task)
+    changes = diff_values(before, field_values(task, TASK_FIELDS))
+    if changes:
+        task.save()
+        change_record(user=actor, instance=task, action=ChangeAction.UPDATE, customer_id=task.customer_id,
+                      changes=changes)
+    return task
+
+
+@transaction.atomic
+def follow_up_done(*, actor: User, task_id: int, done: bool = True) -> FollowUpTask:
+    """Tick a task off (or reopen it). The assignee may always do this."""
+    task = _task_for(actor, task_id)
+    if task.is_done == done:
+        return task
+    before = task.done_at
+    task.done_at = timezone.now() if done else None
+    task.save(update_fields=["done_at", "updated_at"])
+    change_record(user=actor, instance=task, action=ChangeAction.UPDATE, customer_id=task.customer_id,
+                  changes={"done_at": [str(before) if before else None, str(task.done_at) if task.done_at else None]})
+    return task
+
+
+@transaction.atomic
+def follow_up_delete(*, actor: User, task_id: int) -> FollowUpTask:
+    task = _get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
+    task.deleted_at = timezone.now()
+    task.save(update_fields=["deleted_at", "updated_at"])
+    change_record(user=actor, instance=task, action=ChangeAction.DELETE, customer_id=task.customer_id,
+                  changes={"deleted_at": [None, str(task.deleted_at)]})
+    return task
