@@ -47,4 +47,4 @@ class CostKind(models.TextChoices):
 
 
 DEFAULT_CURRENCY = "CNY"
-CURRENCIES = [("CNY", "CNY"), ("HKD", "HKD"), ("USD", "USD"), ("EUR", "EUR")]
+CURRENCIES = [(c, c) for c in ("CNY", "USD", "EUR", "HKD", "GBP", "JPY")]  # as on the customer card
