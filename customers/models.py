@@ -141,6 +141,13 @@ class Customer(TimeStampedModel, SoftDeleteModel):
     name_initials = models.CharField(max_length=200, blank=True, default="", editable=False)
     phone_digits = models.CharField(max_length=80, blank=True, default="", editable=False)
 
+    # Set when this customer was merged into another (governance.services.customer_merge): the row
+    # is soft-deleted and points at the survivor, so old references and external ids still resolve.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="merged_customers",
+    )
+
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -199,6 +206,10 @@ class Contact(TimeStampedModel, SoftDeleteModel):
     )
     score_support = models.PositiveSmallIntegerField(
         _("support for our business"), choices=ScoreLevel.choices, null=True, blank=True
+    )
+    # The contact's id in another system, set by imports (upsert key); not edited on the card.
+    external_id = models.CharField(
+        _("external ID"), max_length=64, null=True, blank=True, unique=True, editable=False
     )
 
     objects = CustomerChildQuerySet.as_manager()
