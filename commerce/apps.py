@@ -12,4 +12,6 @@ class CommerceConfig(AppConfig):
 
         registry.add("timeline_providers", selectors.order_timeline)
         registry.add("timeline_providers", selectors.cost_timeline)
+        registry.add("timeline_actions", selectors.timeline_actions)
+        registry.add("timeline_facts", selectors.timeline_facts)
         registry.add("demo_generators", demo.generate)

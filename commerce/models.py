@@ -50,6 +50,13 @@ class Product(TimeStampedModel, SoftDeleteModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def margin_rate(self) -> Decimal | None:
+        """(price − unit cost) / price in percent, None when the price is 0."""
+        if not self.price:
+            return None
+        return (self.price - self.unit_cost) / self.price * 100
+
 
 class Order(TimeStampedModel, SoftDeleteModel):
     """One order / transaction (交易) of a customer. revenue, cost and margin are the sums of the
@@ -127,6 +134,11 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_id}"
+
+    @property
+    def discount_percent(self) -> Decimal:
+        """The discount as users enter it: 15 for 15 % off."""
+        return (self.discount * 100).quantize(Decimal("0.01")).normalize()
 
 
 class CustomerCost(TimeStampedModel, SoftDeleteModel):

@@ -69,6 +69,14 @@ def _created(instance: models.Model, fields: list[str]) -> dict[str, list[Any]]:
     return {k: [None, v] for k, v in after.items()}
 
 
+def _check_salesperson(order: Order, before: int | None = None) -> None:
+    """A salesperson newly named must be an active user (a former one may stay on old orders)."""
+    if order.salesperson_id and order.salesperson_id != before and not User.objects.filter(
+        pk=order.salesperson_id, is_active=True
+    ).exists():
+        raise ValidationError({"salesperson": _("The salesperson must be an active user.")})
+
+
 def _decimal(value: Any, field: str) -> Decimal:
     try:
         return value if isinstance(value, Decimal) else Decimal(str(value).strip())
@@ -197,7 +205,7 @@ def _build_lines(
             discount=discount, unit_cost=product.unit_cost, revenue=amounts.revenue, cost=amounts.cost,
             margin=amounts.margin,
         )
-        obj.full_clean(exclude=["order"])
+        obj.full_clean(exclude=["order", "product"])  # the product was checked above, with the others
         out.append(obj)
     return out
 
@@ -228,6 +236,7 @@ def order_create(
         raise ValidationError({"status": _("A new order is placed or paid.")})
     order = Order(customer=customer, salesperson=actor, status=status)
     _apply(order, data, ORDER_FIELDS)
+    _check_salesperson(order, before=actor.pk)
     if status == OrderStatus.PAID:
         order.status_changed_at = timezone.now()
     built = _build_lines(order, lines)
@@ -252,6 +261,7 @@ def order_update(
     order = _get_scoped(Order.objects.select_for_update(), actor, "change", order_id)
     before = field_values(order, _AUDITED_ORDER_FIELDS)
     _apply(order, data, ORDER_FIELDS)
+    _check_salesperson(order, before=before["salesperson"])
     changes: dict[str, Any] = {}
     if lines is not None:
         if order.status != OrderStatus.PLACED:

@@ -158,3 +158,49 @@ def timeline_page(
         last = page.entries[-1]
         page.next_cursor = TimelineCursor(last.at, last.kind, last.pk).encode()
     return page
+
+
+# --- Actions offered above the timeline (new order, record a cost, quick interaction entry) -------
+
+ACTIONS = "timeline_actions"
+
+
+@dataclass
+class TimelineAction:
+    """A link above the timeline. A `panel` is an htmx fragment (e.g. a one-step entry form) that
+    the card loads from `url` in place, instead of a link."""
+
+    label: str
+    url: str
+    panel: bool = False
+    primary: bool = False
+
+
+def timeline_actions(*, user: Any, customer_id: int, can_change: bool) -> list[TimelineAction]:
+    """What the installed apps offer to do from the card's timeline; each contributor is
+    `fn(user, customer_id, can_change) -> list[TimelineAction]` and runs no query."""
+    out: list[TimelineAction] = []
+    for contributor in registry.get_all(ACTIONS):
+        out.extend(contributor(user, customer_id, can_change))
+    return out
+
+
+# --- Key figures shown above the timeline (e.g. revenue, margin, cost to serve, profit) ----------
+
+FACTS = "timeline_facts"
+
+
+@dataclass
+class TimelineFact:
+    label: str
+    value: str
+    hint: str = ""
+
+
+def timeline_facts(*, user: Any, customer_id: int) -> list[TimelineFact]:
+    """Figures the installed apps show above the timeline; each contributor is
+    `fn(user, customer_id) -> list[TimelineFact]` and runs a fixed number of queries."""
+    out: list[TimelineFact] = []
+    for contributor in registry.get_all(FACTS):
+        out.extend(contributor(user, customer_id))
+    return out

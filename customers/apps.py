@@ -8,6 +8,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
-        from customers.selectors import customer_ids_visible
+        from customers.selectors import customer_ids_visible, ownership_transfer_timeline
 
         registry.register("customer_ids_visible", customer_ids_visible)
+        registry.add("timeline_providers", ownership_transfer_timeline)

@@ -3,7 +3,7 @@ masked values where the user's role may not see them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,11 +11,13 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Sensitive
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.pagination import KeysetPage, keyset_page
+from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer
 from customers.search import normalise_query
 
@@ -228,3 +230,26 @@ def owners_assignable(user: User) -> Iterable[User]:
     if not user.sees_all_customers:
         qs = qs.filter(team_id=user.team_id) if user.team_id else qs.filter(pk=user.pk)
     return qs
+
+
+@timeline_provider(kinds={"transfer": gettext_lazy("Owner changes")})
+def ownership_transfer_timeline(
+    user: User, customer_id: int, kinds: Collection[str] | None, before: TimelineCursor | None, limit: int
+) -> list[TimelineEntry]:
+    """The customer's ownership transfers for the card's timeline (one query)."""
+    if not wants(["transfer"], kinds):
+        return []
+    rows = (
+        OwnershipTransfer.objects.restrict(user, "view").filter(customer_id=customer_id)
+        .filter(before_q(field_name="at", kind="transfer", before=before))
+        .select_related("from_user", "to_user", "actor").order_by("-at", "-id")[:limit]
+    )
+    label = gettext("Owner change")
+    return [
+        TimelineEntry(
+            kind="transfer", kind_label=label, at=t.at, pk=t.pk,
+            title=gettext("%(from)s → %(to)s") % {"from": t.from_user or "—", "to": t.to_user or "—"},
+            detail=t.reason, actor=str(t.actor or ""),
+        )
+        for t in rows
+    ]

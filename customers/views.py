@@ -38,6 +38,7 @@ from core.http import safe_next
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.middleware import is_htmx
 from core.pagination import keyset_page
+from core.timeline import timeline_actions, timeline_facts, timeline_kinds, timeline_page
 from customers import exports, selectors, services
 from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind
 from customers.forms import (
@@ -54,6 +55,7 @@ from customers.forms import (
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, Tag
 
 PAGE_SIZE = 50
+TIMELINE_SIZE = 50
 SEARCH_DROPDOWN_SIZE = 10
 SEARCH_PAGE_SIZE = 50
 
@@ -343,17 +345,35 @@ def _history(user: User, customer_id: int) -> list[HistoryEntry]:
     return out
 
 
+def _timeline(request: HttpRequest, user: User, customer_id: int) -> dict[str, Any]:
+    """The card's timeline: entries from every app that registers a provider (core.timeline),
+    filtered by kind, one page of TIMELINE_SIZE, "older" by cursor."""
+    kinds = timeline_kinds()
+    asked = [k for k in request.GET.getlist("kind") if k in {key for key, _label in kinds}]
+    try:
+        page = timeline_page(user=user, customer_id=customer_id, kinds=asked or None,
+                             cursor=request.GET.get("before") or None, limit=TIMELINE_SIZE)
+    except ValidationError:
+        page = timeline_page(user=user, customer_id=customer_id, kinds=asked or None, limit=TIMELINE_SIZE)
+    return {"timeline": page, "timeline_kinds": kinds, "timeline_kind": asked[0] if len(asked) == 1 else ""}
+
+
 @login_required
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer card with its tabs; every view is written to the access log."""
     user = request.user
+    if request.GET.get("tab") == "timeline" and request.GET.get("part") == "entries" and is_htmx(request):
+        # More timeline entries (older page, or a refresh after a quick entry): a fragment.
+        if not selectors.customers_visible(user).filter(pk=pk).exists():
+            raise Http404(_("No such customer."))
+        return render(request, "customers/customer_detail.html#timeline-entries", _timeline(request, user, pk))
     try:
         card = selectors.customer_card(user=user, customer_id=pk)
     except Customer.DoesNotExist as exc:
         raise Http404(_("No such customer.")) from exc
     customer = card.customer
-    tabs = [("profile", _("Profile"), None)]
+    tabs = [("profile", _("Profile"), None), ("timeline", _("Timeline"), None)]
     if customer.kind == CustomerKind.ORGANISATION or card.contacts:
         tabs.append(("contacts", _("Contacts"), len(card.contacts)))
     if customer.kind == CustomerKind.PERSON or card.family_members:
@@ -376,6 +396,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["document_form"] = DocumentForm()
     if tab == "history":
         context["history"] = _history(user, customer.pk)
+    if tab == "timeline":
+        context.update(_timeline(request, user, customer.pk))
+        context["timeline_actions"] = timeline_actions(user=user, customer_id=customer.pk, can_change=card.can_change)
+        context["timeline_facts"] = timeline_facts(user=user, customer_id=customer.pk)
     return render(request, "customers/customer_detail.html", context)
 
 

@@ -11,4 +11,5 @@ class InteractionsConfig(AppConfig):
         from interactions import demo, selectors
 
         registry.add("timeline_providers", selectors.interaction_timeline)
+        registry.add("timeline_actions", selectors.timeline_actions)
         registry.add("demo_generators", demo.generate)

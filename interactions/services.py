@@ -49,7 +49,11 @@ def _created(instance: models.Model, fields: list[str]) -> dict[str, list[Any]]:
     return {k: [None, v] for k, v in after.items()}
 
 
-def _check_interaction(obj: Interaction) -> None:
+def _check_interaction(obj: Interaction, staff_before: int | None = None) -> None:
+    if obj.staff_id and obj.staff_id != staff_before and not User.objects.filter(
+        pk=obj.staff_id, is_active=True
+    ).exists():
+        raise ValidationError({"staff": _("The staff member must be an active user.")})
     if obj.contact_id and not Contact.objects.filter(
         pk=obj.contact_id, customer_id=obj.customer_id, deleted_at__isnull=True
     ).exists():
@@ -78,7 +82,7 @@ def interaction_create(
     obj = Interaction(customer=customer, staff=actor)
     _apply(obj, data, INTERACTION_FIELDS)
     obj.full_clean(exclude=["customer"])
-    _check_interaction(obj)
+    _check_interaction(obj, staff_before=actor.pk)
     obj.save()
     change_record(user=actor, instance=obj, action=ChangeAction.CREATE, customer_id=customer.pk,
                   changes=_created(obj, INTERACTION_FIELDS))
@@ -93,7 +97,7 @@ def interaction_update(*, actor: User, interaction_id: int, data: Mapping[str, A
     before = field_values(obj, INTERACTION_FIELDS)
     _apply(obj, data, INTERACTION_FIELDS)
     obj.full_clean(exclude=["customer"])
-    _check_interaction(obj)
+    _check_interaction(obj, staff_before=before["staff"])
     changes = diff_values(before, field_values(obj, INTERACTION_FIELDS))
     if changes:
         obj.save()

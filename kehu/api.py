@@ -4,8 +4,10 @@ from ninja import NinjaAPI
 
 from accounts.api import api_auth
 from accounts.api import router as accounts_router
+from commerce.api import router as commerce_router
 from core.api import bind_actor, install_error_handlers
 from customers.api import router as customers_router
+from interactions.api import router as interactions_router
 
 DESCRIPTION = """
 kehu's REST API. Everything here follows the same rules as the pages: you see the customers your
@@ -43,3 +45,5 @@ install_error_handlers(api)
 api.add_decorator(bind_actor)
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
+api.add_router("/", commerce_router)
+api.add_router("/", interactions_router)

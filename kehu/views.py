@@ -21,9 +21,11 @@ from audit.models import ObjectChange
 from audit.selectors import recent_changes
 from customers.choices import RiskPreference
 from customers.selectors import customers_stale, customers_visible
+from interactions.selectors import follow_ups_open
 
 RECENT_CHANGES = 10
 STALE_SHOWN = 10
+FOLLOW_UPS_SHOWN = 20
 # Changed-field names shown per recent change before "…".
 FIELDS_SHOWN = 4
 
@@ -82,6 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_verify": user.can(Cap.CHANGE),
         "changes": [_describe(c) for c in recent_changes(user=user, limit=RECENT_CHANGES)],
         "stale_days": settings.KEHU_STALE_AFTER_DAYS,
+        "follow_ups": follow_ups_open(user=user, limit=FOLLOW_UPS_SHOWN),
     }
     chart = _risk_chart(user)
     context["risk_chart"] = chart

@@ -1,0 +1,485 @@
+"""The commerce part of the REST API: products (shared catalogue), orders with lines, costs to serve.
+
+Same rules as the pages: reads through commerce.selectors (scoped through the customer), writes
+through commerce.services (permission, validation, audit with source "api"). A record outside the
+caller's scope is a 404; one the caller sees but may not change is a 403. Amounts are decimals
+(JSON strings); revenue, cost and margin are computed from the lines and cannot be set.
+"""
+
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from accounts.models import User
+from commerce import selectors, services
+from commerce.choices import CostKind, OrderStatus, SalesChannel
+from commerce.models import CustomerCost, Order, Product
+from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
+from customers.models import Customer
+from customers.selectors import customers_visible
+
+router = Router()
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
+ChannelChoice = Literal[("", *SalesChannel.values)]  # type: ignore[valid-type]
+CostKindChoice = Literal[tuple(CostKind.values)]  # type: ignore[valid-type]
+StatusChoice = Literal[tuple(OrderStatus.values)]  # type: ignore[valid-type]
+
+
+def _str(max_length: int, min_length: int = 0) -> Any:
+    return Annotated[str, Field(max_length=max_length, min_length=min_length)]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _ensure_customer_visible(user: User, customer_id: int, loc: list[str] | None = None) -> None:
+    """404 (or a 400 on `loc` for an id in the body) unless the user sees the customer."""
+    if not customers_visible(user).filter(pk=customer_id).exists():
+        if loc:
+            raise ApiValidationError.field(loc, _("No customer with this id."), "not_found")
+        raise Customer.DoesNotExist
+
+
+def _page(page: Any, scope: str) -> dict[str, Any]:
+    return {"items": page.items, "next_cursor": cursor_sign(page.next_cursor, scope),
+            "previous_cursor": cursor_sign(page.previous_cursor, scope)}
+
+
+def _external(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("external_id") == "":
+        data["external_id"] = None  # unique when set; "" would collide
+    return data
+
+
+# --- Products ------------------------------------------------------------------------------------
+
+class ProductIn(InSchema):
+    code: _str(40, 1)  # type: ignore[valid-type]
+    name: _str(200, 1)  # type: ignore[valid-type]
+    category: _str(60, 1)  # type: ignore[valid-type]
+    price: Money
+    unit_cost: Money
+    currency: Currency = "CNY"
+    unit: _str(20) = ""  # type: ignore[valid-type]
+    active: bool = True
+    description: _str(10_000) = ""  # type: ignore[valid-type]
+    external_id: _str(64) | None = None  # type: ignore[valid-type]
+
+
+class ProductPatchIn(InSchema):
+    code: _str(40, 1) | None = None  # type: ignore[valid-type]
+    name: _str(200, 1) | None = None  # type: ignore[valid-type]
+    category: _str(60, 1) | None = None  # type: ignore[valid-type]
+    price: Money | None = None
+    unit_cost: Money | None = None
+    currency: Currency | None = None
+    unit: _str(20) | None = None  # type: ignore[valid-type]
+    active: bool | None = None
+    description: _str(10_000) | None = None  # type: ignore[valid-type]
+    external_id: _str(64) | None = None  # type: ignore[valid-type]
+
+
+class ProductOut(Schema):
+    id: int
+    code: str
+    name: str
+    category: str
+    price: Decimal
+    unit_cost: Decimal
+    currency: str
+    unit: str
+    active: bool
+    description: str
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+ProductPage = cursor_page_schema(ProductOut, "ProductPage")
+
+
+class ProductFilters(Schema):
+    category: _str(60) | None = None  # type: ignore[valid-type]
+    active: bool | None = None
+    q: _str(100) | None = Field(None, description="Name contains, or code starts with.")  # type: ignore[valid-type]
+    cursor: _str(1000) | None = None  # type: ignore[valid-type]
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+@router.get("/products", response={200: ProductPage, **ERROR_RESPONSES}, tags=["products"],
+            summary="List the product catalogue")
+def product_list(request: HttpRequest, filters: Query[ProductFilters]) -> dict[str, Any]:
+    values = filters.model_dump()
+    cursor = cursor_unsign(values.pop("cursor"), "products")
+    size = values.pop("limit")
+    try:
+        page = selectors.product_list(user=_user(request), filters=values, cursor=cursor, size=size)
+    except ValidationError as exc:
+        raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
+    return _page(page, "products")
+
+
+@router.post("/products", response={201: ProductOut, **ERROR_RESPONSES}, tags=["products"],
+             summary="Add a product (managers and administrators)")
+def product_create(request: HttpRequest, payload: ProductIn) -> Status[Product]:
+    return Status(201, services.product_create(actor=_user(request), data=_external(payload.model_dump())))
+
+
+@router.get("/products/{int:product_id}", response={200: ProductOut, **ERROR_RESPONSES}, tags=["products"],
+            summary="Read a product")
+def product_detail(request: HttpRequest, product_id: int) -> Product:
+    return selectors.products_visible(_user(request)).get(pk=product_id)
+
+
+@router.patch("/products/{int:product_id}", response={200: ProductOut, **ERROR_RESPONSES}, tags=["products"],
+              summary="Change a product (managers and administrators)")
+def product_update(request: HttpRequest, product_id: int, payload: ProductPatchIn) -> Product:
+    user = _user(request)
+    selectors.products_visible(user).get(pk=product_id)
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k == "external_id"}
+    return services.product_update(actor=user, product_id=product_id, data=_external(data))
+
+
+@router.delete("/products/{int:product_id}", response={204: None, **ERROR_RESPONSES}, tags=["products"],
+               summary="Remove a product from the catalogue (orders keep it)")
+def product_delete(request: HttpRequest, product_id: int) -> Status[None]:
+    user = _user(request)
+    selectors.products_visible(user).get(pk=product_id)
+    services.product_delete(actor=user, product_id=product_id)
+    return Status(204, None)
+
+
+# --- Orders --------------------------------------------------------------------------------------
+
+class OrderLineIn(InSchema):
+    product: int = Field(description="Product id.")
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
+    unit_price: Money | None = Field(None, description="Default: the product's list price.")
+    discount: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)] = Field(
+        Decimal(0), description="A fraction: 0.15 is 15 % off."
+    )
+
+
+class OrderHeadIn(InSchema):
+    ordered_at: datetime | None = Field(None, description="Default: now.")
+    channel: ChannelChoice = ""  # type: ignore[valid-type]
+    region: _str(50) = ""  # type: ignore[valid-type]
+    location: _str(100) = ""  # type: ignore[valid-type]
+    salesperson: int | None = Field(None, description="User id; default: you.")
+    currency: Currency = "CNY"
+    note: _str(10_000) = ""  # type: ignore[valid-type]
+    external_id: _str(64) | None = None  # type: ignore[valid-type]
+
+
+class OrderCreateIn(OrderHeadIn):
+    customer: int = Field(description="Customer id.")
+    status: Literal["placed", "paid"] = "placed"
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
+
+
+class OrderPatchIn(InSchema):
+    ordered_at: datetime | None = None
+    channel: ChannelChoice | None = None  # type: ignore[valid-type]
+    region: _str(50) | None = None  # type: ignore[valid-type]
+    location: _str(100) | None = None  # type: ignore[valid-type]
+    salesperson: int | None = None
+    currency: Currency | None = None
+    note: _str(10_000) | None = None  # type: ignore[valid-type]
+    external_id: _str(64) | None = None  # type: ignore[valid-type]
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)] | None = Field(
+        None, description="Replaces every line (placed orders only)."
+    )
+
+
+class OrderLineOut(Schema):
+    id: int
+    product: int
+    product_code: str
+    product_name: str
+    position: int
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal
+    unit_cost: Decimal
+    revenue: Decimal
+    cost: Decimal
+    margin: Decimal
+
+    @staticmethod
+    def resolve_product(obj: Any) -> int:
+        return obj.product_id
+
+    @staticmethod
+    def resolve_product_code(obj: Any) -> str:
+        return obj.product.code
+
+    @staticmethod
+    def resolve_product_name(obj: Any) -> str:
+        return obj.product.name
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    customer: int
+    customer_name: str
+    ordered_at: datetime
+    status: str
+    channel: str
+    region: str
+    location: str
+    salesperson: int | None
+    currency: str
+    revenue: Decimal
+    cost: Decimal
+    margin: Decimal
+    status_changed_at: datetime | None
+    note: str
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_customer(obj: Order) -> int:
+        return obj.customer_id
+
+    @staticmethod
+    def resolve_customer_name(obj: Order) -> str:
+        return obj.customer.name
+
+    @staticmethod
+    def resolve_salesperson(obj: Order) -> int | None:
+        return obj.salesperson_id
+
+
+class OrderDetailOut(OrderOut):
+    lines: list[OrderLineOut]
+
+    @staticmethod
+    def resolve_lines(obj: Order) -> list[Any]:
+        return obj.line_list
+
+
+OrderPage = cursor_page_schema(OrderOut, "OrderPage")
+
+
+class OrderFilters(Schema):
+    customer: int | None = None
+    status: StatusChoice | None = None  # type: ignore[valid-type]
+    channel: ChannelChoice | None = None  # type: ignore[valid-type]
+    salesperson: int | None = None
+    region: _str(50) | None = None  # type: ignore[valid-type]
+    product: int | None = Field(None, description="Orders with a line of this product.")
+    date_from: date | None = None
+    date_to: date | None = None
+    q: _str(100) | None = Field(None, description="Customer name or order number.")  # type: ignore[valid-type]
+    sort: Literal[tuple(selectors.ORDER_SORTS)] = selectors.DEFAULT_ORDER_SORT  # type: ignore[valid-type]
+    cursor: _str(1000) | None = None  # type: ignore[valid-type]
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class StatusIn(InSchema):
+    status: StatusChoice  # type: ignore[valid-type]
+    note: _str(500) = ""  # type: ignore[valid-type]
+
+
+def _lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in line.items() if not (k == "unit_price" and v is None)} for line in lines]
+
+
+def _order_out(user: User, order_id: int) -> Order:
+    return selectors.order_detail(user=user, order_id=order_id)
+
+
+@router.get("/orders", response={200: OrderPage, **ERROR_RESPONSES}, tags=["orders"], summary="List orders")
+def order_list(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str, Any]:
+    """Orders of the customers you may see, filtered, one page at a time (keyset cursor)."""
+    values = filters.model_dump()
+    sort = values.pop("sort")
+    cursor = cursor_unsign(values.pop("cursor"), f"orders:{sort}")
+    size = values.pop("limit")
+    try:
+        page = selectors.order_list(user=_user(request), filters=values, sort=sort, cursor=cursor, size=size)
+    except ValidationError as exc:
+        raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
+    return _page(page, f"orders:{sort}")
+
+
+@router.post("/orders", response={201: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
+             summary="Record an order with its lines")
+def order_create(request: HttpRequest, payload: OrderCreateIn) -> Status[Order]:
+    """Revenue, cost and margin are computed from the lines (docs/orders.md)."""
+    user = _user(request)
+    data = payload.model_dump()
+    customer_id, status, lines = data.pop("customer"), data.pop("status"), data.pop("lines")
+    _ensure_customer_visible(user, customer_id, ["body", "customer"])
+    if data["ordered_at"] is None:
+        data.pop("ordered_at")
+    if data["salesperson"] is None:
+        data.pop("salesperson")
+    order = services.order_create(actor=user, customer_id=customer_id, data=_external(data), lines=_lines(lines),
+                                  status=status)
+    return Status(201, _order_out(user, order.pk))
+
+
+@router.get("/orders/{int:order_id}", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
+            summary="Read an order with its lines")
+def order_detail(request: HttpRequest, order_id: int) -> Order:
+    return _order_out(_user(request), order_id)
+
+
+@router.patch("/orders/{int:order_id}", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
+              summary="Change an order")
+def order_update(request: HttpRequest, order_id: int, payload: OrderPatchIn) -> Order:
+    """Only the fields sent change; `lines`, when sent, replaces every line of a placed order."""
+    user = _user(request)
+    _order_out(user, order_id)
+    data = payload.model_dump(exclude_unset=True)
+    lines = data.pop("lines", None)
+    data = {k: v for k, v in data.items() if v is not None or k in ("external_id", "salesperson")}
+    services.order_update(actor=user, order_id=order_id, data=_external(data),
+                          lines=_lines(lines) if lines is not None else None)
+    return _order_out(user, order_id)
+
+
+@router.post("/orders/{int:order_id}/status", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
+             summary="Move an order on: placed → paid or cancelled; paid → refunded")
+def order_status(request: HttpRequest, order_id: int, payload: StatusIn) -> Order:
+    user = _user(request)
+    _order_out(user, order_id)
+    services.order_set_status(actor=user, order_id=order_id, status=payload.status, note=payload.note)
+    return _order_out(user, order_id)
+
+
+@router.delete("/orders/{int:order_id}", response={204: None, **ERROR_RESPONSES}, tags=["orders"],
+               summary="Delete an order entered by mistake (managers and administrators)")
+def order_delete(request: HttpRequest, order_id: int) -> Status[None]:
+    user = _user(request)
+    _order_out(user, order_id)
+    services.order_delete(actor=user, order_id=order_id)
+    return Status(204, None)
+
+
+# --- Costs to serve ------------------------------------------------------------------------------
+
+class CostIn(InSchema):
+    customer: int = Field(description="Customer id.")
+    kind: CostKindChoice  # type: ignore[valid-type]
+    incurred_on: date | None = Field(None, description="Default: today.")
+    amount: Money
+    currency: Currency = "CNY"
+    description: _str(255) = ""  # type: ignore[valid-type]
+    order: int | None = Field(None, description="Order id of the same customer, optional.")
+    external_id: _str(64) | None = None  # type: ignore[valid-type]
+
+
+class CostPatchIn(InSchema):
+    kind: CostKindChoice | None = None  # type: ignore[valid-type]
+    incurred_on: date | None = None
+    amount: Money | None = None
+    currency: Currency | None = None
+    description: _str(255) | None = None  # type: ignore[valid-type]
+    order: int | None = None
+    external_id: _str(64) | None = None  # type: ignore[valid-type]
+
+
+class CostOut(Schema):
+    id: int
+    customer: int
+    kind: str
+    incurred_on: date
+    amount: Decimal
+    currency: str
+    description: str
+    order: int | None
+    external_id: str | None
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_customer(obj: CustomerCost) -> int:
+        return obj.customer_id
+
+    @staticmethod
+    def resolve_order(obj: CustomerCost) -> int | None:
+        return obj.order_id
+
+    @staticmethod
+    def resolve_created_by(obj: CustomerCost) -> int | None:
+        return obj.created_by_id
+
+
+CostPage = cursor_page_schema(CostOut, "CostPage")
+
+
+class CostFilters(Schema):
+    customer: int | None = None
+    kind: CostKindChoice | None = None  # type: ignore[valid-type]
+    date_from: date | None = None
+    date_to: date | None = None
+    cursor: _str(1000) | None = None  # type: ignore[valid-type]
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+def _cost(user: User, cost_id: int) -> CustomerCost:
+    return CustomerCost.objects.restrict(user, "view").get(pk=cost_id)
+
+
+@router.get("/costs", response={200: CostPage, **ERROR_RESPONSES}, tags=["costs"], summary="List costs to serve")
+def cost_list(request: HttpRequest, filters: Query[CostFilters]) -> dict[str, Any]:
+    values = filters.model_dump()
+    cursor = cursor_unsign(values.pop("cursor"), "costs")
+    size = values.pop("limit")
+    try:
+        page = selectors.cost_list(user=_user(request), filters=values, cursor=cursor, size=size)
+    except ValidationError as exc:
+        raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
+    return _page(page, "costs")
+
+
+@router.post("/costs", response={201: CostOut, **ERROR_RESPONSES}, tags=["costs"], summary="Record a cost to serve")
+def cost_create(request: HttpRequest, payload: CostIn) -> Status[CustomerCost]:
+    user = _user(request)
+    data = payload.model_dump()
+    customer_id = data.pop("customer")
+    _ensure_customer_visible(user, customer_id, ["body", "customer"])
+    if data["incurred_on"] is None:
+        data.pop("incurred_on")
+    cost = services.cost_create(actor=user, customer_id=customer_id, data=_external(data))
+    return Status(201, _cost(user, cost.pk))
+
+
+@router.get("/costs/{int:cost_id}", response={200: CostOut, **ERROR_RESPONSES}, tags=["costs"],
+            summary="Read a cost to serve")
+def cost_detail(request: HttpRequest, cost_id: int) -> CustomerCost:
+    return _cost(_user(request), cost_id)
+
+
+@router.patch("/costs/{int:cost_id}", response={200: CostOut, **ERROR_RESPONSES}, tags=["costs"],
+              summary="Change a cost to serve")
+def cost_update(request: HttpRequest, cost_id: int, payload: CostPatchIn) -> CustomerCost:
+    user = _user(request)
+    _cost(user, cost_id)
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
+            if v is not None or k in ("external_id", "order")}
+    services.cost_update(actor=user, cost_id=cost_id, data=_external(data))
+    return _cost(user, cost_id)
+
+
+@router.delete("/costs/{int:cost_id}", response={204: None, **ERROR_RESPONSES}, tags=["costs"],
+               summary="Delete a cost to serve")
+def cost_delete(request: HttpRequest, cost_id: int) -> Status[None]:
+    user = _user(request)
+    _cost(user, cost_id)
+    services.cost_delete(actor=user, cost_id=cost_id)
+    return Status(204, None)
