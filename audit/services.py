@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
@@ -36,18 +36,23 @@ def change_record(
 
 
 def change_records_bulk(
-    *, user: Any, instances: Iterable[models.Model], action: str, changes: dict[str, Any], customer_attr: str = "pk",
+    *, user: Any, instances: Iterable[models.Model], action: str,
+    changes: dict[str, Any] | Callable[[models.Model], dict[str, Any]], customer_attr: str | None = "pk",
     note: str = "",
 ) -> None:
-    """The same change on many records, written in one statement."""
+    """One change record per instance, written in few statements. `changes` is the same for all, or
+    a function giving each instance its own (imports: each row changes different fields).
+    `customer_attr` names the attribute holding the customer id (None: not a customer's record)."""
     actor = current_actor()
     uid = getattr(user, "pk", None)
+    changes_of = changes if callable(changes) else (lambda _instance: changes)
     ObjectChange.objects.bulk_create(
         [
             ObjectChange(
                 user_id=uid, source=actor.source, action=action, object_type=i._meta.label_lower,
-                object_id=i.pk, object_repr=str(i)[:200], customer_id=getattr(i, customer_attr),
-                changes=changes, note=note[:500],
+                object_id=i.pk, object_repr=str(i)[:200],
+                customer_id=getattr(i, customer_attr) if customer_attr else None,
+                changes=changes_of(i), note=note[:500],
             )
             for i in instances
         ],

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "customers",
     "commerce",
     "interactions",
+    "dataio",
+    "governance",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +130,10 @@ KEHU_STALE_AFTER_DAYS = int(os.environ.get("KEHU_STALE_AFTER_DAYS", "180"))
 KEHU_DOCUMENT_MAX_BYTES = int(os.environ.get("KEHU_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 KEHU_DOCUMENT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "png", "jpg", "jpeg"]
 KEHU_DEFAULT_CURRENCY = "CNY"
+# Imports (dataio): the largest file accepted, and up to which size a file is checked and imported
+# inside the request instead of by the background worker (`kehu db_worker`).
+KEHU_IMPORT_MAX_BYTES = int(os.environ.get("KEHU_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+KEHU_IMPORT_INLINE_BYTES = int(os.environ.get("KEHU_IMPORT_INLINE_BYTES", str(256 * 1024)))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

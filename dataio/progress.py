@@ -1,0 +1,38 @@
+"""Progress of a running import, kept in a small file beside the uploads.
+
+Not in the database: an import writes inside one transaction, and nothing it writes there — a
+progress counter included — is visible to the page polling for it until the very end (on SQLite
+another connection could not even write while the import holds the lock)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+
+def _path(job_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{job_id}.json"
+
+
+def progress_write(job_id: int, *, done: int, total: int, phase: str) -> None:
+    path = _path(job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"done": done, "total": total, "phase": phase, "at": time.time()}))
+    os.replace(tmp, path)
+
+
+def progress_read(job_id: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(_path(job_id).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def progress_clear(job_id: int) -> None:
+    _path(job_id).unlink(missing_ok=True)
