@@ -89,6 +89,10 @@ class OrderLineForm(forms.Form):
         if products is not None:
             self.fields["product"].queryset = products
 
+    def has_changed(self) -> bool:
+        # A row without a product is an unused row (its quantity shows the initial 1), not an error.
+        return bool(self.data.get(self.add_prefix("product"))) and super().has_changed()
+
     def line(self) -> dict[str, Any]:
         """The line as commerce.services expects it (discount as a fraction)."""
         data = self.cleaned_data
@@ -119,9 +123,10 @@ class BaseOrderLineFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("An order needs at least one line."))
 
     def lines(self) -> list[dict[str, Any]]:
+        # Unused extra rows were not validated (no cleaned_data); existing rows count unless removed.
         return [
             f.line() for f in self.forms
-            if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("product")
+            if getattr(f, "cleaned_data", None) and f.cleaned_data.get("product") and not f.cleaned_data.get("DELETE")
         ]
 
 
