@@ -176,38 +176,48 @@ def _build_lines(
     for position, line in enumerate(lines, start=1):
         ref = line.get("product")
         product = products.get(ref.pk if isinstance(ref, Product) else ref)
-        where = _("Line %(n)d") % {"n": position}
         if product is None:
+            where = _("Line %(n)d") % {"n": position}
             raise ValidationError({"lines": _("%(line)s: choose a product from the catalogue.") % {"line": where}})
-        if not product.active and product.pk not in allowed_inactive:
-            raise ValidationError({"lines": _("%(line)s: “%(product)s” is no longer sold.")
-                                   % {"line": where, "product": product.name}})
-        quantity = _decimal(line.get("quantity"), "lines")
-        price_given = line.get("unit_price") not in (None, "")
-        if not price_given and product.currency != order.currency:
-            raise ValidationError({"lines": _("%(line)s: the product is priced in %(product_currency)s, the order "
-                                              "in %(order_currency)s; enter the unit price.")
-                                   % {"line": where, "product_currency": product.currency,
-                                      "order_currency": order.currency}})
-        unit_price = _decimal(line["unit_price"], "lines") if price_given else product.price
-        discount = _decimal(line.get("discount") or 0, "lines")
-        if quantity <= 0:
-            raise ValidationError({"lines": _("%(line)s: the quantity must be more than 0.") % {"line": where}})
-        if unit_price < 0:
-            raise ValidationError({"lines": _("%(line)s: the unit price cannot be negative.") % {"line": where}})
-        if not Decimal(0) <= discount <= Decimal(1):
-            raise ValidationError({"lines": _("%(line)s: the discount is a fraction between 0 and 1 "
-                                              "(0.15 = 15%% off).") % {"line": where}})
-        amounts = line_amounts(quantity=quantity, unit_price=unit_price, discount=discount,
-                               unit_cost=product.unit_cost)
-        obj = OrderLine(
-            order=order, product=product, position=position, quantity=quantity, unit_price=unit_price,
-            discount=discount, unit_cost=product.unit_cost, revenue=amounts.revenue, cost=amounts.cost,
-            margin=amounts.margin,
-        )
-        obj.full_clean(exclude=["order", "product"])  # the product was checked above, with the others
-        out.append(obj)
+        out.append(order_line_build(order=order, product=product, position=position, line=line,
+                                    allowed_inactive=allowed_inactive))
     return out
+
+
+def order_line_build(
+    *, order: Order, product: Product, position: int, line: Mapping[str, Any], allowed_inactive: set[int] = frozenset()
+) -> OrderLine:
+    """One validated, priced line of `order` for a known product (no query): the rules of every
+    order line, shared by the order pages, the API and imports."""
+    where = _("Line %(n)d") % {"n": position}
+    if not product.active and product.pk not in allowed_inactive:
+        raise ValidationError({"lines": _("%(line)s: “%(product)s” is no longer sold.")
+                               % {"line": where, "product": product.name}})
+    quantity = _decimal(line.get("quantity"), "lines")
+    price_given = line.get("unit_price") not in (None, "")
+    if not price_given and product.currency != order.currency:
+        raise ValidationError({"lines": _("%(line)s: the product is priced in %(product_currency)s, the order "
+                                          "in %(order_currency)s; enter the unit price.")
+                               % {"line": where, "product_currency": product.currency,
+                                  "order_currency": order.currency}})
+    unit_price = _decimal(line["unit_price"], "lines") if price_given else product.price
+    discount = _decimal(line.get("discount") or 0, "lines")
+    if quantity <= 0:
+        raise ValidationError({"lines": _("%(line)s: the quantity must be more than 0.") % {"line": where}})
+    if unit_price < 0:
+        raise ValidationError({"lines": _("%(line)s: the unit price cannot be negative.") % {"line": where}})
+    if not Decimal(0) <= discount <= Decimal(1):
+        raise ValidationError({"lines": _("%(line)s: the discount is a fraction between 0 and 1 "
+                                          "(0.15 = 15%% off).") % {"line": where}})
+    amounts = line_amounts(quantity=quantity, unit_price=unit_price, discount=discount,
+                           unit_cost=product.unit_cost)
+    obj = OrderLine(
+        order=order, product=product, position=position, quantity=quantity, unit_price=unit_price,
+        discount=discount, unit_cost=product.unit_cost, revenue=amounts.revenue, cost=amounts.cost,
+        margin=amounts.margin,
+    )
+    obj.full_clean(exclude=["order", "product"])  # the product was checked above, with the others
+    return obj
 
 
 def _lines_summary(lines: Sequence[OrderLine]) -> list[dict[str, str]]:
