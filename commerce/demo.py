@@ -229,7 +229,7 @@ class _Orders:
                 else:
                     quantity = Decimal(1 if rng.random() < 0.85 else 2)
                 discount = Decimal("0")
-                if product.category in ("增值服务", "贵金属") and rng.random() < 0.2:
+                if product.category == "增值服务" and rng.random() < 0.2:
                     discount = Decimal(rng.choice(("0.02", "0.05", "0.1")))
                 lines.append((product, quantity, discount))
             age = (self.today - at.date()).days

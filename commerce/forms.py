@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from commerce import selectors
@@ -158,8 +159,8 @@ class OrderFilterForm(forms.Form):
                                   empty_label=_("All"))
     product = ProductChoiceField(label=_("Product"), required=False, queryset=Product.objects.none(),
                                  empty_label=_("All"))
-    date_from = forms.DateField(label=_("From"), required=False, widget=_DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=_DATE)
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=_DATE)
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=_DATE)
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
         ("-date", _("Newest first")), ("date", _("Oldest first")), ("-revenue", _("Highest revenue")),
@@ -225,7 +226,7 @@ class OrderRefField(forms.ModelChoiceField):
 
 
 class CostForm(forms.ModelForm):
-    order = OrderRefField(label=_("Order"), queryset=Order.objects.none(), required=False,
+    order = OrderRefField(label=pgettext_lazy("sales order", "Order"), queryset=Order.objects.none(), required=False,
                           help_text=_("Optional: the order this cost belongs to."))
 
     class Meta:

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from commerce.choices import OrderStatus
@@ -202,7 +202,7 @@ def order_timeline(user: Any, customer_id: int, kinds: Collection[str] | None, b
         .filter(before_q(field_name="ordered_at", kind="order", before=before))
         .select_related("salesperson").order_by("-ordered_at", "-id")[:limit]
     )
-    label = _("Order")
+    label = pgettext("sales order", "Order")
     out = []
     for o in rows:
         where = " · ".join(x for x in (o.get_channel_display(), o.location or o.region) if x)

@@ -184,22 +184,23 @@ def _build_lines(
     return out
 
 
-def order_line_build(
-    *, order: Order, product: Product, position: int, line: Mapping[str, Any], allowed_inactive: set[int] = frozenset()
-) -> OrderLine:
-    """One validated, priced line of `order` for a known product (no query): the rules of every
-    order line, shared by the order pages, the API and imports."""
+def order_line_values(
+    *, order_currency: str, product: Product, position: int, line: Mapping[str, Any],
+    allowed_inactive: set[int] = frozenset(),
+) -> dict[str, Any]:
+    """The checked values and amounts of one order line for a known product (no query, no instance):
+    the rules of every order line, shared by the order pages, the API and imports."""
     where = _("Line %(n)d") % {"n": position}
     if not product.active and product.pk not in allowed_inactive:
         raise ValidationError({"lines": _("%(line)s: “%(product)s” is no longer sold.")
                                % {"line": where, "product": product.name}})
     quantity = _decimal(line.get("quantity"), "lines")
     price_given = line.get("unit_price") not in (None, "")
-    if not price_given and product.currency != order.currency:
+    if not price_given and product.currency != order_currency:
         raise ValidationError({"lines": _("%(line)s: the product is priced in %(product_currency)s, the order "
                                           "in %(order_currency)s; enter the unit price.")
                                % {"line": where, "product_currency": product.currency,
-                                  "order_currency": order.currency}})
+                                  "order_currency": order_currency}})
     unit_price = _decimal(line["unit_price"], "lines") if price_given else product.price
     discount = _decimal(line.get("discount") or 0, "lines")
     if quantity <= 0:
@@ -211,11 +212,21 @@ def order_line_build(
                                           "(0.15 = 15%% off).") % {"line": where}})
     amounts = line_amounts(quantity=quantity, unit_price=unit_price, discount=discount,
                            unit_cost=product.unit_cost)
-    obj = OrderLine(
-        order=order, product=product, position=position, quantity=quantity, unit_price=unit_price,
-        discount=discount, unit_cost=product.unit_cost, revenue=amounts.revenue, cost=amounts.cost,
-        margin=amounts.margin,
-    )
+    return {
+        "product": product, "position": position, "quantity": quantity, "unit_price": unit_price,
+        "discount": discount, "unit_cost": product.unit_cost, "revenue": amounts.revenue, "cost": amounts.cost,
+        "margin": amounts.margin,
+    }
+
+
+def order_line_build(
+    *, order: Order, product: Product, position: int, line: Mapping[str, Any], allowed_inactive: set[int] = frozenset()
+) -> OrderLine:
+    """One validated, priced line of `order` (see order_line_values), checked by the model too."""
+    obj = OrderLine(order=order, **order_line_values(
+        order_currency=order.currency, product=product, position=position, line=line,
+        allowed_inactive=allowed_inactive,
+    ))
     obj.full_clean(exclude=["order", "product"])  # the product was checked above, with the others
     return obj
 

@@ -57,7 +57,7 @@ def _add_errors(form: BaseForm, exc: ValidationError) -> None:
 def _customer(user: User, pk: int, action: str = "view") -> Customer:
     """The customer (name and ids only), 404 outside scope, 403 when `action` is not allowed."""
     try:
-        customer = customers_visible(user).only("id", "name", "kind", "owner_id", "team_id").get(pk=pk)
+        customer = customers_visible(user).only("id", "name", "kind", "owner_id", "team_id", "province").get(pk=pk)
     except Customer.DoesNotExist as exc:
         raise Http404(_("No such customer.")) from exc
     if action != "view" and not Customer.objects.restrict(user, action).filter(pk=pk).exists():
@@ -111,7 +111,8 @@ def _order_form_page(request: HttpRequest, *, customer: Customer, order: Order |
         products = (products | selectors.products_visible(user).filter(pk__in=[x.product_id for x in order.line_list]))
     lines_editable = creating or order.status == OrderStatus.PLACED
     if creating:
-        initial = {"ordered_at": timezone.localtime().replace(second=0, microsecond=0), "salesperson": user.pk}
+        initial = {"ordered_at": timezone.localtime().replace(second=0, microsecond=0), "salesperson": user.pk,
+                   "region": customer.province}
         form = OrderForm(request.POST or None, user=user, creating=True, initial=initial)
     else:
         form = OrderForm(request.POST or None, user=user, creating=False,
