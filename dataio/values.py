@@ -50,16 +50,19 @@ def is_empty(value: Any) -> bool:
 
 
 def to_date(value: Any) -> Any:
-    """date/datetime objects and the usual Chinese and ISO spellings → "YYYY-MM-DD"; else unchanged."""
+    """The usual Chinese and ISO spellings → a date (or "YYYY-MM-DD" for an impossible one); else unchanged."""
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        return value.date()
     if isinstance(value, date):
-        return value.isoformat()
+        return value
     raw = text(value)
     m = _DATE.match(raw) or _DATE_COMPACT.match(raw)
     if m:
         y, mo, d = (int(g) for g in m.groups())
-        return f"{y:04d}-{mo:02d}-{d:02d}"
+        try:
+            return date(y, mo, d)
+        except ValueError:  # 2 February 30th: the form field says what is wrong
+            return f"{y:04d}-{mo:02d}-{d:02d}"
     m = _DATETIME.match(raw)
     if m:
         y, mo, d = (int(g) for g in m.groups()[:3])
