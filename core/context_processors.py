@@ -18,5 +18,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "add_customer": user.can(Cap.ADD),
             "export": user.can(Cap.EXPORT),
             "users": user.can(Cap.MANAGE_USERS),
+            "merge": user.can(Cap.DELETE),  # merging duplicates removes one of them
         }
     }

@@ -90,8 +90,8 @@ BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
     "orders": {
         "external_id": ("订单号", "订单编号", "单号", "交易号", "订单ID", "order", "order no", "order number",
                         "order id", "transaction id"),
-        "customer": ("客户编号", "客户ID", "客户代码", "customer id", "customer no", "customer external id",
-                     "customer code"),
+        "customer": ("客户编号", "客户ID", "客户代码", "客户外部编号", "customer id", "customer no",
+                     "customer external id", "customer code"),
         "ordered_at": ("下单日期", "订单日期", "下单时间", "交易日期", "日期", "date", "order date", "ordered at"),
         "status": ("订单状态", "状态", "status", "order status"),
         "channel": ("渠道", "销售渠道", "channel", "sales channel"),

@@ -126,7 +126,7 @@ def split_list(value: Any) -> list[str]:
 
 def normal_key(value: str) -> str:
     """Lower case without spaces or punctuation, for comparing headers and labels."""
-    return re.sub(r"[\s_\-:：*（）()\[\]【】/\\.。·]+", "", str(value).lower())
+    return re.sub(r"[\s_\-:：*（）()\[\]【】/\\.。·'’]+", "", str(value).lower())
 
 
 def choice_lookup(choices: Iterable[tuple[Any, Any]]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("", include("commerce.urls")),
     path("interactions/", include("interactions.urls")),
+    path("data/", include("dataio.urls")),
+    path("governance/", include("governance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]
