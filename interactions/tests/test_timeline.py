@@ -22,6 +22,12 @@ pytestmark = pytest.mark.django_db
 T0 = timezone.make_aware(dt.datetime(2026, 3, 10, 15, 30))
 
 
+@pytest.fixture(autouse=True)
+def en(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 @pytest.fixture
 def product(manager_a):
     return commerce.product_create(actor=manager_a, data={"code": "F1", "name": "稳健基金", "category": "基金",

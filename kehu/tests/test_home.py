@@ -97,7 +97,8 @@ class TestHome:
             c = make_customer(sales_a, name=f"客户{i}", risk_preference="balanced")
             customer_update(actor=sales_a, customer_id=c.pk, data={"city": "上海"})
         client = client_for(sales_a)
-        with django_assert_max_num_queries(7):
+        # session, user, counts, stale cards, chart, recent changes (+ their users), follow-up tasks
+        with django_assert_max_num_queries(8):
             response = client.get(HOME)
         assert len(response.context["changes"]) == 10
         assert len(response.context["stale"]) == 10
