@@ -55,6 +55,12 @@ def _after(ordering: list[str], values: list[Any]) -> Q:
         op = "lt" if ordering[i].startswith("-") else "gt"
         strict = Q(**{f"{name}__{op}": values[i]})
         q = strict if i == len(ordering) - 1 else strict | (Q(**{name: values[i]}) & q)
+    if len(ordering) > 1:
+        # The same rows, plus a plain bound on the first column: both databases start the index
+        # range there. With the OR form alone they walk the index from the top, so a page 10,000
+        # rows deep read 10,000 index entries first.
+        first = ordering[0].lstrip("-")
+        q = Q(**{f"{first}__{'lte' if ordering[0].startswith('-') else 'gte'}": values[0]}) & q
     return q
 
 

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
+from core.db import TextIndex
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"\D+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -53,3 +55,12 @@ def normalise_query(q: str) -> tuple[str, str]:
     """(query as typed, stripped; its letters-and-digits form for pinyin and phone matching)."""
     q = (q or "").strip()
     return q, _NON_ALNUM.sub("", q.lower())
+
+
+# The substring index over customers (created by migration 0004 through core.db; keep them equal).
+CUSTOMER_TEXT_INDEX = TextIndex(
+    name="customer_search",
+    table="customers_customer",
+    trigram=("name", "name_pinyin", "phone_digits"),
+    bigram=("name",),
+)

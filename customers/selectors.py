@@ -10,16 +10,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Sensitive
+from core.db import prefix_q, sortable, text_contains
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.pagination import KeysetPage, keyset_page
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer
-from customers.search import normalise_query
+from customers.search import CUSTOMER_TEXT_INDEX, normalise_query
 
 # Sort keys the list offers: name → ordering (every ordering ends with id for keyset paging).
 # Names sort by their pinyin (张伟 under Z), the order Chinese users expect; English names sort as written.
@@ -76,7 +78,13 @@ def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "vie
     qs = Customer.objects.restrict(user, action)
     for key, lookup in CUSTOMER_FILTERS.items():
         value = filters.get(key)
-        if value not in (None, ""):
+        if value in (None, ""):
+            continue
+        if key == "tag":
+            # A semi-join instead of a join: no duplicate rows, so no DISTINCT over the whole
+            # filtered set before the first page can be cut.
+            qs = qs.filter(pk__in=Customer.tags.through.objects.filter(tag_id=value).values("customer_id"))
+        else:
             qs = qs.filter(**{lookup: value})
     q = (filters.get("q") or "").strip()
     if q:
@@ -90,27 +98,56 @@ def customer_list(
     """One page of the customer list with owner and team, masked."""
     ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
     qs = customer_filtered(user, filters).select_related("owner", "team")
-    if filters.get("tag"):
-        qs = qs.distinct()
     page = keyset_page(qs, ordering=ordering, cursor=cursor, size=size)
     prefetch_related_objects(page.items, "tags")
     page.items = [mask_customer(user, c) for c in page.items]
     return page
 
 
-def _search_q(q: str) -> Q:
+# How many candidates each index contributes to the header search before ranking.
+SEARCH_CANDIDATES = 200
+
+
+def _search_sources(q: str) -> list[tuple[Q, Any]]:
+    """(condition, ordering or None) for every index that can answer `q`, most telling first.
+
+    Each condition is answered by an index (customers.search.CUSTOMER_TEXT_INDEX through core.db,
+    or a b-tree range for prefixes), never by a scan:
+    - name: exact and prefix (a range on the name, in name order so exact names come first);
+      substrings of 2+ characters (bigrams for 张伟, trigrams beyond). A single character matches
+      names starting with it (a surname), not every name containing it.
+    - letters: pinyin and pinyin-initials prefixes; from 3 letters also pinyin substrings and
+      e-mail prefixes.
+    - digits (3+): phone-number fragments. Anything with "@": e-mail prefixes.
+    """
     text, key = normalise_query(q)
-    cond = Q(name__icontains=text)
+    email = Lower("email")
     if "@" in text:
-        cond |= Q(email__istartswith=text)
+        return [(prefix_q(email, text.lower()), sortable(email))]
+    sources: list[tuple[Q, Any]] = [(prefix_q("name", text), sortable("name"))]
+    contains = text_contains(CUSTOMER_TEXT_INDEX, "name", text)
+    if contains is not None:
+        sources.append((contains, None))
+    if key.isdigit():
+        if len(key) >= 3:
+            sources.append((text_contains(CUSTOMER_TEXT_INDEX, "phone_digits", key), None))
     elif key:
-        if key.isdigit():
-            if len(key) >= 3:
-                cond |= Q(phone_digits__contains=key)
-        else:
-            cond |= Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
-            if len(key) >= 3:
-                cond |= Q(email__istartswith=text) | Q(name_pinyin__contains=key)
+        sources.append((prefix_q("name_pinyin", key), sortable("name_pinyin")))
+        sources.append((prefix_q("name_initials", key), sortable("name_initials")))
+        if len(key) >= 3:
+            sources.append((prefix_q(email, text.lower()), sortable(email)))
+            pinyin = text_contains(CUSTOMER_TEXT_INDEX, "name_pinyin", key)
+            if pinyin is not None:
+                sources.append((pinyin, None))
+    return sources
+
+
+def _search_q(q: str) -> Q:
+    """Customers matching the search box `q` (name, pinyin, initials, phone fragment or e-mail
+    prefix), as one condition for the list and exports; every part is answered by an index."""
+    cond = Q()
+    for source, _order in _search_sources(q):
+        cond = source if not cond else cond | source
     return cond
 
 
@@ -120,37 +157,57 @@ class SearchHit:
     matched: str  # which key matched: name, pinyin, initials, phone, email
 
 
+_SEARCH_FIELDS = (
+    "id", "name", "kind", "city", "phone", "phone_alt", "email", "name_pinyin", "name_initials",
+    "phone_digits", "id_number", "assets", "owner_id",
+)
+
+
 def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
     """Header search: name substring, pinyin, initials, phone fragment or email prefix.
 
     Ranked: exact name, then name prefix, then other name matches, then pinyin/phone/email.
+    Each index contributes up to SEARCH_CANDIDATES rows of the user's scope (the scope is part of
+    every query, so another team's customers never fill the candidates); the best `limit` are then
+    read in full. A handful of indexed queries whatever the table size.
     """
     text, key = normalise_query(q)
     if not text:
         return []
-    rows = list(customers_visible(user).filter(_search_q(text)).only(
-        "id", "name", "kind", "city", "phone", "phone_alt", "email", "name_pinyin", "name_initials",
-        "phone_digits", "id_number", "assets", "owner_id",
-    )[:200])
     low = text.lower()
+    visible = customers_visible(user)
+    candidates: dict[int, tuple[int, str, str, str]] = {}
+    for cond, order in _search_sources(text):
+        qs = visible.filter(cond)
+        if order is not None:
+            qs = qs.order_by(order)
+        for row in qs.values_list("id", "name", "name_pinyin", "name_initials")[:SEARCH_CANDIDATES]:
+            candidates.setdefault(row[0], row)
+        if sum(1 for r in candidates.values() if r[1].lower() == low) >= limit:
+            break  # enough exact names: nothing else can rank above them
 
-    def rank(c: Customer) -> tuple[int, int, str, int]:
-        name = c.name.lower()
+    def rank(row: tuple[int, str, str, str]) -> tuple[int, int, str, int]:
+        pk, name, pinyin, initials = row
+        name = name.lower()
         if name == low:
             r = 0
         elif name.startswith(low):
             r = 1
         elif low in name:
             r = 2
-        elif key and (c.name_pinyin == key or c.name_initials == key):
+        elif key and (pinyin == key or initials == key):
             r = 3
         else:
             r = 4
-        return (r, len(c.name), c.name, c.pk)
+        return (r, len(name), name, pk)
 
-    rows.sort(key=rank)
+    best = [row[0] for row in sorted(candidates.values(), key=rank)[:limit]]
+    by_pk = {c.pk: c for c in visible.filter(pk__in=best).only(*_SEARCH_FIELDS)}
     hits = []
-    for c in rows[:limit]:
+    for pk in best:
+        c = by_pk.get(pk)
+        if c is None:  # changed scope between the two queries
+            continue
         name = c.name.lower()
         if low in name:
             matched = "name"

@@ -1,22 +1,43 @@
-"""`kehu demo --customers N --seed S [--if-empty] [--remove-users]`: the demo dataset."""
+"""`kehu demo --customers N --seed S [--if-empty] [--remove-users]`: the demo dataset.
+
+The customers app writes teams, demo users and customers (with contacts, family and tags). Other
+apps add their own demo data through core.registry's list "demo_generators": once the customers
+are written and committed, the command calls every registered generator, in app order, as
+
+    generator(*, first_customer_id: int, last_customer_id: int, seed: int,
+              progress: Callable[[str, int, int], None]) -> None
+
+- first_customer_id, last_customer_id: the ids of the customers just written (inclusive range);
+- seed: the command's --seed (derive your own random stream from it, e.g. Random(f"orders-{seed}"),
+  so that the same seed gives the same data);
+- progress(label, done, total): draws a progress bar with rate and ETA for `label` (e.g.
+  progress("orders", 120_000, 1_000_000)); call it once per batch, and with done == total at the end.
+
+A generator writes in bulk in its own transaction (core.db.insert_rows: executemany on SQLite,
+COPY on PostgreSQL) and writes no per-row audit entries. Register it in AppConfig.ready():
+`registry.add("demo_generators", demo.generate)`.
+"""
 
 from __future__ import annotations
 
+import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from core import registry
 from core.commands import KehuCommand
-from customers.demo import DEMO_PASSWORD, demo_load, demo_users_remove
+from customers.demo import DEMO_PASSWORD, ProgressBar, demo_load, demo_users_remove
 from customers.models import Customer
 
 
 class Command(KehuCommand):
     help = (
         "Load a reproducible demo dataset (teams, one user per role with the published password "
-        f"“{DEMO_PASSWORD}”, customers with contacts and family), or disable the demo users."
+        f"“{DEMO_PASSWORD}”, customers with contacts and family, and whatever other apps generate for "
+        "them), or disable the demo users."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -27,7 +48,7 @@ class Command(KehuCommand):
         parser.add_argument("--remove-users", action="store_true",
                             help="Disable every demo user (unusable password, inactive) so that production "
                                  "settings can start. Loads nothing.")
-        parser.add_argument("--batch-size", type=int, default=5000, help="Rows per INSERT batch.")
+        parser.add_argument("--batch-size", type=int, default=5000, help="Customers per batch.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["remove_users"]:
@@ -44,18 +65,27 @@ class Command(KehuCommand):
         if options["if_empty"] and Customer.objects.exists():
             self.stdout.write("Customers already exist; demo data not loaded (--if-empty).")
             return
-        self.stdout.write(f"Loading the demo dataset: {count:,} customers, seed {options['seed']} …")
+        seed = options["seed"]
+        self.stdout.write(f"Loading the demo dataset: {count:,} customers, seed {seed} …")
+        tty = self.stdout.isatty()
+        progress = ProgressBar(lambda text: self.stdout.write(text, ending=""), tty=tty)
+        started = time.monotonic()
         try:
-            result = demo_load(customers=count, seed=options["seed"], out=self.stdout.write,
+            result = demo_load(customers=count, seed=seed, progress=progress,
                                batch_size=max(1, options["batch_size"]))
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         rate = result.customers / result.seconds if result.seconds else 0
         self.stdout.write(self.style.SUCCESS(
-            f"Done in {result.seconds:.1f}s ({rate:,.0f} customers/s): {result.customers:,} customers, "
+            f"Customers done in {result.seconds:.1f}s ({rate:,.0f} customers/s): {result.customers:,} customers, "
             f"{result.contacts:,} contacts, {result.family_members:,} family members, "
             f"{result.tag_links:,} tag links."
         ))
+        if result.first_id is not None and result.last_id is not None:
+            for generate in registry.get_all("demo_generators"):
+                generate(first_customer_id=result.first_id, last_customer_id=result.last_id, seed=seed,
+                         progress=progress)
+        self.stdout.write(self.style.SUCCESS(f"Demo dataset loaded in {time.monotonic() - started:.1f}s."))
         for username in result.skipped:
             self.stdout.write(self.style.WARNING(
                 f"User “{username}” exists and is not a demo user: left unchanged, owns no demo customers."
