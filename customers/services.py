@@ -142,6 +142,9 @@ def customer_delete(*, actor: User, customer_id: int) -> Customer:
 @transaction.atomic
 def customer_restore(*, actor: User, customer_id: int) -> Customer:
     customer = _get_scoped(Customer.objects.select_for_update(), actor, "restore", customer_id)
+    if customer.merged_into_id:
+        # Its records now belong to the other customer: only undoing the merge brings them back.
+        raise ValidationError(_("This customer was merged into another; undo the merge instead."))
     before = customer.deleted_at
     customer.deleted_at = None
     customer.save(update_fields=["deleted_at", "updated_at"])

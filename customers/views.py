@@ -663,6 +663,10 @@ def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("Only administrators may restore customers."))
     if not Customer.objects.restrict(user, "restore").filter(pk=pk).exists():
         raise Http404
-    customer = services.customer_restore(actor=user, customer_id=pk)
+    try:
+        customer = services.customer_restore(actor=user, customer_id=pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("customers:customer_trash")
     messages.success(request, _("Customer “%(name)s” restored.") % {"name": customer.name})
     return redirect("customers:customer_trash")
