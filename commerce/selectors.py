@@ -30,6 +30,7 @@ from core.timeline import (
     timeline_provider,
     wants,
 )
+from customers.querysets import customer_permits
 
 ORDER_SORTS: dict[str, list[str]] = {
     "-date": ["-ordered_at", "-id"],
@@ -228,11 +229,13 @@ def cost_timeline(user: Any, customer_id: int, kinds: Collection[str] | None, be
         .select_related("created_by").order_by("-incurred_on", "-id")[:limit]
     )
     label = _("Cost")
+    # Costs have no page of their own: the entry links to the form, for users who may change it.
+    editable = customer_permits(user, "change")
     return [
         TimelineEntry(
             kind="cost", kind_label=label, at=as_moment(c.incurred_on), pk=c.pk,
             title=c.get_kind_display(), detail=c.description,
-            url=reverse("commerce:cost_edit", args=[c.pk]), actor=str(c.created_by or ""),
+            url=reverse("commerce:cost_edit", args=[c.pk]) if editable else "", actor=str(c.created_by or ""),
             amount=c.amount, currency=c.currency, badge="", extra={"date_only": True},
         )
         for c in rows

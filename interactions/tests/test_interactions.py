@@ -195,3 +195,17 @@ def test_interactions_api(customer_a, sales_a, sales_b):
                     ).status_code == 422
     assert api.delete(f"/interactions/{obj_id}").status_code == 204
     assert ObjectChange.objects.filter(object_type="interactions.interaction", source="api").count() == 3
+
+
+def test_interaction_and_follow_up_api_lists_are_bounded(make_customer, sales_a, django_assert_max_num_queries):
+    customers = [make_customer(sales_a, name=f"客户{i}") for i in range(5)]
+    for i in range(40):
+        services.interaction_create(actor=sales_a, customer_id=customers[i % 5].pk, data={
+            "channel": "phone", "subject": f"通话{i}"}, follow_up={"title": f"回访{i}", "due_on": TOMORROW})
+    api = ApiClient(sales_a)
+    with django_assert_max_num_queries(6):
+        body = api.get("/interactions", limit=30).json()
+    assert len(body["items"]) == 30 and body["next_cursor"]
+    with django_assert_max_num_queries(6):
+        body = api.get("/follow-ups", assignee=sales_a.pk, open=True, limit=30).json()
+    assert len(body["items"]) == 30
