@@ -246,6 +246,24 @@ class Importer:
     def finish(self, *, apply: bool) -> None:
         """After the last batch (orders write what they grouped)."""
 
+    # --- bulk writing -----------------------------------------------------------------------------------
+
+    # Set by the caller to a list when the search index is filled at the end: (first id, last id)
+    # of every batch of new rows goes there (see dataio.services._deferred).
+    inserted_ranges: list[tuple[int, int]] | None = None
+
+    def bulk_models(self) -> list[type[models.Model]]:
+        """Tables a large import may rebuild the indexes of."""
+        return []
+
+    def text_index(self) -> Any:
+        """The search index (core.db.TextIndex) kept over this importer's table, if any."""
+        return None
+
+    def note_inserted(self, objs: list[models.Model]) -> None:
+        if self.inserted_ranges is not None and objs:
+            self.inserted_ranges.append((objs[0].pk, objs[-1].pk))
+
 
 def coerce(f: ImportField, raw: Any) -> Any:
     """A cell read for its field's kind (see dataio.values)."""
@@ -359,6 +377,9 @@ class ModelImporter(Importer):
     def make_form(self) -> forms.BaseForm:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def bulk_models(self) -> list[type[models.Model]]:
+        return [self.model]
+
     # --- hooks --------------------------------------------------------------------------------------
 
     def find(self, keys: list[str]) -> dict[str, models.Model]:
@@ -397,6 +418,7 @@ class ModelImporter(Importer):
         if self.creates:
             objs = [p.obj for p in self.creates]
             insert_objects(self.model, objs, now=self.now)
+            self.note_inserted(objs)
             self.after_create(self.creates)
             audited = {id(p.obj): p for p in self.creates}
             change_records_bulk(

@@ -212,6 +212,9 @@ class OrderImporter(Importer):
     def permitted(cls, user: User) -> bool:
         return user.can(Cap.CHANGE)
 
+    def bulk_models(self) -> list[type[models.Model]]:
+        return [Order, OrderLine]
+
     @classmethod
     def available_fields(cls, user: User) -> list[ImportField]:
         names = synonyms(cls.kind)
@@ -328,6 +331,8 @@ class OrderImporter(Importer):
 
     def head_value(self, rows: list[Row], name: str) -> tuple[Any, Row] | None:
         """The first non-empty cell of the order's rows for `name`; other rows must agree."""
+        if len(rows) == 1:
+            return (self.cell(rows[0], name), rows[0])
         found = None
         for row in rows:
             raw = self.cell(row, name)
@@ -502,36 +507,54 @@ class OrderImporter(Importer):
 
     def build_line(self, order: Order, product: Product, position: int, line: dict[str, Any],
                    inactive_ok: bool, row: Row) -> OrderLine | None:
-        """A line through commerce.services.order_line_values (each distinct line once: identical lines
-        price alike) and the model's field rules."""
+        """A line through commerce.services.order_line_values and the model's field rules, once per
+        distinct line (identical lines price and validate alike); later ones reuse the checked values."""
         key = (product.pk, order.currency, line.get("quantity"), line.get("unit_price"), line["discount"],
                inactive_ok)
-        allowed = {product.pk} if inactive_ok else set()
         hit = self._lines.get(key)
         if hit is None:
-            try:
-                hit = order_line_values(order_currency=order.currency, product=product, position=1, line=line,
-                                        allowed_inactive=allowed)
-            except ValidationError:
-                hit = _INVALID
+            hit = self._check_line(order, product, line, inactive_ok, row)
             if len(self._lines) < 200_000:
                 self._lines[key] = hit
         if hit is _INVALID:
-            try:  # again at the real position, for the message ("Line 3: …")
-                order_line_values(order_currency=order.currency, product=product, position=position, line=line,
-                                  allowed_inactive=allowed)
-            except ValidationError as exc:
-                for messages in exc.message_dict.values():
-                    for message in messages:
-                        self.error(row, "product", message)
+            self._line_errors(order, product, position, line, inactive_ok, row)
             return None
+        return self.new_line(position=position, **hit)
+
+    def _check_line(self, order: Order, product: Product, line: dict[str, Any], inactive_ok: bool,
+                    row: Row) -> dict[str, Any] | object:
+        try:
+            found = order_line_values(order_currency=order.currency, product=product, position=1, line=line,
+                                      allowed_inactive={product.pk} if inactive_ok else set())
+        except ValidationError:
+            return _INVALID
         q = _LINE_PLACES
-        obj = self.new_line(
-            product_id=product.pk, position=position, quantity=hit["quantity"].quantize(q["quantity"]),
-            unit_price=hit["unit_price"].quantize(q["unit_price"]), discount=hit["discount"].quantize(q["discount"]),
-            unit_cost=hit["unit_cost"], revenue=hit["revenue"], cost=hit["cost"], margin=hit["margin"],
-        )
-        return obj if self.validate(row, obj, _LINE_CHECKED) else None
+        values = {
+            "product_id": product.pk, "quantity": found["quantity"].quantize(q["quantity"]),
+            "unit_price": found["unit_price"].quantize(q["unit_price"]),
+            "discount": found["discount"].quantize(q["discount"]), "unit_cost": found["unit_cost"],
+            "revenue": found["revenue"], "cost": found["cost"], "margin": found["margin"],
+        }
+        obj = self.new_line(position=1, **values)
+        if not self.validate(row, obj, _LINE_CHECKED):
+            return _INVALID
+        return {name: getattr(obj, name) for name in values}
+
+    def _line_errors(self, order: Order, product: Product, position: int, line: dict[str, Any],
+                     inactive_ok: bool, row: Row) -> None:
+        """Report why a line is invalid, at its real position ("Line 3: …")."""
+        try:
+            found = order_line_values(order_currency=order.currency, product=product, position=position, line=line,
+                                      allowed_inactive={product.pk} if inactive_ok else set())
+        except ValidationError as exc:
+            for messages in exc.message_dict.values():
+                for message in messages:
+                    self.error(row, "product", message)
+            return
+        obj = self.new_line(position=position, product_id=product.pk,
+                            **{k: found[k] for k in ("quantity", "unit_price", "discount", "unit_cost", "revenue",
+                                                     "cost", "margin")})
+        self.validate(row, obj, _LINE_CHECKED)
 
     def validate(self, row: Row, obj: models.Model, names: set[str]) -> bool:
         return validate_instance(self, row, obj, names)

@@ -15,6 +15,7 @@ from audit.models import ChangeAction
 from audit.services import change_records_bulk
 from customers.forms import CUSTOMER_FORM_FIELDS, ContactForm, CustomerForm, masked_fields
 from customers.models import Contact, Customer, Tag
+from customers.search import CUSTOMER_TEXT_INDEX
 from customers.selectors import owners_assignable
 from customers.services import CONTACT_FIELDS, CUSTOMER_EDITABLE_FIELDS, _refresh_search_keys
 from dataio import values as v
@@ -71,6 +72,9 @@ class CustomerImporter(ModelImporter):
 
     def make_form(self) -> forms.BaseForm:
         return CustomerForm(user=self.user, creating=True)
+
+    def text_index(self) -> Any:
+        return CUSTOMER_TEXT_INDEX
 
     def find(self, keys: list[str]) -> dict[str, models.Model]:
         found = {c.external_id: c for c in Customer.objects.filter(external_id__in=keys)}

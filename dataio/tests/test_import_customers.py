@@ -246,3 +246,13 @@ def test_contacts_by_customer_external_id_or_name(write_file, sales_a, make_cust
     assert ObjectChange.objects.filter(object_type="customers.contact", customer_id=org.pk).count() == 2
     again = run(sales_a, write_file("p.csv", rows[:3]), kind="contacts")
     assert again.counts["unchanged"] == 2
+
+
+def test_imported_customers_are_found_by_the_search(write_file, customer_rows, sales_a):
+    """The search index is filled at the end of an import that only adds rows: nothing is missing."""
+    from customers.selectors import customer_search
+
+    run(sales_a, write_file("c.csv", customer_rows))
+    for q in ("王小明", "恒信精密", "wangxiaoming", "13800001111", "Anna"):
+        assert [h.customer.external_id for h in customer_search(user=sales_a, q=q)][:1] in (["C001"], ["C002"],
+                                                                                            ["C003"]), q

@@ -233,3 +233,24 @@ def test_pages(client_for, two, manager_a, admin_user, sales_a, django_assert_ma
     response = client_for(admin_user).post(reverse("governance:unmerge", args=[record.pk]))
     assert response["Location"] == reverse("customers:customer_detail", args=[merged.pk])
     assert Customer.objects.get(pk=merged.pk).deleted_at is None
+
+
+def test_stale_cards_follow_the_configured_period(client_for, sales_a, customer_a, settings):
+    """D1 freshness: cards not verified within KEHU_STALE_AFTER_DAYS show on the owner's home page,
+    and "verified" is one click, recorded in the audit trail."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Customer.objects.filter(pk=customer_a.pk).update(last_verified_at=timezone.now() - timedelta(days=40))
+    client = client_for(sales_a)
+    settings.KEHU_STALE_AFTER_DAYS = 30
+    assert [c.pk for c in client.get(reverse("home")).context["stale"]] == [customer_a.pk]
+    settings.KEHU_STALE_AFTER_DAYS = 60
+    assert client.get(reverse("home")).context["stale"] == []
+    settings.KEHU_STALE_AFTER_DAYS = 30
+    response = client.post(reverse("customers:customer_verify", args=[customer_a.pk]), {"next": reverse("home")})
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home")).context["stale"] == []
+    change = ObjectChange.objects.filter(object_id=customer_a.pk, action="verify").get()
+    assert change.user == sales_a
