@@ -238,7 +238,8 @@ class OrderImporter(Importer):
             ImportField("product", gettext_lazy("Product code"), kind="ref", required=True, synonyms=names["product"]),
             *line,
             ImportField("discount", gettext_lazy("Discount"), kind="percent", synonyms=names["discount"],
-                        help=gettext_lazy("10% or 0.1 (a number above 1 is read as percent).")),
+                        help=gettext_lazy("A fraction such as 0.1, or a percentage such as 10 (a number above 1 is "
+                                              "read as percent).")),
         ]
 
     def __init__(self, **kwargs: Any) -> None:
