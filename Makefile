@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 KEHU := $(BIN)/kehu
 DEMO_CUSTOMERS ?= 2000
 DEMO_SEED ?= 42
+BENCH_CUSTOMERS ?= 1000000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -37,6 +38,12 @@ lint: $(STAMP)
 messages: $(STAMP)
 	$(KEHU) makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='data/*' --no-obsolete
 	$(KEHU) compilemessages --ignore='.venv/*'
+
+## Benchmark through the production server on SQLite and PostgreSQL (not part of `make test`; see
+## docs/performance.md). Builds data/bench/ and the kehu_bench database once, then reuses them.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --customers $(BENCH_CUSTOMERS)
+	$(BIN)/python -m bench.imports
 
 ## Production-style server: gunicorn + whitenoise (see docs/deploy.md)
 serve: $(STAMP)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -227,40 +228,67 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
 
 @dataclass
 class CustomerCard:
+    """Everything the card shows. Documents and ownership transfers are read when first used
+    (the API's card needs neither)."""
+
     customer: Customer
     contacts: list[Contact]
     family_members: list[FamilyMember]
-    documents: list[CustomerDocument]
-    transfers: list[OwnershipTransfer]
     can_change: bool
     can_delete: bool
     can_transfer: bool
+    user: User | None = None
+
+    @cached_property
+    def documents(self) -> list[CustomerDocument]:
+        return list(
+            CustomerDocument.objects.restrict(self.user).filter(customer_id=self.customer.pk)
+            .select_related("uploaded_by")
+        )
+
+    @cached_property
+    def transfers(self) -> list[OwnershipTransfer]:
+        return list(
+            OwnershipTransfer.objects.filter(customer_id=self.customer.pk)
+            .select_related("from_user", "to_user", "actor")[:20]
+        )
+
+
+def _may(user: User, action: str) -> Exists | Value:
+    """Whether the user may do `action` with the customer of the outer (visible) query: a constant
+    when the role may not do it at all or when the action's scope is the view scope (the usual
+    case: the row is visible, so it is in reach), otherwise a column of the query."""
+    objects = Customer.objects.all()
+    if not objects.permits(user, action):
+        return Value(False)
+    if objects.scope(user, action) == objects.scope(user, "view"):
+        return Value(True)
+    return Exists(Customer.objects.restrict(user, action).filter(pk=OuterRef("pk")))
 
 
 def customer_card(*, user: User, customer_id: int) -> CustomerCard:
-    """Everything the card shows, in a fixed number of queries. Raises Customer.DoesNotExist when
-    the customer is outside the user's scope."""
+    """Everything the card shows, in a fixed number of queries (the permissions to change, delete
+    and transfer are columns of the customer's query). Raises Customer.DoesNotExist when the
+    customer is outside the user's scope."""
+    may = {f"_can_{action}": _may(user, action) for action in ("change", "delete", "transfer")}
+    constant = {k: v.value for k, v in may.items() if isinstance(v, Value)}
     customer = (
-        customers_visible(user).select_related("owner", "team").prefetch_related("tags").get(pk=customer_id)
+        customers_visible(user).select_related("owner", "team").prefetch_related("tags")
+        .annotate(**{k: v for k, v in may.items() if k not in constant})
+        .get(pk=customer_id)
     )
+    for key, value in constant.items():
+        setattr(customer, key, value)
     contacts = [mask_contact(user, c) for c in Contact.objects.restrict(user).filter(customer_id=customer.pk)]
     family = list(FamilyMember.objects.restrict(user).filter(customer_id=customer.pk))
-    documents = list(
-        CustomerDocument.objects.restrict(user).filter(customer_id=customer.pk).select_related("uploaded_by")
-    )
-    transfers = list(
-        OwnershipTransfer.objects.filter(customer_id=customer.pk).select_related("from_user", "to_user", "actor")[:20]
-    )
-    scope = Customer.objects.filter(pk=customer.pk)
     return CustomerCard(
         customer=mask_customer(user, customer),
         contacts=contacts,
         family_members=family,
-        documents=documents,
-        transfers=transfers,
-        can_change=scope.restrict(user, "change").exists(),
-        can_delete=scope.restrict(user, "delete").exists(),
-        can_transfer=scope.restrict(user, "transfer").exists(),
+        can_change=bool(customer._can_change),
+        can_delete=bool(customer._can_delete),
+        can_transfer=bool(customer._can_transfer),
+        user=user,
     )
 
 

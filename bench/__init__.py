@@ -1,0 +1,1 @@
+"""The benchmark: kehu at a million customers (`make bench`, see docs/performance.md)."""
