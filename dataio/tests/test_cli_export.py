@@ -112,3 +112,18 @@ def test_cli_export(tmp_path, sales_a, history, customer_a):
     assert "张伟" in text and "李娜" not in text and "1101**********1234" in text  # scoped and masked
     log = AccessLog.objects.filter(action="export").latest("id")
     assert log.source == "cli" and log.user == sales_a
+
+
+def test_list_pages_link_their_filtered_export(client_for, sales_a, service_a, history):
+    import html
+    import re
+
+    page = client_for(sales_a).get(reverse("commerce:order_list"), {"status": "placed"}).content.decode()
+    link = html.unescape(re.search(r'href="(/data/export/orders/[^"]*format=csv[^"]*)"', page).group(1))
+    assert "status=placed" in link
+    rows = _csv(client_for(sales_a).get(link))
+    assert [r[0] for r in rows[1:]] == ["O-A"]
+    page = client_for(sales_a).get(reverse("interactions:interaction_list")).content.decode()
+    assert "/data/export/interactions/?format=xlsx" in html.unescape(page)
+    page = client_for(service_a).get(reverse("interactions:interaction_list")).content.decode()
+    assert "/data/export/" not in page  # the service role may not export
