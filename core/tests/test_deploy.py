@@ -99,9 +99,11 @@ def _kehu() -> list[str]:
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    # A clean environment: never the test run's database (DATABASE_URL) or debug switches.
+    # A clean environment: never the test run's database (DATABASE_URL) or debug switches, nor
+    # the async-safety switch the browser fixtures set in this process (core.browser).
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("KEHU_") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+           if not k.startswith("KEHU_")
+           and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(KEHU_DATA_DIR=str(data_dir), KEHU_LOG_LEVEL="ERROR", **extra)
     return env
 
