@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import BooleanField, Expression, F, Model, Q
+from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
@@ -278,9 +278,10 @@ class TextIndex:
     trigram: tuple[str, ...] = ()
     bigram: tuple[str, ...] = ()
 
-    @property
-    def fts_table(self) -> str:
-        return f"{self.name}_fts"
+    def fts_table(self, column: str) -> str:
+        # One FTS5 table per column: with detail=none an index cannot tell columns apart, so a
+        # shared one would answer "phone contains 5678" from names, pinyin and phones alike.
+        return f"{self.name}_{column}_fts"
 
     def gram_table(self, column: str) -> str:
         return f"{self.name}_{column}_gram"
@@ -296,31 +297,27 @@ def _sqlite_triggers(index: TextIndex) -> list[tuple[str, str]]:
     """(name, CREATE TRIGGER statement) of every trigger keeping the index in sync."""
     t, pk = _q(index.table), _q(index.pk)
     out: list[tuple[str, str]] = []
-    if index.trigram:
-        fts = _q(index.fts_table)
-        cols = ", ".join(_q(c) for c in index.trigram)
-        new = ", ".join(f"new.{_q(c)}" for c in index.trigram)
-        old = ", ".join(f"old.{_q(c)}" for c in index.trigram)
-        changed = " OR ".join(f"old.{_q(c)} IS NOT new.{_q(c)}" for c in index.trigram)
-        ins = f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.{pk}, {new});"
-        dele = f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.{pk}, {old});"
-        base = f"{index.name}_fts"
+    for column in index.trigram:
+        fts, c = _q(index.fts_table(column)), _q(column)
+        ins = f"INSERT INTO {fts} (rowid, {c}) VALUES (new.{pk}, new.{c});"
+        dele = f"INSERT INTO {fts} ({fts}, rowid, {c}) VALUES ('delete', old.{pk}, old.{c});"
+        base = index.fts_table(column)
         out += [
-            (f"{base}_ai", f"CREATE TRIGGER {_q(base + '_ai')} AFTER INSERT ON {t} BEGIN {ins} END"),
-            (f"{base}_ad", f"CREATE TRIGGER {_q(base + '_ad')} AFTER DELETE ON {t} BEGIN {dele} END"),
-            (f"{base}_au",
-             f"CREATE TRIGGER {_q(base + '_au')} AFTER UPDATE ON {t} WHEN {changed} BEGIN {dele} {ins} END"),
+            (f"{base}_ai", f"CREATE TRIGGER IF NOT EXISTS {_q(base + '_ai')} AFTER INSERT ON {t} BEGIN {ins} END"),
+            (f"{base}_ad", f"CREATE TRIGGER IF NOT EXISTS {_q(base + '_ad')} AFTER DELETE ON {t} BEGIN {dele} END"),
+            (f"{base}_au", f"CREATE TRIGGER IF NOT EXISTS {_q(base + '_au')} AFTER UPDATE OF {c} ON {t} "
+                           f"WHEN old.{c} IS NOT new.{c} BEGIN {dele} {ins} END"),
         ]
     for column in index.bigram:
         gram, c = _q(index.gram_table(column)), _q(column)
         ins = (f"INSERT OR IGNORE INTO {gram} (gram, rid) SELECT substr(lower(new.{c}), n, 2), new.{pk} "
                f"FROM {_SQLITE_SEQ} WHERE n < length(new.{c});")
         dele = f"DELETE FROM {gram} WHERE rid = old.{pk};"
-        base = f"{index.name}_{column}_gram"
+        base = index.gram_table(column)
         out += [
-            (f"{base}_ai", f"CREATE TRIGGER {_q(base + '_ai')} AFTER INSERT ON {t} BEGIN {ins} END"),
-            (f"{base}_ad", f"CREATE TRIGGER {_q(base + '_ad')} AFTER DELETE ON {t} BEGIN {dele} END"),
-            (f"{base}_au", f"CREATE TRIGGER {_q(base + '_au')} AFTER UPDATE OF {c} ON {t} "
+            (f"{base}_ai", f"CREATE TRIGGER IF NOT EXISTS {_q(base + '_ai')} AFTER INSERT ON {t} BEGIN {ins} END"),
+            (f"{base}_ad", f"CREATE TRIGGER IF NOT EXISTS {_q(base + '_ad')} AFTER DELETE ON {t} BEGIN {dele} END"),
+            (f"{base}_au", f"CREATE TRIGGER IF NOT EXISTS {_q(base + '_au')} AFTER UPDATE OF {c} ON {t} "
                            f"WHEN old.{c} IS NOT new.{c} BEGIN {dele} {ins} END"),
         ]
     return out
@@ -335,15 +332,24 @@ $$
 """
 
 
+def _sqlite_exists(cursor: Any, name: str) -> bool:
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [name])
+    return cursor.fetchone() is not None
+
+
 def text_index_create(schema_editor: Any, index: TextIndex) -> None:
-    """Create the index structures for `index` and fill them from the table (for migrations)."""
+    """Create whatever of `index` is missing and fill it from the table (for migrations; running
+    it again changes nothing)."""
     connection = schema_editor.connection
     t = _q(index.table)
     if connection.vendor == "sqlite":
-        if index.trigram:
-            cols = ", ".join(_q(c) for c in index.trigram)
+        with connection.cursor() as cursor:
+            new_fts = [c for c in index.trigram if not _sqlite_exists(cursor, index.fts_table(c))]
+            new_grams = [c for c in index.bigram if not _sqlite_exists(cursor, index.gram_table(c))]
+        for column in new_fts:
+            # detail=none, columnsize=0: the smallest index that answers LIKE '%…%' (no ranking).
             schema_editor.execute(
-                f"CREATE VIRTUAL TABLE {_q(index.fts_table)} USING fts5({cols}, content={t}, "
+                f"CREATE VIRTUAL TABLE {_q(index.fts_table(column))} USING fts5({_q(column)}, content={t}, "
                 f"content_rowid={_q(index.pk)}, tokenize='trigram', detail='none', columnsize=0)"
             )
         if index.bigram:
@@ -353,12 +359,17 @@ def text_index_create(schema_editor: Any, index: TextIndex) -> None:
                 f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {_SQLITE_SEQ_MAX}) "
                 "SELECT n FROM s"
             )
-        for column in index.bigram:
+        for column in new_grams:
             schema_editor.execute(
                 f"CREATE TABLE {_q(index.gram_table(column))} (gram TEXT NOT NULL, rid INTEGER NOT NULL, "
                 "PRIMARY KEY (gram, rid)) WITHOUT ROWID"
             )
-        text_index_rebuild(index, using=connection.alias)
+        with connection.cursor() as cursor:
+            for column in new_fts:
+                fts = _q(index.fts_table(column))
+                cursor.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
+            for column in new_grams:
+                _sqlite_fill_grams(cursor, index, column, None)
         for _name, sql in _sqlite_triggers(index):
             schema_editor.execute(sql)
     elif connection.vendor == "postgresql":
@@ -366,13 +377,12 @@ def text_index_create(schema_editor: Any, index: TextIndex) -> None:
             schema_editor.execute(_PG_BIGRAMS)
         for column in index.bigram:
             name = _q(f"{index.name}_{column}_bigram")
-            schema_editor.execute(f"CREATE INDEX {name} ON {t} USING gin (kehu_bigrams({_q(column)}))")
+            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {t} USING gin (kehu_bigrams({_q(column)}))")
         for column in index.trigram:
             if column in index.bigram:
                 continue  # served by the bigram index (with a recheck)
-            schema_editor.execute(
-                f"CREATE INDEX {_q(index.name + '_' + column + '_trgm')} ON {t} USING gin ({_q(column)} gin_trgm_ops)"
-            )
+            name = _q(f"{index.name}_{column}_trgm")
+            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {t} USING gin ({_q(column)} gin_trgm_ops)")
 
 
 def text_index_drop(schema_editor: Any, index: TextIndex) -> None:
@@ -381,8 +391,8 @@ def text_index_drop(schema_editor: Any, index: TextIndex) -> None:
     if connection.vendor == "sqlite":
         for name, _sql in _sqlite_triggers(index):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {_q(name)}")
-        if index.trigram:
-            schema_editor.execute(f"DROP TABLE IF EXISTS {_q(index.fts_table)}")
+        for column in index.trigram:
+            schema_editor.execute(f"DROP TABLE IF EXISTS {_q(index.fts_table(column))}")
         for column in index.bigram:
             schema_editor.execute(f"DROP TABLE IF EXISTS {_q(index.gram_table(column))}")
     elif connection.vendor == "postgresql":
@@ -392,35 +402,50 @@ def text_index_drop(schema_editor: Any, index: TextIndex) -> None:
             schema_editor.execute(f"DROP INDEX IF EXISTS {_q(index.name + '_' + column + '_trgm')}")
 
 
+def sqlite_objects_drop(schema_editor: Any, triggers: Sequence[str] = (), tables: Sequence[str] = ()) -> None:
+    """Drop SQLite triggers and tables by name if they exist (for migrations replacing them)."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for name in triggers:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {_q(name)}")
+    for name in tables:
+        schema_editor.execute(f"DROP TABLE IF EXISTS {_q(name)}")
+
+
 def text_index_rebuild(index: TextIndex, using: str = DEFAULT_DB_ALIAS) -> None:
     """Refill the index from the table (SQLite; PostgreSQL indexes maintain themselves)."""
     if not is_sqlite(using):
         return
     with connections[using].cursor() as cursor:
-        if index.trigram:
-            fts = _q(index.fts_table)
+        for column in index.trigram:
+            fts = _q(index.fts_table(column))
             cursor.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
         for column in index.bigram:
             cursor.execute(f"DELETE FROM {_q(index.gram_table(column))}")
-        _sqlite_fill(cursor, index, None)
+            _sqlite_fill_grams(cursor, index, column, None)
 
 
-def _sqlite_fill(cursor: Any, index: TextIndex, id_range: tuple[int, int] | None) -> None:
-    """Index the rows in `id_range` (all rows when None) with set-based statements."""
+def _sqlite_fill_grams(cursor: Any, index: TextIndex, column: str, id_range: tuple[int, int] | None) -> None:
+    t, pk, c = _q(index.table), _q(index.pk), _q(column)
+    where, params = (f"WHERE x.{pk} BETWEEN %s AND %s", list(id_range)) if id_range else ("", [])
+    cursor.execute(
+        f"INSERT OR IGNORE INTO {_q(index.gram_table(column))} (gram, rid) "
+        f"SELECT substr(lower(x.{c}), s.n, 2), x.{pk} FROM {t} AS x JOIN {_SQLITE_SEQ} AS s "
+        f"ON s.n < length(x.{c}) {where} ORDER BY 1, 2",
+        params,
+    )
+
+
+def _sqlite_fill(cursor: Any, index: TextIndex, id_range: tuple[int, int]) -> None:
+    """Index the rows in `id_range` with set-based statements."""
     t, pk = _q(index.table), _q(index.pk)
-    where, params = (f"WHERE {pk} BETWEEN %s AND %s", list(id_range)) if id_range else ("", [])
-    if index.trigram and id_range:
-        fts = _q(index.fts_table)
-        cols = ", ".join(_q(c) for c in index.trigram)
-        cursor.execute(f"INSERT INTO {fts} (rowid, {cols}) SELECT {pk}, {cols} FROM {t} {where}", params)
-    for column in index.bigram:
-        c = _q(column)
+    for column in index.trigram:
+        fts, c = _q(index.fts_table(column)), _q(column)
         cursor.execute(
-            f"INSERT OR IGNORE INTO {_q(index.gram_table(column))} (gram, rid) "
-            f"SELECT substr(lower(x.{c}), s.n, 2), x.{pk} FROM {t} AS x JOIN {_SQLITE_SEQ} AS s "
-            f"ON s.n < length(x.{c}) {where.replace(pk, 'x.' + pk)} ORDER BY 1, 2",
-            params,
+            f"INSERT INTO {fts} (rowid, {c}) SELECT {pk}, {c} FROM {t} WHERE {pk} BETWEEN %s AND %s", list(id_range)
         )
+    for column in index.bigram:
+        _sqlite_fill_grams(cursor, index, column, id_range)
 
 
 @contextlib.contextmanager
@@ -442,10 +467,20 @@ def text_index_deferred(index: TextIndex, using: str = DEFAULT_DB_ALIAS) -> Iter
             cursor.execute(f"DROP TRIGGER IF EXISTS {_q(name)}")
     yield ranges
     with connection.cursor() as cursor:
-        for first, last in ranges:
+        for first, last in _merged(ranges):
             _sqlite_fill(cursor, index, (first, last))
         for _name, sql in triggers:
             cursor.execute(sql)
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for first, last in sorted(ranges):
+        if out and first <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return out
 
 
 def text_index_problems(index: TextIndex, using: str = DEFAULT_DB_ALIAS) -> list[str]:
@@ -456,13 +491,13 @@ def text_index_problems(index: TextIndex, using: str = DEFAULT_DB_ALIAS) -> list
     problems: list[str] = []
     t, pk = _q(index.table), _q(index.pk)
     with connections[using].cursor() as cursor:
-        if index.trigram:
-            fts = _q(index.fts_table)
+        for column in index.trigram:
+            fts = _q(index.fts_table(column))
             try:
                 # rank 1: compare the index with the content table, not only with itself
                 cursor.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('integrity-check', 1)")
             except Exception as exc:  # noqa: BLE001 (SQLite reports corruption as a generic error)
-                problems.append(f"{index.fts_table}: {exc}")
+                problems.append(f"{index.fts_table(column)}: {exc}")
         for column in index.bigram:
             gram, c = _q(index.gram_table(column)), _q(column)
             expected = (f"SELECT substr(lower(x.{c}), s.n, 2), x.{pk} FROM {t} AS x "
@@ -485,40 +520,110 @@ def _ascii_lower(text: str) -> str:
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
 
+def _answerable(index: TextIndex, column: str, text: str) -> bool:
+    n = len(text)
+    if n >= 3:
+        return column in index.trigram or column in index.bigram
+    return n == 2 and column in index.bigram
+
+
+def _sqlite_ids_sql(index: TextIndex, column: str, text: str) -> tuple[str, list[Any], str]:
+    """(SELECT of matching row ids in ascending order, its parameters, the id column)."""
+    if len(text) == 2 or column not in index.trigram:
+        return (f"SELECT rid FROM {_q(index.gram_table(column))} WHERE gram = %s", [_ascii_lower(text)], "rid")
+    # LIKE on an FTS5 trigram column is answered by the index. FTS5 cannot pass an ESCAPE clause
+    # to the index: a % or _ in the text matches loosely there and is checked exactly on the row.
+    return (f"SELECT rowid FROM {_q(index.fts_table(column))} WHERE {_q(column)} LIKE %s", [f"%{text}%"], "rowid")
+
+
+def _pg_condition(index: TextIndex, column: str, text: str) -> tuple[str, list[Any]]:
+    """The WHERE condition (SQL and parameters) PostgreSQL answers from the GIN indexes."""
+    col = f"{_q(index.table)}.{_q(column)}"
+    like, like_params = f"{col} ILIKE %s", [f"%{_escape_like(text)}%"]
+    if column not in index.bigram:
+        return like, like_params
+    low = text.lower()
+    grams = sorted({low[i:i + 2] for i in range(len(text) - 1)})
+    if len(text) == 2:
+        return f"kehu_bigrams({col}) @> %s::text[]", [grams]
+    return f"kehu_bigrams({col}) @> %s::text[] AND {like}", [grams, *like_params]
+
+
 def text_contains(index: TextIndex, column: str, text: str, using: str = DEFAULT_DB_ALIAS) -> Q | None:
     """Rows whose `column` contains `text` (case-insensitive), answered by the index; None when
     the index cannot answer (a single character, or a column the index does not cover)."""
-    n = len(text)
-    if n < 2 or (n == 2 and column not in index.bigram) or (column not in index.trigram and column not in index.bigram):
+    if not _answerable(index, column, text):
         return None
-    table = _q(index.table)
     if is_postgresql(using):
-        col = f"{table}.{_q(column)}"
-        if column in index.bigram:
-            low = text.lower()
-            grams = sorted({low[i:i + 2] for i in range(n - 1)})
-            cond = RawSQL(f"kehu_bigrams({col}) @> %s::text[]", [grams], output_field=BooleanField())
-            if n == 2:
-                return Q(cond)
-            like = RawSQL(f"{col} ILIKE %s", [f"%{_escape_like(text)}%"], output_field=BooleanField())
-            return Q(cond) & Q(like)
-        return Q(RawSQL(f"{col} ILIKE %s", [f"%{_escape_like(text)}%"], output_field=BooleanField()))
+        sql, params = _pg_condition(index, column, text)
+        return Q(RawSQL(sql, params, output_field=BooleanField()))
     if is_sqlite(using):
-        if n == 2 or column not in index.trigram:
-            if n != 2:
-                return None
-            sql = f"SELECT rid FROM {_q(index.gram_table(column))} WHERE gram = %s"
-            return Q(**{f"{index.pk}__in": RawSQL(sql, [_ascii_lower(text)])})
-        # LIKE on an FTS5 trigram column is answered by the index (with detail=none, MATCH could not
-        # search one column for a phrase). FTS5 cannot pass an ESCAPE clause to the index, so a
-        # query containing % or _ is matched loosely there and checked exactly on the row.
-        fts = _q(index.fts_table)
-        sql = f"SELECT rowid FROM {fts} WHERE {_q(column)} LIKE %s"
-        cond = Q(**{f"{index.pk}__in": RawSQL(sql, [f"%{text}%"])})
-        if "%" in text or "_" in text:
+        sql, params, _id = _sqlite_ids_sql(index, column, text)
+        cond = Q(**{f"{index.pk}__in": RawSQL(sql, params)})
+        if len(text) > 2 and ("%" in text or "_" in text):
             cond &= Q(**{f"{column}__icontains": text})
         return cond
     return Q(**{f"{column}__icontains": text})
+
+
+def text_ids(
+    index: TextIndex, column: str, text: str, *, limit: int, using: str = DEFAULT_DB_ALIAS
+) -> list[Any] | None:
+    """Ids of up to `limit` rows (any scope, deleted ones included) whose `column` contains `text`,
+    straight from the index; None when the index cannot answer exactly."""
+    if not _answerable(index, column, text) or (is_sqlite(using) and ("%" in text or "_" in text)):
+        return None
+    if is_postgresql(using):
+        sql, params = _pg_condition(index, column, text)
+        sql = f"SELECT {_q(index.pk)} FROM {_q(index.table)} WHERE {sql} LIMIT %s"
+    elif is_sqlite(using):
+        sql, params, _id = _sqlite_ids_sql(index, column, text)
+        sql += " LIMIT %s"
+    else:
+        return None
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+# text_matches() reads the index in growing chunks (limit, ×4, …) for this many rounds before it
+# lets the database plan the query itself: by then the user sees so little of the table that
+# starting from the user's own rows is cheaper.
+_ROUNDS = 4
+_GROWTH = 4
+
+
+def text_matches(
+    queryset: QuerySet, index: TextIndex, column: str, text: str, *, fields: Sequence[str], limit: int,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[tuple[Any, ...]] | None:
+    """Up to `limit` rows of `queryset` (as `fields` tuples) whose `column` contains `text`, read
+    from the index first: the scope and filters of `queryset` apply to every row, but the index
+    stops early instead of handing over every match (on SQLite FTS5 checks each hit against the
+    row, so reading 2,000 hits to show 10 would cost tens of milliseconds). None when the index
+    cannot answer."""
+    cond = text_contains(index, column, text, using)
+    if cond is None:
+        return None
+    if not is_sqlite(using):
+        # PostgreSQL's bitmap scan of a GIN index already stops the heap scan at the LIMIT.
+        return list(queryset.filter(cond).values_list(*fields)[:limit])
+    sql, params, id_column = _sqlite_ids_sql(index, column, text)
+    exact = Q(**{f"{column}__icontains": text}) if len(text) > 2 and ("%" in text or "_" in text) else Q()
+    out: list[tuple[Any, ...]] = []
+    after, chunk = 0, max(1, limit)
+    with connections[using].cursor() as cursor:
+        for _round in range(_ROUNDS):
+            cursor.execute(f"{sql} AND {id_column} > %s ORDER BY {id_column} LIMIT %s", [*params, after, chunk])
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                return out
+            out += queryset.filter(exact, **{f"{index.pk}__in": ids}).order_by(index.pk).values_list(*fields)
+            if len(out) >= limit or len(ids) < chunk:
+                return out[:limit]
+            after, chunk = ids[-1], chunk * _GROWTH
+    rest = queryset.filter(cond, exact, **{f"{index.pk}__gt": after}).order_by(index.pk)
+    return (out + list(rest.values_list(*fields)[: limit - len(out)]))[:limit]
 
 
 # --- Prefix search on b-tree indexes -------------------------------------------------------------
@@ -582,6 +687,8 @@ def analyze(tables: Sequence[str], using: str = DEFAULT_DB_ALIAS) -> None:
             for table in tables:
                 cursor.execute(f"ANALYZE {_q(table)}")
         elif is_sqlite(using):
-            # Sampled statistics: seconds instead of minutes on a million rows, as good for planning.
-            cursor.execute("PRAGMA analysis_limit=1000")
-            cursor.execute("ANALYZE")
+            # Full statistics: sampled ones (PRAGMA analysis_limit) see one team or owner at the start
+            # of an index, guess a thousand customers each instead of 200,000, and lead the planner
+            # to start from the user's scope instead of the search index.
+            for table in tables:
+                cursor.execute(f"ANALYZE {_q(table)}")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Sensitive
-from core.db import prefix_q, sortable, text_contains
+from core.db import prefix_q, sortable, text_contains, text_ids, text_matches
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.pagination import KeysetPage, keyset_page
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
@@ -82,14 +82,16 @@ def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "vie
         if value in (None, ""):
             continue
         if key == "tag":
-            # A semi-join instead of a join: no duplicate rows, so no DISTINCT over the whole
-            # filtered set before the first page can be cut.
-            qs = qs.filter(pk__in=Customer.tags.through.objects.filter(tag_id=value).values("customer_id"))
+            # EXISTS, not a join (no duplicates, so no DISTINCT over the filtered set) and not IN
+            # (SQLite would collect every tagged customer and sort them all before the first page):
+            # the sort's index leads and each row is checked against (customer, tag)'s index.
+            tagged = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag_id=value)
+            qs = qs.filter(Exists(tagged))
         else:
             qs = qs.filter(**{lookup: value})
     q = (filters.get("q") or "").strip()
     if q:
-        qs = qs.filter(_search_q(q))
+        qs = _search_filter(qs, q)
     return qs
 
 
@@ -107,13 +109,23 @@ def customer_list(
 
 # How many candidates each index contributes to the header search before ranking.
 SEARCH_CANDIDATES = 200
+# A list search matching at most this many customers is narrowed to their ids first.
+SEARCH_LIST_IDS = 3000
 
 
-def _search_sources(q: str) -> list[tuple[Q, Any]]:
-    """(condition, ordering or None) for every index that can answer `q`, most telling first.
+@dataclass(frozen=True)
+class _Source:
+    """One index that answers part of a search: a b-tree range (`cond`, read in `order`) or a
+    substring of `column` answered by the text index (`text`)."""
 
-    Each condition is answered by an index (customers.search.CUSTOMER_TEXT_INDEX through core.db,
-    or a b-tree range for prefixes), never by a scan:
+    cond: Q | None = None
+    order: Any = None
+    column: str = ""
+    text: str = ""
+
+
+def _search_sources(q: str) -> list[_Source]:
+    """Every index that can answer `q`, most telling first. Nothing is answered by a scan:
     - name: exact and prefix (a range on the name, in name order so exact names come first);
       substrings of 2+ characters (bigrams for 张伟, trigrams beyond). A single character matches
       names starting with it (a surname), not every name containing it.
@@ -123,33 +135,58 @@ def _search_sources(q: str) -> list[tuple[Q, Any]]:
     """
     text, key = normalise_query(q)
     email = Lower("email")
+
+    def prefix(expression: Any, value: str) -> _Source:
+        return _Source(cond=prefix_q(expression, value), order=sortable(expression))
+
     if "@" in text:
-        return [(prefix_q(email, text.lower()), sortable(email))]
-    sources: list[tuple[Q, Any]] = [(prefix_q("name", text), sortable("name"))]
-    contains = text_contains(CUSTOMER_TEXT_INDEX, "name", text)
-    if contains is not None:
-        sources.append((contains, None))
+        return [prefix(email, text.lower())]
+    sources = [prefix("name", text), _Source(column="name", text=text)]
     if key.isdigit():
         if len(key) >= 3:
-            sources.append((text_contains(CUSTOMER_TEXT_INDEX, "phone_digits", key), None))
+            sources.append(_Source(column="phone_digits", text=key))
     elif key:
-        sources.append((prefix_q("name_pinyin", key), sortable("name_pinyin")))
-        sources.append((prefix_q("name_initials", key), sortable("name_initials")))
+        sources += [prefix("name_pinyin", key), prefix("name_initials", key)]
         if len(key) >= 3:
-            sources.append((prefix_q(email, text.lower()), sortable(email)))
-            pinyin = text_contains(CUSTOMER_TEXT_INDEX, "name_pinyin", key)
-            if pinyin is not None:
-                sources.append((pinyin, None))
+            sources += [prefix(email, text.lower()), _Source(column="name_pinyin", text=key)]
     return sources
 
 
 def _search_q(q: str) -> Q:
     """Customers matching the search box `q` (name, pinyin, initials, phone fragment or e-mail
-    prefix), as one condition for the list and exports; every part is answered by an index."""
+    prefix) as one condition, every part of it answered by an index."""
     cond = Q()
-    for source, _order in _search_sources(q):
-        cond = source if not cond else cond | source
+    for source in _search_sources(q):
+        part = source.cond if source.cond is not None else text_contains(CUSTOMER_TEXT_INDEX, source.column,
+                                                                          source.text)
+        if part is not None:
+            cond = part if not cond else cond | part
     return cond
+
+
+def _search_filter(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """`qs` narrowed to the customers matching `q`.
+
+    Usually few match (at most SEARCH_LIST_IDS, counted from the indexes): the query then names
+    their ids, and the page is sorted from those rows alone. Otherwise the database combines the
+    indexes itself (cost grows with the matches: a single common surname, 王, is 7 % of a Chinese
+    customer base; docs/performance.md). Scanning the list's sort index instead would be worse:
+    names sharing a surname sit together in the pinyin order, far from its start.
+    """
+    ids: set[Any] = set()
+    for source in _search_sources(q):
+        if source.cond is not None:
+            found = list(Customer.objects.filter(source.cond).values_list("pk", flat=True)[: SEARCH_LIST_IDS + 1])
+        else:
+            found = text_ids(CUSTOMER_TEXT_INDEX, source.column, source.text, limit=SEARCH_LIST_IDS + 1)
+            if found is None:
+                if text_contains(CUSTOMER_TEXT_INDEX, source.column, source.text) is None:
+                    continue  # no index for it (one character): the prefix source covers it
+                return qs.filter(_search_q(q))
+        ids.update(found)
+        if len(ids) > SEARCH_LIST_IDS:
+            return qs.filter(_search_q(q))
+    return qs.filter(pk__in=sorted(ids))
 
 
 @dataclass
@@ -177,12 +214,15 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
         return []
     low = text.lower()
     visible = customers_visible(user)
+    fields = ("id", "name", "name_pinyin", "name_initials")
     candidates: dict[int, tuple[int, str, str, str]] = {}
-    for cond, order in _search_sources(text):
-        qs = visible.filter(cond)
-        if order is not None:
-            qs = qs.order_by(order)
-        for row in qs.values_list("id", "name", "name_pinyin", "name_initials")[:SEARCH_CANDIDATES]:
+    for source in _search_sources(text):
+        if source.cond is not None:
+            rows = visible.filter(source.cond).order_by(source.order).values_list(*fields)[:SEARCH_CANDIDATES]
+        else:
+            rows = text_matches(visible, CUSTOMER_TEXT_INDEX, source.column, source.text, fields=fields,
+                                limit=SEARCH_CANDIDATES) or []
+        for row in rows:
             candidates.setdefault(row[0], row)
         if sum(1 for r in candidates.values() if r[1].lower() == low) >= limit:
             break  # enough exact names: nothing else can rank above them

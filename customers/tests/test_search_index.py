@@ -133,9 +133,16 @@ def test_deferred_indexing_indexes_bulk_inserts_at_the_end(sales_a):
     in_sync()
 
 
-def test_scope_applies_before_the_candidate_limit(make_customer, sales_a, sales_b, monkeypatch):
-    """Another team's matches never fill the candidates: the scope is part of every index query."""
+@pytest.mark.parametrize(("growth", "rounds"), [(4, 4), (1, 2), (1, 10)])
+def test_scope_applies_before_the_candidate_limit(make_customer, sales_a, sales_b, monkeypatch, growth, rounds):
+    """Another team's matches never fill the candidates: the scope is part of every index query,
+    whether the index is read in one go, chunk by chunk, or handed over to the database's plan."""
+    from core import db
+
     monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(selectors, "SEARCH_LIST_IDS", 4)
+    monkeypatch.setattr(db, "_GROWTH", growth)
+    monkeypatch.setattr(db, "_ROUNDS", rounds)
     for i in range(6):
         make_customer(sales_a, name=f"张伟{i}", phone=f"138-0000-{i:04d}", email=f"zw{i}@a.example")
     mine = make_customer(sales_b, name="张伟九", phone="138-0000-9999", email="zw9@b.example")
@@ -178,3 +185,34 @@ def test_demo_data_is_indexed_and_found(db):
         assert pk in [h.customer.pk for h in selectors.customer_search(user=admin, q=digits[-6:], limit=50)], digits
         if len(name) >= 2:
             assert pk in [c.pk for c in selectors.customer_list(user=admin, filters={"q": name[-2:]}, size=200).items]
+
+
+@pytest.mark.parametrize("ids_up_to", [1000, 2])
+def test_list_search_with_few_or_many_matches(make_customer, sales_a, monkeypatch, ids_up_to):
+    """The list's search narrows to the matching ids when few match, and lets the sort's index lead
+    when many do: the same pages either way, in pinyin order, across cursors."""
+    monkeypatch.setattr(selectors, "SEARCH_LIST_IDS", ids_up_to)
+    for name in ["王五", "王芳", "王伟", "汪洋", "李王", "赵六", "王小明"]:
+        make_customer(sales_a, name=name, phone="138-0000-1111" if name.startswith("王") else "")
+    for q, expected in [("王", ["王芳", "王伟", "王五", "王小明"]), ("1111", ["王芳", "王伟", "王五", "王小明"]),
+                        ("wang", ["李王", "王芳", "王伟", "王五", "王小明", "汪洋"])]:  # pinyin order
+        first = selectors.customer_list(user=sales_a, filters={"q": q}, sort="name", size=2)
+        second = selectors.customer_list(user=sales_a, filters={"q": q}, sort="name", size=10,
+                                         cursor=first.next_cursor)
+        assert [c.name for c in first.items + second.items] == expected, q
+
+
+def test_tag_filter_lists_each_tagged_customer_once(make_customer, sales_a, sales_b):
+    from customers.models import Tag
+    from customers.services import customers_bulk_add_tag, tag_create
+
+    vip = tag_create(actor=sales_a, name="VIP-test")
+    other = Tag.objects.create(name="other")
+    mine = [make_customer(sales_a, name=f"客户{i}") for i in range(4)]
+    theirs = make_customer(sales_b, name="别人的客户")
+    customers_bulk_add_tag(actor=sales_a, customer_ids=[c.pk for c in mine[:3]], tag=vip)
+    customers_bulk_add_tag(actor=sales_a, customer_ids=[mine[0].pk], tag=other)
+    customers_bulk_add_tag(actor=sales_b, customer_ids=[theirs.pk], tag=vip)
+    for sort in ("name", "-created", "-updated", "city"):
+        page = selectors.customer_list(user=sales_a, filters={"tag": vip.pk}, sort=sort)
+        assert sorted(c.pk for c in page.items) == sorted(c.pk for c in mine[:3]), sort
