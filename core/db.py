@@ -153,9 +153,14 @@ def indexes_deferred(models: Sequence[type[Model]], using: str = DEFAULT_DB_ALIA
     yield
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Django's foreign keys are checked at commit; PostgreSQL builds no index on a table
+            # with such checks pending, so run them now (they would run at commit anyway).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, sql in saved:
             cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _db_prep(field: Any, connection: Any, value: Any) -> Any:

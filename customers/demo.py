@@ -744,6 +744,7 @@ class DemoResult:
     family_members: int = 0
     tag_links: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (rows, indexes, …)
     first_id: int | None = None  # the customers written: ids first_id..last_id
     last_id: int | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, team
@@ -976,12 +977,14 @@ def _produce_in_child(batches: Iterator[_Prepared]) -> Iterator[_Prepared]:
 def demo_load(
     *, customers: int, seed: int, progress: Callable[[str, int, int], None] | None = None,
     batch_size: int = BATCH_SIZE, now: datetime | None = None, parallel: bool | None = None,
+    rebuild_indexes: bool | None = None,
 ) -> DemoResult:
     """Create the demo teams and users and `customers` customers (with contacts, family and tags)
     in one transaction. Customer ids are reserved up front (core.db.reserve_ids) so that the rows
     of a batch can refer to them without reading anything back. `parallel` (default: from
     PARALLEL_FROM customers, where fork exists) generates in a second process; the data is the
-    same either way."""
+    same either way. `rebuild_indexes` (default: for loads from PARALLEL_FROM customers into a
+    smaller table) drops the tables' indexes during the load and builds them afterwards."""
     report = progress or (lambda _label, _done, _total: None)
     result = DemoResult()
     started = time.monotonic()
@@ -1004,22 +1007,34 @@ def demo_load(
         batches = _prepared_batches(gen, ids, tag_ids, batch_size)
         tables = [Customer, Contact, FamilyMember, Customer.tags.through]
         # Into an (almost) empty table, indexes are built faster afterwards than kept up to date.
-        rebuild = customers >= PARALLEL_FROM and Customer.objects.count() < customers
-        with indexes_deferred(tables) if rebuild else contextlib.nullcontext(), \
-                text_index_deferred(CUSTOMER_TEXT_INDEX) as indexed:
-            for prepared in _produce_in_child(batches) if parallel else batches:
-                _insert(writers.customer, prepared.customers)
-                _insert(writers.contact, prepared.contacts)
-                _insert(writers.family, prepared.family)
-                _insert(writers.tag, prepared.tags)
-                indexed.append((prepared.first_id, prepared.last_id))
-                done += prepared.size
-                result.contacts += len(prepared.contacts)
-                result.family_members += len(prepared.family)
-                result.tag_links += len(prepared.tags)
-                report("customers", done, customers)
-            if ids:
-                result.first_id, result.last_id = min(ids), max(ids)
+        rebuild = (customers >= PARALLEL_FROM and Customer.objects.count() < customers
+                   if rebuild_indexes is None else rebuild_indexes)
+        phase = time.monotonic()
+
+        def lap(name: str) -> None:
+            nonlocal phase
+            now = time.monotonic()
+            result.phases[name] = round(now - phase, 1)
+            phase = now
+
+        with indexes_deferred(tables) if rebuild else contextlib.nullcontext():
+            with text_index_deferred(CUSTOMER_TEXT_INDEX) as indexed:
+                for prepared in _produce_in_child(batches) if parallel else batches:
+                    _insert(writers.customer, prepared.customers)
+                    _insert(writers.contact, prepared.contacts)
+                    _insert(writers.family, prepared.family)
+                    _insert(writers.tag, prepared.tags)
+                    indexed.append((prepared.first_id, prepared.last_id))
+                    done += prepared.size
+                    result.contacts += len(prepared.contacts)
+                    result.family_members += len(prepared.family)
+                    result.tag_links += len(prepared.tags)
+                    report("customers", done, customers)
+                lap("rows")
+            lap("search index")
+        lap("indexes")
+        if ids:
+            result.first_id, result.last_id = min(ids), max(ids)
         result.customers = done
         # One audit entry for the whole load (an unsaved stand-in names it; customer_id stays empty
         # so only administrators see it).
@@ -1031,8 +1046,10 @@ def demo_load(
                      "demo_users": [None, len(result.logins)]},
             note=f"kehu demo --customers {customers} --seed {seed}",
         )
+    lap("commit")
     analyze([Customer._meta.db_table, Contact._meta.db_table, FamilyMember._meta.db_table,
              Customer.tags.through._meta.db_table])
+    lap("statistics")
     result.seconds = time.monotonic() - started
     return result
 

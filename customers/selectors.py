@@ -10,8 +10,9 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value, prefetch_related_objects
-from django.db.models.functions import Lower
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -76,7 +77,13 @@ def customers_visible(user: User) -> QuerySet[Customer]:
 
 def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "view") -> QuerySet[Customer]:
     """Scoped customers narrowed by the list filters (unknown or empty filters are ignored)."""
+    return _filtered(user, filters, action)[0]
+
+
+def _filtered(user: User, filters: Mapping[str, Any], action: str = "view") -> tuple[QuerySet[Customer], bool]:
+    """customer_filtered(), and whether its search matches a large part of the table."""
     qs = Customer.objects.restrict(user, action)
+    dense = False
     for key, lookup in CUSTOMER_FILTERS.items():
         value = filters.get(key)
         if value in (None, ""):
@@ -91,8 +98,22 @@ def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "vie
             qs = qs.filter(**{lookup: value})
     q = (filters.get("q") or "").strip()
     if q:
-        qs = _search_filter(qs, q)
-    return qs
+        qs, dense = _search_filter(qs, q)
+    return qs, dense
+
+
+def _ordering_from_matches(qs: QuerySet[Customer], ordering: list[str]) -> tuple[QuerySet[Customer], list[str]]:
+    """For a search matching many customers, sorted by text columns: sort by copies of the columns
+    (`name_pinyin || ''`), which no index provides. Otherwise the database walks the list's sort
+    index and tests every row, and names sharing a surname sit together in the pinyin order, far
+    from its start (王 is wang: 9 rows in 10 read before the first match). With no index to walk
+    it reads the matches from the search indexes and keeps the best page: time grows with the
+    matches, not with the table."""
+    fields = [o.lstrip("-") for o in ordering[:-1]]
+    if not all(isinstance(Customer._meta.get_field(f), models.CharField) for f in fields):
+        return qs, ordering  # dates: matches spread over time, so the date index finds them quickly
+    qs = qs.annotate(**{f"_by_{f}": Concat(F(f), Value(""), output_field=models.CharField()) for f in fields})
+    return qs, [f"{'-' if o.startswith('-') else ''}_by_{o.lstrip('-')}" for o in ordering[:-1]] + ordering[-1:]
 
 
 def customer_list(
@@ -100,7 +121,10 @@ def customer_list(
 ) -> KeysetPage:
     """One page of the customer list with owner and team, masked."""
     ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
-    qs = customer_filtered(user, filters).select_related("owner", "team")
+    qs, dense = _filtered(user, filters)
+    qs = qs.select_related("owner", "team")
+    if dense:
+        qs, ordering = _ordering_from_matches(qs, ordering)
     page = keyset_page(qs, ordering=ordering, cursor=cursor, size=size)
     prefetch_related_objects(page.items, "tags")
     page.items = [mask_customer(user, c) for c in page.items]
@@ -164,14 +188,14 @@ def _search_q(q: str) -> Q:
     return cond
 
 
-def _search_filter(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
-    """`qs` narrowed to the customers matching `q`.
+def _search_filter(qs: QuerySet[Customer], q: str) -> tuple[QuerySet[Customer], bool]:
+    """`qs` narrowed to the customers matching `q`, and whether many match.
 
     Usually few match (at most SEARCH_LIST_IDS, counted from the indexes): the query then names
     their ids, and the page is sorted from those rows alone. Otherwise the database combines the
-    indexes itself (cost grows with the matches: a single common surname, 王, is 7 % of a Chinese
-    customer base; docs/performance.md). Scanning the list's sort index instead would be worse:
-    names sharing a surname sit together in the pinyin order, far from its start.
+    indexes itself (customer_list then keeps it from walking the sort index, see
+    _ordering_from_matches); the cost grows with the matches: a single common surname, 王, is 7 %
+    of a Chinese customer base (docs/performance.md).
     """
     ids: set[Any] = set()
     for source in _search_sources(q):
@@ -182,11 +206,11 @@ def _search_filter(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
             if found is None:
                 if text_contains(CUSTOMER_TEXT_INDEX, source.column, source.text) is None:
                     continue  # no index for it (one character): the prefix source covers it
-                return qs.filter(_search_q(q))
+                return qs.filter(_search_q(q)), True
         ids.update(found)
         if len(ids) > SEARCH_LIST_IDS:
-            return qs.filter(_search_q(q))
-    return qs.filter(pk__in=sorted(ids))
+            return qs.filter(_search_q(q)), True
+    return qs.filter(pk__in=sorted(ids)), False
 
 
 @dataclass

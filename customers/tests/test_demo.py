@@ -217,13 +217,28 @@ def test_composed_person_keys_equal_name_keys_even_for_phrases():
 
 
 def test_generating_in_a_second_process_gives_the_same_data(db):
-    """Large loads generate in a forked process while the first one writes: same seed, same rows."""
+    """Large loads generate in a forked process while the first one writes, into tables whose
+    indexes are built afterwards: same seed, same rows, same indexes, searchable."""
     from customers.demo import demo_load
 
+    indexes_before = set(_index_names())
     demo_load(customers=120, seed=11, parallel=False)
     serial = snapshot()
     Customer.objects.all().delete()
-    result = demo_load(customers=120, seed=11, parallel=True)
+    result = demo_load(customers=120, seed=11, parallel=True, rebuild_indexes=True)
     assert snapshot() == serial
     assert result.last_id - result.first_id == 119
     assert Contact.objects.filter(customer_id__gte=result.first_id).count() == result.contacts
+    assert set(_index_names()) == indexes_before
+    from core.db import text_index_problems
+    from customers.search import CUSTOMER_TEXT_INDEX
+
+    assert text_index_problems(CUSTOMER_TEXT_INDEX) == []
+
+
+def _index_names():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return [name for table in ("customers_customer", "customers_contact")
+                for name in connection.introspection.get_constraints(cursor, table)]

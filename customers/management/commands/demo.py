@@ -81,6 +81,7 @@ class Command(KehuCommand):
             f"{result.contacts:,} contacts, {result.family_members:,} family members, "
             f"{result.tag_links:,} tag links."
         ))
+        self.stdout.write("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.phases.items()))
         if result.first_id is not None and result.last_id is not None:
             for generate in registry.get_all("demo_generators"):
                 generate(first_customer_id=result.first_id, last_customer_id=result.last_id, seed=seed,
