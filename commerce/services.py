@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from audit.services import change_record
 from commerce.choices import STATUS_TRANSITIONS, OrderStatus
 from commerce.models import CustomerCost, Order, OrderLine, Product
 from core.models import diff_values, field_values
+from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
 
 CENT = Decimal("0.01")
@@ -43,30 +44,6 @@ _AUDITED_ORDER_FIELDS = [*ORDER_FIELDS, "status", "revenue", "cost", "margin"]
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def _get_scoped(queryset: models.QuerySet, user: User, action: str, pk: int) -> Any:
-    """The object if the user may act on it; PermissionDenied otherwise (same answer for 'absent')."""
-    try:
-        return queryset.restrict(user, action).get(pk=pk)
-    except queryset.model.DoesNotExist as exc:
-        raise PermissionDenied(_("You do not have access to this record.")) from exc
-
-
-def _apply(instance: models.Model, data: Mapping[str, Any], allowed: list[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({f: _("This field cannot be set here.") for f in sorted(unknown)})
-    for name, value in data.items():
-        field = instance._meta.get_field(name)
-        if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model) and value is not None:
-            setattr(instance, field.attname, value)
-        else:
-            setattr(instance, name, value)
-
-
-def _created(instance: models.Model, fields: list[str]) -> dict[str, list[Any]]:
-    after = {k: v for k, v in field_values(instance, fields).items() if v not in (None, "")}
-    return {k: [None, v] for k, v in after.items()}
 
 
 def _check_salesperson(order: Order, before: int | None = None) -> None:
@@ -119,19 +96,21 @@ def product_create(*, actor: User, data: Mapping[str, Any]) -> Product:
     """Add a product to the catalogue."""
     _catalogue_manager(actor)
     product = Product()
-    _apply(product, data, PRODUCT_FIELDS)
+    apply_fields(product, data, PRODUCT_FIELDS)
     product.full_clean()
     product.save()
-    change_record(user=actor, instance=product, action=ChangeAction.CREATE, changes=_created(product, PRODUCT_FIELDS))
+    change_record(
+        user=actor, instance=product, action=ChangeAction.CREATE, changes=created_changes(product, PRODUCT_FIELDS)
+    )
     return product
 
 
 @transaction.atomic
 def product_update(*, actor: User, product_id: int, data: Mapping[str, Any]) -> Product:
     """Change a product. Past orders keep the price and unit cost they were made with."""
-    product = _get_scoped(Product.objects.select_for_update(), actor, "change", product_id)
+    product = get_scoped(Product.objects.select_for_update(), actor, "change", product_id)
     before = field_values(product, PRODUCT_FIELDS)
-    _apply(product, data, PRODUCT_FIELDS)
+    apply_fields(product, data, PRODUCT_FIELDS)
     product.full_clean()
     changes = diff_values(before, field_values(product, PRODUCT_FIELDS))
     if changes:
@@ -143,7 +122,7 @@ def product_update(*, actor: User, product_id: int, data: Mapping[str, Any]) -> 
 @transaction.atomic
 def product_delete(*, actor: User, product_id: int) -> Product:
     """Remove a product from the catalogue (soft delete; orders that name it keep it)."""
-    product = _get_scoped(Product.objects.select_for_update(), actor, "delete", product_id)
+    product = get_scoped(Product.objects.select_for_update(), actor, "delete", product_id)
     product.deleted_at = timezone.now()
     product.active = False
     product.save(update_fields=["deleted_at", "active", "updated_at"])
@@ -252,11 +231,11 @@ def order_create(
 ) -> Order:
     """Record an order of a customer the actor may change, with its lines; revenue, cost and margin
     are computed from the lines. `status` may be placed or paid (e.g. a sale paid on the spot)."""
-    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    customer = get_scoped(Customer.objects, actor, "change", customer_id)
     if status not in (OrderStatus.PLACED, OrderStatus.PAID):
         raise ValidationError({"status": _("A new order is placed or paid.")})
     order = Order(customer=customer, salesperson=actor, status=status)
-    _apply(order, data, ORDER_FIELDS)
+    apply_fields(order, data, ORDER_FIELDS)
     _check_salesperson(order, before=actor.pk)
     if status == OrderStatus.PAID:
         order.status_changed_at = timezone.now()
@@ -267,7 +246,7 @@ def order_create(
     for line in built:
         line.order = order
     OrderLine.objects.bulk_create(built)
-    changes = _created(order, _AUDITED_ORDER_FIELDS)
+    changes = created_changes(order, _AUDITED_ORDER_FIELDS)
     changes["lines"] = [None, _lines_summary(built)]
     change_record(user=actor, instance=order, action=ChangeAction.CREATE, customer_id=customer.pk, changes=changes)
     return order
@@ -279,9 +258,9 @@ def order_update(
 ) -> Order:
     """Change an order's details and, while it is only placed, replace its lines (amounts are
     recomputed). Paid, cancelled and refunded orders keep their lines: cancel or refund instead."""
-    order = _get_scoped(Order.objects.select_for_update(), actor, "change", order_id)
+    order = get_scoped(Order.objects.select_for_update(), actor, "change", order_id)
     before = field_values(order, _AUDITED_ORDER_FIELDS)
-    _apply(order, data, ORDER_FIELDS)
+    apply_fields(order, data, ORDER_FIELDS)
     _check_salesperson(order, before=before["salesperson"])
     changes: dict[str, Any] = {}
     if lines is not None:
@@ -308,7 +287,7 @@ def order_update(
 @transaction.atomic
 def order_set_status(*, actor: User, order_id: int, status: str, note: str = "") -> Order:
     """Move an order on: placed → paid or cancelled; paid → refunded."""
-    order = _get_scoped(Order.objects.select_for_update(), actor, "change", order_id)
+    order = get_scoped(Order.objects.select_for_update(), actor, "change", order_id)
     if status not in OrderStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     if status not in STATUS_TRANSITIONS[order.status]:
@@ -328,7 +307,7 @@ def order_set_status(*, actor: User, order_id: int, status: str, note: str = "")
 def order_delete(*, actor: User, order_id: int) -> Order:
     """Remove an order entered by mistake (soft delete; managers and administrators). A real order
     that did not happen is cancelled instead."""
-    order = _get_scoped(Order.objects.select_for_update(), actor, "delete", order_id)
+    order = get_scoped(Order.objects.select_for_update(), actor, "delete", order_id)
     order.deleted_at = timezone.now()
     order.save(update_fields=["deleted_at", "updated_at"])
     change_record(user=actor, instance=order, action=ChangeAction.DELETE, customer_id=order.customer_id,
@@ -347,22 +326,22 @@ def _check_cost_order(cost: CustomerCost) -> None:
 @transaction.atomic
 def cost_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> CustomerCost:
     """Record a cost of serving a customer the actor may change."""
-    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    customer = get_scoped(Customer.objects, actor, "change", customer_id)
     cost = CustomerCost(customer=customer, created_by=actor)
-    _apply(cost, data, COST_FIELDS)
+    apply_fields(cost, data, COST_FIELDS)
     cost.full_clean(exclude=["customer"])
     _check_cost_order(cost)
     cost.save()
     change_record(user=actor, instance=cost, action=ChangeAction.CREATE, customer_id=customer.pk,
-                  changes=_created(cost, COST_FIELDS))
+                  changes=created_changes(cost, COST_FIELDS))
     return cost
 
 
 @transaction.atomic
 def cost_update(*, actor: User, cost_id: int, data: Mapping[str, Any]) -> CustomerCost:
-    cost = _get_scoped(CustomerCost.objects.select_for_update(), actor, "change", cost_id)
+    cost = get_scoped(CustomerCost.objects.select_for_update(), actor, "change", cost_id)
     before = field_values(cost, COST_FIELDS)
-    _apply(cost, data, COST_FIELDS)
+    apply_fields(cost, data, COST_FIELDS)
     cost.full_clean(exclude=["customer"])
     _check_cost_order(cost)
     changes = diff_values(before, field_values(cost, COST_FIELDS))
@@ -375,7 +354,7 @@ def cost_update(*, actor: User, cost_id: int, data: Mapping[str, Any]) -> Custom
 
 @transaction.atomic
 def cost_delete(*, actor: User, cost_id: int) -> CustomerCost:
-    cost = _get_scoped(CustomerCost.objects.select_for_update(), actor, "change", cost_id)
+    cost = get_scoped(CustomerCost.objects.select_for_update(), actor, "change", cost_id)
     cost.deleted_at = timezone.now()
     cost.save(update_fields=["deleted_at", "updated_at"])
     change_record(user=actor, instance=cost, action=ChangeAction.DELETE, customer_id=cost.customer_id,

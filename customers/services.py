@@ -19,6 +19,7 @@ from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
 from core.models import diff_values, field_values
+from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
 from customers.search import name_keys, phone_digits
 
@@ -36,22 +37,6 @@ FAMILY_FIELDS: list[str] = [
     if f.editable and f.name not in {"id", "customer", "deleted_at"}
 ]
 _AUDITED_CUSTOMER_FIELDS = [*CUSTOMER_EDITABLE_FIELDS, "owner", "team"]
-
-
-def _get_scoped(queryset: models.QuerySet, user: User, action: str, pk: int) -> Any:
-    """The object if the user may act on it; PermissionDenied otherwise (same answer for 'absent')."""
-    try:
-        return queryset.restrict(user, action).get(pk=pk)
-    except queryset.model.DoesNotExist as exc:
-        raise PermissionDenied(_("You do not have access to this record.")) from exc
-
-
-def _apply(instance: models.Model, data: Mapping[str, Any], allowed: list[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({f: _("This field cannot be set here.") for f in sorted(unknown)})
-    for name, value in data.items():
-        setattr(instance, name, value)
 
 
 def _refresh_search_keys(customer: Customer) -> None:
@@ -76,7 +61,7 @@ def customer_create(
     if owner.pk != actor.pk and not actor.can(Cap.TRANSFER):
         raise PermissionDenied(_("You may only create customers that you own."))
     customer = Customer(owner=owner, team_id=owner.team_id)
-    _apply(customer, data, CUSTOMER_EDITABLE_FIELDS)
+    apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
     _refresh_search_keys(customer)
     customer.full_clean()
     customer.save()
@@ -96,9 +81,9 @@ def customer_update(
     *, actor: User, customer_id: int, data: Mapping[str, Any], tags: Iterable[Tag] | None = None
 ) -> Customer:
     """Change fields of the card; records before/after of every changed field."""
-    customer = _get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
+    customer = get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
     before = field_values(customer, CUSTOMER_EDITABLE_FIELDS)
-    _apply(customer, data, CUSTOMER_EDITABLE_FIELDS)
+    apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
     _refresh_search_keys(customer)
     customer.full_clean()
     changes = diff_values(before, field_values(customer, CUSTOMER_EDITABLE_FIELDS))
@@ -119,7 +104,7 @@ def customer_update(
 @transaction.atomic
 def customer_mark_verified(*, actor: User, customer_id: int) -> Customer:
     """Record that the card's data was checked with the customer today (动态管理)."""
-    customer = _get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
+    customer = get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
     before = customer.last_verified_at
     customer.last_verified_at = timezone.now()
     customer.save(update_fields=["last_verified_at", "updated_at"])
@@ -131,7 +116,7 @@ def customer_mark_verified(*, actor: User, customer_id: int) -> Customer:
 @transaction.atomic
 def customer_delete(*, actor: User, customer_id: int) -> Customer:
     """Soft-delete: the customer disappears from every list and can be restored by an administrator."""
-    customer = _get_scoped(Customer.objects.select_for_update(), actor, "delete", customer_id)
+    customer = get_scoped(Customer.objects.select_for_update(), actor, "delete", customer_id)
     customer.deleted_at = timezone.now()
     customer.save(update_fields=["deleted_at", "updated_at"])
     change_record(user=actor, instance=customer, action=ChangeAction.DELETE, customer_id=customer.pk,
@@ -141,7 +126,7 @@ def customer_delete(*, actor: User, customer_id: int) -> Customer:
 
 @transaction.atomic
 def customer_restore(*, actor: User, customer_id: int) -> Customer:
-    customer = _get_scoped(Customer.objects.select_for_update(), actor, "restore", customer_id)
+    customer = get_scoped(Customer.objects.select_for_update(), actor, "restore", customer_id)
     if customer.merged_into_id:
         # Its records now belong to the other customer: only undoing the merge brings them back.
         raise ValidationError(_("This customer was merged into another; undo the merge instead."))
@@ -167,7 +152,7 @@ def customer_transfer_owner(
 ) -> OwnershipTransfer:
     """Give the customer a new owner (and the owner's team); recorded with who, when and why."""
     reason = _validate_transfer(to_user, reason)
-    customer = _get_scoped(Customer.objects.select_for_update(), actor, "transfer", customer_id)
+    customer = get_scoped(Customer.objects.select_for_update(), actor, "transfer", customer_id)
     if customer.owner_id == to_user.pk:
         raise ValidationError({"to_user": _("%(user)s already owns this customer.") % {"user": to_user}})
     transfers = _transfer(actor=actor, customers=[customer], to_user=to_user, reason=reason)
@@ -243,7 +228,7 @@ def tag_create(*, actor: User, name: str) -> Tag:
 
 @transaction.atomic
 def tag_rename(*, actor: User, tag_id: int, name: str) -> Tag:
-    tag = _get_scoped(Tag.objects, actor, "change", tag_id)
+    tag = get_scoped(Tag.objects, actor, "change", tag_id)
     before = tag.name
     tag.name = (name or "").strip()
     tag.full_clean()
@@ -257,7 +242,7 @@ def tag_delete(*, actor: User, tag_id: int) -> None:
     """Remove a tag from every customer. Administrators and managers only (it touches all teams)."""
     if not actor.can(Cap.DELETE):
         raise PermissionDenied(_("You may not delete tags."))
-    tag = _get_scoped(Tag.objects, actor, "change", tag_id)
+    tag = get_scoped(Tag.objects, actor, "change", tag_id)
     tagged = list(Customer.tags.through.objects.filter(tag=tag).values_list("customer_id", flat=True))
     change_record(
         user=actor, instance=tag, action=ChangeAction.DELETE, changes={"name": [tag.name, None], "customers": tagged}
@@ -269,9 +254,9 @@ def tag_delete(*, actor: User, tag_id: int) -> None:
 
 def _child_create(*, actor: User, model: type[models.Model], fields: list[str], customer_id: int,
                   data: Mapping[str, Any]) -> Any:
-    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    customer = get_scoped(Customer.objects, actor, "change", customer_id)
     obj = model(customer=customer)
-    _apply(obj, data, fields)
+    apply_fields(obj, data, fields)
     obj.full_clean()
     obj.save()
     after = {k: v for k, v in field_values(obj, fields).items() if v not in (None, "")}
@@ -282,9 +267,9 @@ def _child_create(*, actor: User, model: type[models.Model], fields: list[str], 
 
 def _child_update(*, actor: User, model: type[models.Model], fields: list[str], pk: int,
                   data: Mapping[str, Any]) -> Any:
-    obj = _get_scoped(model.objects.select_for_update(), actor, "change", pk)
+    obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
     before = field_values(obj, fields)
-    _apply(obj, data, fields)
+    apply_fields(obj, data, fields)
     obj.full_clean()
     changes = diff_values(before, field_values(obj, fields))
     if changes:
@@ -296,7 +281,7 @@ def _child_update(*, actor: User, model: type[models.Model], fields: list[str], 
 
 
 def _child_delete(*, actor: User, model: type[models.Model], pk: int) -> Any:
-    obj = _get_scoped(model.objects.select_for_update(), actor, "change", pk)
+    obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
     obj.deleted_at = timezone.now()
     obj.save(update_fields=["deleted_at", "updated_at"])
     change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
@@ -362,7 +347,7 @@ def document_upload(
     *, actor: User, customer_id: int, upload: UploadedFile, description: str = ""
 ) -> CustomerDocument:
     """Put a file in the customer's folder after checking its type and size."""
-    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    customer = get_scoped(Customer.objects, actor, "change", customer_id)
     _validate_upload(upload)
     doc = CustomerDocument(
         customer=customer, original_name=upload.name[:255],

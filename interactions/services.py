@@ -16,6 +16,7 @@ from accounts.models import User
 from audit.models import ChangeAction
 from audit.services import change_record
 from core.models import diff_values, field_values
+from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Contact, Customer
 from interactions.models import FollowUpTask, Interaction
 
@@ -23,30 +24,6 @@ INTERACTION_FIELDS: list[str] = [
     "channel", "direction", "occurred_at", "staff", "contact", "subject", "content", "outcome", "external_id",
 ]
 TASK_FIELDS: list[str] = ["title", "due_on", "assignee"]
-
-
-def _get_scoped(queryset: models.QuerySet, user: User, action: str, pk: int) -> Any:
-    try:
-        return queryset.restrict(user, action).get(pk=pk)
-    except queryset.model.DoesNotExist as exc:
-        raise PermissionDenied(_("You do not have access to this record.")) from exc
-
-
-def _apply(instance: models.Model, data: Mapping[str, Any], allowed: list[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({f: _("This field cannot be set here.") for f in sorted(unknown)})
-    for name, value in data.items():
-        field = instance._meta.get_field(name)
-        if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model) and value is not None:
-            setattr(instance, field.attname, value)
-        else:
-            setattr(instance, name, value)
-
-
-def _created(instance: models.Model, fields: list[str]) -> dict[str, list[Any]]:
-    after = {k: v for k, v in field_values(instance, fields).items() if v not in (None, "")}
-    return {k: [None, v] for k, v in after.items()}
 
 
 def _check_interaction(obj: Interaction, staff_before: int | None = None) -> None:
@@ -78,14 +55,14 @@ def interaction_create(
 ) -> Interaction:
     """Record an interaction (staff member defaults to the actor), optionally with a follow-up task
     (title, due_on, assignee — the assignee defaults to the actor)."""
-    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    customer = get_scoped(Customer.objects, actor, "change", customer_id)
     obj = Interaction(customer=customer, staff=actor)
-    _apply(obj, data, INTERACTION_FIELDS)
+    apply_fields(obj, data, INTERACTION_FIELDS)
     obj.full_clean(exclude=["customer"])
     _check_interaction(obj, staff_before=actor.pk)
     obj.save()
     change_record(user=actor, instance=obj, action=ChangeAction.CREATE, customer_id=customer.pk,
-                  changes=_created(obj, INTERACTION_FIELDS))
+                  changes=created_changes(obj, INTERACTION_FIELDS))
     if follow_up:
         _task_create(actor=actor, customer=customer, data=follow_up, interaction=obj)
     return obj
@@ -93,9 +70,9 @@ def interaction_create(
 
 @transaction.atomic
 def interaction_update(*, actor: User, interaction_id: int, data: Mapping[str, Any]) -> Interaction:
-    obj = _get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
+    obj = get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
     before = field_values(obj, INTERACTION_FIELDS)
-    _apply(obj, data, INTERACTION_FIELDS)
+    apply_fields(obj, data, INTERACTION_FIELDS)
     obj.full_clean(exclude=["customer"])
     _check_interaction(obj, staff_before=before["staff"])
     changes = diff_values(before, field_values(obj, INTERACTION_FIELDS))
@@ -108,7 +85,7 @@ def interaction_update(*, actor: User, interaction_id: int, data: Mapping[str, A
 
 @transaction.atomic
 def interaction_delete(*, actor: User, interaction_id: int) -> Interaction:
-    obj = _get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
+    obj = get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
     obj.deleted_at = timezone.now()
     obj.save(update_fields=["deleted_at", "updated_at"])
     change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
@@ -122,11 +99,11 @@ def _task_create(
     *, actor: User, customer: Customer, data: Mapping[str, Any], interaction: Interaction | None = None
 ) -> FollowUpTask:
     task = FollowUpTask(customer=customer, interaction=interaction, created_by=actor, assignee=actor)
-    _apply(task, {k: v for k, v in data.items() if not (k == "assignee" and v in (None, ""))}, TASK_FIELDS)
+    apply_fields(task, {k: v for k, v in data.items() if not (k == "assignee" and v in (None, ""))}, TASK_FIELDS)
     task.full_clean(exclude=["customer", "interaction"])
     _check_assignee(task)
     task.save()
-    changes = _created(task, TASK_FIELDS)
+    changes = created_changes(task, TASK_FIELDS)
     if interaction is not None:
         changes["interaction"] = [None, interaction.pk]
     change_record(user=actor, instance=task, action=ChangeAction.CREATE, customer_id=customer.pk, changes=changes)
@@ -138,10 +115,10 @@ def follow_up_create(
     *, actor: User, customer_id: int, data: Mapping[str, Any], interaction_id: int | None = None
 ) -> FollowUpTask:
     """A task for a customer the actor may change, optionally spawned by one of its interactions."""
-    customer = _get_scoped(Customer.objects, actor, "change", customer_id)
+    customer = get_scoped(Customer.objects, actor, "change", customer_id)
     interaction = None
     if interaction_id is not None:
-        interaction = _get_scoped(Interaction.objects, actor, "change", interaction_id)
+        interaction = get_scoped(Interaction.objects, actor, "change", interaction_id)
         if interaction.customer_id != customer.pk:
             raise ValidationError({"interaction": _("The interaction must belong to the same customer.")})
     return _task_create(actor=actor, customer=customer, data=data, interaction=interaction)
@@ -160,9 +137,9 @@ def _task_for(actor: User, task_id: int) -> FollowUpTask:
 
 @transaction.atomic
 def follow_up_update(*, actor: User, task_id: int, data: Mapping[str, Any]) -> FollowUpTask:
-    task = _get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
+    task = get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
     before = field_values(task, TASK_FIELDS)
-    _apply(task, data, TASK_FIELDS)
+    apply_fields(task, data, TASK_FIELDS)
     task.full_clean(exclude=["customer", "interaction"])
     _check_assignee(task)
     changes = diff_values(before, field_values(task, TASK_FIELDS))
@@ -189,7 +166,7 @@ def follow_up_done(*, actor: User, task_id: int, done: bool = True) -> FollowUpT
 
 @transaction.atomic
 def follow_up_delete(*, actor: User, task_id: int) -> FollowUpTask:
-    task = _get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
+    task = get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
     task.deleted_at = timezone.now()
     task.save(update_fields=["deleted_at", "updated_at"])
     change_record(user=actor, instance=task, action=ChangeAction.DELETE, customer_id=task.customer_id,
