@@ -348,6 +348,17 @@ def _list(key: str, deep: bool, api: bool) -> Callable[[dict[str, Any], dict[str
     return probes
 
 
+def _list_search(kind: str) -> Callable[[dict[str, Any], dict[str, str], dict[str, str]], list[Probe]]:
+    def probes(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+        queries = [s["q"] for s in fx["search"]["search_2char"]] if kind == "names" else SURNAMES
+        return [Probe(_q("/customers/", {"q": q, "sort": "name"}), web, b'class="list') for q in queries]
+    return probes
+
+
+# The five most common surnames: each is 5-7 % of a Chinese customer base.
+SURNAMES = ["王", "李", "张", "刘", "陈"]
+
+
 def _cards(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     return [Probe(f"/customers/{pk}/", web, b'class="card') for pk in fx["cards"]]
 
@@ -370,6 +381,8 @@ OPERATIONS = [
     Operation("list: city=上海, by name, 10,000 rows deep", _list("city", True, False), p95_ms=50),
     Operation("list: tag=VIP, newest first, first page", _list("tag", False, False), p95_ms=50),
     Operation("list: tag=VIP, newest first, 10,000 rows deep", _list("tag", True, False), p95_ms=50),
+    Operation("list: search a 2-character name, by name", _list_search("names"), p95_ms=50),
+    Operation("list: search one surname (~60,000 per million), by name", _list_search("surnames"), p95_ms=50),
     Operation("card: profile tab", _cards, p95_ms=100),
     Operation("card: timeline tab (50 items)", _timelines, p95_ms=100),
     Operation("API list: city, by name, first page", _list("city", False, True), p95_ms=50),

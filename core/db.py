@@ -8,12 +8,17 @@ demo loader, migrations through the helpers below) stays portable:
 
 - Bulk writes: `reserve_ids()` hands out primary keys up front and `insert_rows()` writes plain
   tuples with `executemany` on SQLite and `COPY` on PostgreSQL (no model instances, no RETURNING).
+- Bulk loads: `bulk_load_settings()`, `indexes_deferred()` (build indexes after the rows) and
+  `analyze()` (fresh planner statistics).
 - Text search: a `TextIndex` declares which columns of a table are searched by substring. On SQLite
-  it becomes an FTS5 table with the trigram tokenizer (substrings of 3+ characters) plus a bigram
-  table (2-character substrings: the trigram tokenizer cannot match those, and 张伟 is a whole
-  name), both kept in sync by triggers. On PostgreSQL it becomes GIN indexes: pg_trgm for
+  each column gets an FTS5 table with the trigram tokenizer (substrings of 3+ characters), and CJK
+  columns a bigram table (2-character substrings: the trigram tokenizer cannot match those, and
+  张伟 is a whole name), all kept in sync by triggers (`text_index_deferred()` fills them per id
+  range during bulk loads). On PostgreSQL it becomes GIN indexes: pg_trgm for
   3+ characters of Latin text and digits, and a GIN index over each value's character bigrams for
   CJK text (pg_trgm only sees CJK characters under a UTF-8 ctype, and never 2-character queries).
+  `text_contains()` is the condition, `text_matches()` reads a few scoped matches without
+  handing every hit to the query, `text_ids()` counts hits for a list search.
 - Prefix search: `prefix_q()` is a range on a b-tree in byte order (COLLATE "C" on PostgreSQL, so
   the range means "starts with" whatever the database's collation), with `sortable()` for the
   matching ORDER BY.
