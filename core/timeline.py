@@ -204,3 +204,28 @@ def timeline_facts(*, user: Any, customer_id: int) -> list[TimelineFact]:
     for contributor in registry.get_all(FACTS):
         out.extend(contributor(user, customer_id))
     return out
+
+
+# --- Panels on the card's profile tab (e.g. segment classes, predicted value) -------------------
+
+PANELS = "card_panels"
+
+
+@dataclass
+class CardPanel:
+    """A block on the card's profile tab, rendered from `template` with `context` (plus `customer`).
+    Higher apps contribute panels so that the card in `customers` never imports them."""
+
+    key: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def card_panels(*, user: Any, customer_id: int) -> list[CardPanel]:
+    """Panels the installed apps show on the profile tab; each contributor is
+    `fn(user, customer_id) -> list[CardPanel]` and runs a fixed number of queries (no N+1)."""
+    out: list[CardPanel] = []
+    for contributor in registry.get_all(PANELS):
+        out.extend(contributor(user, customer_id))
+    return out

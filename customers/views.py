@@ -38,7 +38,7 @@ from core.http import safe_next
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.middleware import is_htmx
 from core.pagination import keyset_page
-from core.timeline import timeline_actions, timeline_facts, timeline_kinds, timeline_page
+from core.timeline import card_panels, timeline_actions, timeline_facts, timeline_kinds, timeline_page
 from customers import exports, selectors, services
 from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind
 from customers.forms import (
@@ -392,6 +392,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dimensions": KEY_PERSON_DIMENSIONS,
         "tags": list(customer.tags.all()),
     }
+    if tab == "profile":
+        context["card_panels"] = card_panels(user=user, customer_id=customer.pk)
     if tab == "documents":
         context["document_form"] = DocumentForm()
     if tab == "history":

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "interactions",
     "dataio",
     "governance",
+    "segmentation",
+    "insights",
 ]
 
 MIDDLEWARE = [
