@@ -274,6 +274,8 @@ class SavedSegment(TimeStampedModel):
                               related_name="saved_segments")
     shared_with_team = models.ForeignKey("accounts.Team", verbose_name=_("shared with team"), null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="saved_segments")
+    # Shared with every user (each still sees only the members in their own scope).
+    shared_with_all = models.BooleanField(_("shared with everyone"), default=False)
 
     class Meta:
         ordering = ["name", "id"]
