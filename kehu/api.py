@@ -7,6 +7,7 @@ from accounts.api import router as accounts_router
 from commerce.api import router as commerce_router
 from core.api import bind_actor, install_error_handlers
 from customers.api import router as customers_router
+from insights.api import router as insights_router
 from interactions.api import router as interactions_router
 
 DESCRIPTION = """
@@ -47,3 +48,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", commerce_router)
 api.add_router("/", interactions_router)
+api.add_router("/", insights_router)

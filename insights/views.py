@@ -1,0 +1,173 @@
+"""Pages of predicted value: the call list (最佳名单), the value page (价值) with the model
+diagnostics and the "refresh now" button, and the scoring settings (administrators).
+
+Thin: reads through insights.selectors (scoped to the customers the user may see), writes through
+insights.services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import Role
+from core.middleware import is_htmx
+from insights import selectors, services
+from insights.forms import InsightSettingsForm
+from insights.models import ScoreRun
+from insights.reasons import reason_text
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def call_list(request: HttpRequest) -> HttpResponse:
+    """The visible customers ranked by call score, with the reason and the products to offer."""
+    user = request.user
+    owners = list(selectors.call_list_owners(user))
+    owner_id = _int(request.GET.get("owner"))
+    if owner_id is not None and owner_id not in {o.pk for o in owners}:
+        owner_id = None  # not a user whose customers this user may list: show everything visible
+    status = 200
+    try:
+        page = selectors.call_list_page(user=user, owner_id=owner_id, cursor=request.GET.get("cursor"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        page = selectors.call_list_page(user=user, owner_id=owner_id)
+        status = 400
+    rows = [{"score": s, "reason": reason_text(s.reason_key, s.reason_params)} for s in page.items]
+    run = page.items[0].run if page.items else selectors.score_run_latest()
+    return render(request, "insights/call_list.html", {
+        "page": page, "rows": rows, "owners": owners, "owner_id": owner_id, "run": run,
+        "tab": "calls",
+    }, status=status)
+
+
+def _chart_data(run: ScoreRun | None, deciles: list[selectors.Decile]) -> dict[str, Any]:
+    """What the value page's charts draw (embedded with json_script: no inline script under CSP)."""
+    data: dict[str, Any] = {
+        "deciles": {
+            "labels": [str(d.tile) for d in deciles],
+            "shares": [round(d.share * 100, 1) for d in deciles],
+            "totals": [round(d.total, 2) for d in deciles],
+            "series": _("Share of total lifetime value (%)"),
+            "axis": _("Tenth of customers by lifetime value (1 = lowest)"),
+        },
+    }
+    holdout = (run.holdout if run else None) or {}
+    if holdout.get("groups"):
+        data["holdout"] = {
+            "labels": [g["frequency"] for g in holdout["groups"]],
+            "predicted": [round(g["predicted"], 3) for g in holdout["groups"]],
+            "actual": [round(g["actual"], 3) for g in holdout["groups"]],
+            "predicted_label": _("Predicted"), "actual_label": _("Actual"),
+            "axis": _("Repeat purchases before the holdout period"),
+            "value_axis": _("Purchases per customer in the holdout period"),
+        }
+    curve = ((run.churn if run else None) or {}).get("calibration") or {}
+    if curve.get("predicted") and curve.get("observed"):
+        data["calibration"] = {
+            "predicted": curve["predicted"], "observed": curve["observed"],
+            "series": _("Churn model"), "ideal": _("Perfect calibration"),
+            "axis": _("Predicted churn probability"), "value_axis": _("Observed churn rate"),
+        }
+    return data
+
+
+@login_required
+@require_GET
+def value(request: HttpRequest) -> HttpResponse:
+    """CLV distribution and value at risk over the visible customers; model diagnostics for roles
+    that see every customer (the models are fitted on all of them)."""
+    user = request.user
+    run = selectors.score_run_latest()
+    newest = selectors.score_run_newest()
+    deciles = selectors.value_deciles(user)
+    context: dict[str, Any] = {
+        "run": run, "newest": newest, "totals": selectors.value_totals(user), "deciles": deciles,
+        "at_risk": [{"score": s, "reason": reason_text(s.reason_key, s.reason_params)}
+                    for s in selectors.value_at_risk_list(user)],
+        "charts": _chart_data(run, deciles),
+        "show_diagnostics": user.sees_all_customers,
+        "can_refresh": services.may_refresh(user),
+        "can_configure": user.effective_role == Role.ADMIN,
+        "tab": "value",
+    }
+    if newest is not None and newest.running:
+        context["progress"] = _progress(newest)
+    return render(request, "insights/value.html", context)
+
+
+def _progress(run: ScoreRun) -> dict[str, Any]:
+    found = run.progress or {}
+    done, total = int(found.get("done", 0)), int(found.get("total", 0))
+    phases = {"history": _("Reading the order history"), "fit": _("Fitting the models"),
+              "churn": _("Scoring churn risk"), "products": _("Finding the next best products"),
+              "write": _("Saving the scores"), "done": _("Done")}
+    return {"phase": phases.get(found.get("phase", ""), _("Waiting for the background worker")),
+            "percent": min(100, round(100 * done / total)) if total else 0, "done": done, "total": total}
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Queue a scoring run (managers, administrators, analysts)."""
+    try:
+        services.scores_refresh_enqueue(actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Scoring run queued: the scores are refreshed in the background."))
+    return redirect("insights:value")
+
+
+@login_required
+@require_GET
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of a run (htmx polls it); when the run stops, the page reloads itself."""
+    if not services.may_refresh(request.user):
+        raise PermissionDenied
+    try:
+        run = selectors.score_run_get(run_id=pk)
+    except ScoreRun.DoesNotExist as exc:
+        raise Http404 from exc
+    if not run.running:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    if not is_htmx(request):
+        return redirect("insights:value")
+    return render(request, "insights/value.html#progress", {"newest": run, "progress": _progress(run)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    """The scoring settings (administrators): horizon, discount rate, likelihood period."""
+    if request.user.effective_role != Role.ADMIN:
+        raise PermissionDenied(_("Only administrators may change the scoring settings."))
+    current = services.insight_settings_current()
+    form = InsightSettingsForm.for_settings(current, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.insight_settings_update(actor=request.user, data=form.service_data())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Scoring settings saved. They apply from the next scoring run."))
+            return redirect("insights:value")
+    return render(request, "insights/settings.html", {"form": form, "current": current, "tab": "value"},
+                  status=400 if form.errors else 200)
