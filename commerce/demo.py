@@ -12,30 +12,49 @@ order months follow a seasonal curve; on average about 10 orders per customer.
 
 Dates are measured back from the day the demo is loaded (the same seed gives the same data, shifted
 to that day), so a demo always looks current: recent orders are still "placed", churned customers
-have been quiet for months. Rows are written in bulk (core.db.insert_rows), never through the
-services; there are no per-row audit entries.
+have been quiet for months.
+
+Fast: a block of core.demo.BLOCK customers is generated at once with NumPy (counts per customer,
+expanded to orders and lines with repeat/cumsum, dates by inverse CDF of the seasonal curve,
+products by searchsorted on cumulative category weights) with amounts in integer cents, rounded
+exactly as commerce.services.line_amounts rounds; large loads generate in a second process while
+the first writes (core.db.insert_columns: multi-row INSERT on SQLite, COPY on PostgreSQL), with
+the tables' indexes built afterwards. Never through the services; there are no per-row audit entries.
 """
 
 from __future__ import annotations
 
-import random
+import contextlib
+import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
 from commerce.choices import CostKind, OrderStatus, SalesChannel
 from commerce.models import CustomerCost, Order, OrderLine, Product
-from commerce.services import line_amounts
-from core.demo import MONTH_WEIGHTS, customer_traits, poisson
-from customers.models import Customer
+from core.db import Same, date_texts, datetime_texts
+from core.demo import (
+    BLOCK,
+    STREAM_ORDERS,
+    Calendar,
+    block_rng,
+    first_days,
+    pick,
+    position_in_group,
+    traits,
+    weighted,
+    weighted_rows,
+)
 
 ORDERS_PER_CUSTOMER = 10.0
 HISTORY_DAYS = 3 * 365
-CHUNK = 2000  # customers per batch
+# Loads of at least this many customers generate in a second process and build indexes afterwards.
+LARGE = 20_000
 
 # (code, name, category, price, unit cost, unit, kind) — kind drives quantities: "amount" is per
 # 10,000 CNY invested, "each" a policy, service or item, "gram" precious metal by weight.
@@ -136,16 +155,6 @@ _COSTS = [
 ]
 
 
-def _pick(rng: random.Random, weights: list[tuple[Any, float]]) -> Any:
-    total = sum(w for _x, w in weights)
-    x = rng.random() * total
-    for item, w in weights:
-        x -= w
-        if x <= 0:
-            return item
-    return weights[-1][0]
-
-
 def catalogue_ensure() -> dict[str, Product]:
     """The demo catalogue (missing products added, existing ones left as they are), by code."""
     existing = {p.code: p for p in Product.objects.filter(code__in=[c[0] for c in CATALOGUE])}
@@ -158,169 +167,255 @@ def catalogue_ensure() -> dict[str, Product]:
     return {p.code: p for p in Product.objects.filter(code__in=[c[0] for c in CATALOGUE])}
 
 
-def _seasonal_moment(rng: random.Random, start: date, end: date) -> datetime:
-    """A time between start and end (inclusive) following MONTH_WEIGHTS, in office hours."""
-    span = max(0, (end - start).days)
-    peak = max(MONTH_WEIGHTS.values())
-    while True:
-        day = start + timedelta(days=int(rng.random() * (span + 1)))
-        if rng.random() * peak <= MONTH_WEIGHTS[day.month]:
-            break
-    minutes = 9 * 60 + int(rng.random() * 11 * 60)
-    # zoneinfo time zones need no localize(): tzinfo= is exact (and much faster than make_aware).
-    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=timezone.get_default_timezone())
+_CATEGORIES = list(dict.fromkeys(c[2] for c in CATALOGUE))
+_RISKS = list(_CATEGORY_BY_RISK)
+# Category weights by risk preference, one row per _RISKS entry, one column per _CATEGORIES entry.
+_RISK_TABLE = np.array([[_CATEGORY_BY_RISK[r][c] for c in _CATEGORIES] for r in _RISKS])
+_CHANNEL_VALUES = [c for c, _w in _CHANNELS]
+_CHANNEL_WEIGHTS = [w for _c, w in _CHANNELS]
+_AT_BRANCH = [_CHANNEL_VALUES.index(SalesChannel.BRANCH), _CHANNEL_VALUES.index(SalesChannel.FIELD)]
+_STATUSES = [OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.PLACED]
+_STATUS_WEIGHTS = [90, 5, 3, 2]
+PAID, PLACED = 0, 3
+_UNIT_KINDS = ["amount", "gram", "each"]
+_DISCOUNTS_BP = np.array([200, 500, 1000])  # 2 %, 5 %, 10 % in basis points
+# Cost rows: the regular kinds, then bad debt and litigation.
+_COST_KINDS = [k for k, _d, _lo, _hi in _COSTS] + [CostKind.BAD_DEBT, CostKind.LITIGATION]
+_COST_TEXTS = [d for _k, d, _lo, _hi in _COSTS] + ["逾期款项核销", "诉讼及律师费用"]
+_COST_LOW = np.array([lo for _k, _d, lo, _hi in _COSTS], dtype=float)
+_COST_HIGH = np.array([hi for _k, _d, _lo, hi in _COSTS], dtype=float)
+BAD_DEBT, LITIGATION = len(_COSTS), len(_COSTS) + 1
 
 
-def _customers(first: int, last: int) -> Iterator[list[tuple[Any, ...]]]:
-    """The demo customers in id order, in chunks (one query per chunk)."""
-    start = first
-    while start <= last:
-        end = min(last, start + CHUNK - 1)
-        rows = Customer.objects.filter(pk__range=(start, end), deleted_at__isnull=True).order_by("pk")
-        yield list(rows.values_list("pk", "kind", "owner_id", "province", "city", "relationship_since",
-                                    "risk_preference"))
-        start = end + 1
+def _cents(value: Decimal) -> int:
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"demo prices are whole cents: {value}")
+    return int(cents)
 
 
-def _order_fields(model: type) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
+@dataclass
+class _Catalogue:
+    """The products as arrays, grouped by category in _CATEGORIES order."""
+
+    ids: np.ndarray
+    price: np.ndarray  # cents
+    unit_cost: np.ndarray  # cents
+    kind: np.ndarray  # index into _UNIT_KINDS
+    vas: np.ndarray  # bool: a value-added service (sometimes discounted)
+    start: np.ndarray  # first product of each category
+    count: np.ndarray  # products per category
+
+    @classmethod
+    def of(cls, products: dict[str, Product]) -> _Catalogue:
+        rows = sorted(((_CATEGORIES.index(c[2]), i, c) for i, c in enumerate(CATALOGUE)))
+        chosen = [(products[c[0]], c[6]) for _cat, _i, c in rows]
+        per = np.bincount([cat for cat, _i, _c in rows], minlength=len(_CATEGORIES))
+        return cls(
+            ids=np.array([p.pk for p, _k in chosen]), price=np.array([_cents(p.price) for p, _k in chosen]),
+            unit_cost=np.array([_cents(p.unit_cost) for p, _k in chosen]),
+            kind=np.array([_UNIT_KINDS.index(k) for _p, k in chosen]),
+            vas=np.array([p.category == "增值服务" for p, _k in chosen]),
+            start=np.cumsum(per) - per, count=per,
+        )
 
 
-class _Orders:
-    """Builds the orders, lines and costs of one customer as row tuples."""
+@dataclass
+class _Block:
+    """One block's rows, column by column (picklable: it may come from the second process).
+    Order ids are given later (core.db.reserve_ids): `line_order` and `order_ids` of lines refer to
+    the block's orders by position, which follow their dates."""
 
-    def __init__(self, seed: int, products: dict[str, Product], today: date) -> None:
-        self.seed = seed
-        self.rng = random.Random(f"commerce-{seed}")
-        self.today = today
-        self.by_category: dict[str, list[tuple[Product, str]]] = {}
-        for code, _name, category, _p, _c, _u, kind in CATALOGUE:
-            self.by_category.setdefault(category, []).append((products[code], kind))
-        self.order_fields = _order_fields(Order)
-        self.line_fields = [f for f in _order_fields(OrderLine) if f != "id"]
-        self.cost_fields = [f for f in _order_fields(CustomerCost) if f != "id"]
+    customers: int
+    orders: dict[str, Any]
+    line_order: np.ndarray
+    lines: dict[str, Any]
+    costs: dict[str, Any]
 
-    def customer(self, row: tuple[Any, ...]) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
-        """(orders as dicts with their lines, cost rows) of one customer."""
-        cid, kind, owner_id, province, city, since, risk = row
-        rng = self.rng
-        traits = customer_traits(self.seed, cid)
-        org = kind == "organisation"
-        first_day = max(since or self.today - timedelta(days=HISTORY_DAYS), self.today - timedelta(days=HISTORY_DAYS))
-        span = (self.today - first_day).days
-        last_day = first_day + timedelta(days=int(span * traits.stop_at)) if traits.churned else self.today
-        active_share = max(0.05, (last_day - first_day).days / HISTORY_DAYS)
+
+def _money(cents: np.ndarray) -> list[float]:
+    """Cents as the exact decimal's nearest float (what SQLite stores for the Decimal; PostgreSQL
+    reads the float's shortest text, the decimal itself)."""
+    return (cents / 100).tolist()
+
+
+class _Generator:
+    """Builds the orders, lines and costs of a block of customers, with NumPy."""
+
+    def __init__(self, seed: int, catalogue: _Catalogue, calendar: Calendar, using: str) -> None:
+        self.seed, self.catalogue, self.cal, self.using = seed, catalogue, calendar, using
+
+    def block(self, block: int, frame: Any) -> _Block:
+        rng = block_rng(self.seed, STREAM_ORDERS, block)
+        cal, cat = self.cal, self.catalogue
+        m = len(frame)
+        t = traits(self.seed, frame.ids)
+        today = cal.today
+        org = frame.org
+        first = first_days(frame.since, today, HISTORY_DAYS)
+        span = today - first
+        last = np.where(t.churned, first + (span * t.stop_at).astype(np.int64), today)
+        active_share = np.maximum(0.05, (last - first) / HISTORY_DAYS)
         # 1.25: customers who joined recently have a shorter history; this keeps the mean near 10.
-        count = poisson(rng, 1.25 * ORDERS_PER_CUSTOMER * traits.activity * active_share * (1.3 if org else 1.0))
-        favourite = _CHANNELS[int(traits.preference * len(_CHANNELS))][0]
-        categories = list(_CATEGORY_BY_RISK.get(risk or "", _CATEGORY_BY_RISK[""]).items())
-        size = traits.value * (3.0 if org else 1.0)
-        location = f"{city}{_BRANCHES[int(traits.preference * 97) % len(_BRANCHES)]}" if city else ""
-        orders = []
-        for _i in range(count):
-            at = _seasonal_moment(rng, first_day, last_day)
-            lines = []
-            for _j in range(_pick(rng, [(1, 70), (2, 22), (3, 8)])):
-                product, unit_kind = rng.choice(self.by_category[_pick(rng, categories)])
-                if unit_kind == "amount":
-                    quantity = Decimal(max(1, min(5000, round(size * rng.lognormvariate(1.2, 0.8)))))
-                elif unit_kind == "gram":
-                    quantity = Decimal(max(5, round(size * rng.lognormvariate(3.5, 0.8))))
-                else:
-                    quantity = Decimal(1 if rng.random() < 0.85 else 2)
-                discount = Decimal("0")
-                if product.category == "增值服务" and rng.random() < 0.2:
-                    discount = Decimal(rng.choice(("0.02", "0.05", "0.1")))
-                lines.append((product, quantity, discount))
-            age = (self.today - at.date()).days
-            if age < 10:
-                status = OrderStatus.PLACED if rng.random() < 0.45 else OrderStatus.PAID
-            else:
-                status = _pick(rng, [(OrderStatus.PAID, 90), (OrderStatus.CANCELLED, 5), (OrderStatus.REFUNDED, 3),
-                                     (OrderStatus.PLACED, 2)])
-            channel = favourite if rng.random() < 0.7 else _pick(rng, _CHANNELS)
-            orders.append({"customer_id": cid, "at": at, "status": status, "channel": channel, "region": province,
-                           "location": location if channel in (SalesChannel.BRANCH, SalesChannel.FIELD) else "",
-                           "salesperson_id": owner_id, "lines": lines})
-        costs = self._costs(rng, cid, owner_id, org, traits.value, first_day, last_day, count)
-        return orders, costs
+        count = rng.poisson(1.25 * ORDERS_PER_CUSTOMER * t.activity * active_share * np.where(org, 1.3, 1.0))
 
-    def _costs(self, rng: random.Random, cid: int, owner_id: int, org: bool, value: float, first_day: date,
-               last_day: date, orders: int) -> list[tuple[Any, ...]]:
-        out = []
-        years = max(0.2, (self.today - first_day).days / 365)
-        for _i in range(poisson(rng, 0.3 * years * (1 + min(orders, 20) / 10))):
-            kind, description, low, high = rng.choice(_COSTS)
-            out.append((kind, description, low + rng.random() * (high - low), first_day, self.today))
-        if orders and rng.random() < (0.04 if org else 0.012):
-            # Bad debt mostly among organisations; litigation follows some of it.
-            amount = 2000 + value * rng.lognormvariate(8, 1)
-            out.append((CostKind.BAD_DEBT, "逾期款项核销", amount, first_day, last_day))
-            if rng.random() < 0.25:
-                out.append((CostKind.LITIGATION, "诉讼及律师费用", 5000 + rng.random() * 45000, last_day, self.today))
-        rows = []
-        for kind, description, amount, start, end in out:
-            day = start + timedelta(days=int(rng.random() * max(1, (end - start).days)))
-            moment = datetime.combine(day, time(10), tzinfo=timezone.get_default_timezone())
-            values = {"customer_id": cid, "kind": kind, "incurred_on": day,
-                      "amount": Decimal(str(round(amount, 2))).quantize(Decimal("0.01")), "currency": "CNY",
-                      "description": description, "order_id": None, "created_by_id": owner_id, "external_id": None,
-                      "created_at": moment, "updated_at": moment, "deleted_at": None}
-            rows.append(tuple(values[f] for f in self.cost_fields))
-        return rows
+        # Orders: one entry per order, then sorted by time (ids follow dates, as in real life).
+        cust = np.repeat(np.arange(m), count)
+        n = len(cust)
+        day = cal.seasonal(rng, first[cust], last[cust])
+        moment = cal.utc_minutes(day, 9 * 60 + rng.integers(0, 11 * 60, n))
+        order = np.argsort(moment, kind="stable")
+        cust, day, moment = cust[order], day[order], moment[order]
+        age = today - day
+        recent = age < 10
+        status = np.where(recent, np.where(rng.random(n) < 0.45, PLACED, PAID),
+                          weighted(rng, _STATUS_WEIGHTS, n))
+        favourite = (t.preference * len(_CHANNELS)).astype(np.int64)
+        channel = np.where(rng.random(n) < 0.7, favourite[cust], weighted(rng, _CHANNEL_WEIGHTS, n))
+        cities = pick(frame.cities, frame.city)
+        branch = (t.preference * 97).astype(np.int64) % len(_BRANCHES)
+        locations = [f"{c}{_BRANCHES[b]}" if c else "" for c, b in zip(cities, branch.tolist(), strict=True)]
+        at_branch = np.isin(channel, _AT_BRANCH)
 
-    def rows(self, orders: list[dict[str, Any]], ids: list[int]) -> tuple[list[tuple], list[tuple]]:
-        """Order and line rows, amounts computed exactly as commerce.services does."""
-        order_rows, line_rows = [], []
-        for pk, o in zip(ids, orders, strict=True):
-            revenue = cost = Decimal("0.00")
-            for position, (product, quantity, discount) in enumerate(o["lines"], start=1):
-                a = line_amounts(quantity=quantity, unit_price=product.price, discount=discount,
-                                 unit_cost=product.unit_cost)
-                revenue += a.revenue
-                cost += a.cost
-                line = {"order_id": pk, "product_id": product.pk, "position": position, "quantity": quantity,
-                        "unit_price": product.price, "discount": discount, "unit_cost": product.unit_cost,
-                        "revenue": a.revenue, "cost": a.cost, "margin": a.margin}
-                line_rows.append(tuple(line[f] for f in self.line_fields))
-            at = o["at"]
-            changed = at + timedelta(days=1) if o["status"] != OrderStatus.PLACED else None
-            values = {"id": pk, "customer_id": o["customer_id"], "ordered_at": at, "status": o["status"],
-                      "channel": o["channel"], "region": o["region"], "location": o["location"],
-                      "salesperson_id": o["salesperson_id"], "currency": "CNY", "revenue": revenue, "cost": cost,
-                      "margin": revenue - cost, "status_changed_at": changed, "note": "", "external_id": None,
-                      "created_at": at, "updated_at": changed or at, "deleted_at": None}
-            order_rows.append(tuple(values[f] for f in self.order_fields))
-        return order_rows, line_rows
+        # Lines: 1–3 per order, products by the customer's risk preference.
+        per_order = weighted(rng, [70, 22, 8], n) + 1
+        line_order = np.repeat(np.arange(n), per_order)
+        lines = len(line_order)
+        lc = cust[line_order]
+        risk = np.array([_RISKS.index(r) if r in _RISKS else _RISKS.index("") for r in frame.risks], dtype=np.int64)
+        category = weighted_rows(rng, _RISK_TABLE, risk[frame.risk[lc]])
+        product = cat.start[category] + np.minimum((rng.random(lines) * cat.count[category]).astype(np.int64),
+                                                   cat.count[category] - 1)
+        size = (t.value * np.where(org, 3.0, 1.0))[lc]
+        amount_q = np.clip(np.round(size * rng.lognormal(1.2, 0.8, lines)), 1, 5000)
+        gram_q = np.maximum(5, np.round(size * rng.lognormal(3.5, 0.8, lines)))
+        each_q = np.where(rng.random(lines) < 0.85, 1, 2)
+        kind = cat.kind[product]
+        quantity = np.select([kind == 0, kind == 1], [amount_q, gram_q], each_q).astype(np.int64)
+        discount = np.where(cat.vas[product] & (rng.random(lines) < 0.2),
+                            _DISCOUNTS_BP[rng.integers(0, 3, lines)], 0)
+        # commerce.services.line_amounts, in integer cents: revenue = q·p·(1 − d) rounded half up.
+        exact = quantity * cat.price[product] * (10_000 - discount)  # cents × 10,000
+        revenue = (2 * exact + 10_000) // 20_000
+        cost = quantity * cat.unit_cost[product]
+        starts = np.cumsum(per_order) - per_order
+        order_revenue = np.add.reduceat(revenue, starts) if n else revenue[:0]
+        order_cost = np.add.reduceat(cost, starts) if n else cost[:0]
+
+        at_text = np.array(datetime_texts(moment, self.using), dtype=object)
+        changed_text = np.array(datetime_texts(moment + 1440, self.using), dtype=object)
+        placed = status == PLACED
+        changed_text[placed] = None
+        orders = {
+            "customer_id": frame.ids[cust].tolist(), "ordered_at": at_text.tolist(),
+            "status": pick(_STATUSES, status), "channel": pick(_CHANNEL_VALUES, channel),
+            "region": pick(frame.provinces, frame.province[cust]),
+            "location": pick([*locations, ""], np.where(at_branch, cust, m)),
+            "salesperson_id": pick([*frame.owner.tolist(), None], np.where(frame.owner[cust] > 0, cust, m)),
+            "currency": Same("CNY"), "revenue": _money(order_revenue), "cost": _money(order_cost),
+            "margin": _money(order_revenue - order_cost), "status_changed_at": changed_text.tolist(),
+            "note": Same(""), "external_id": Same(None), "created_at": at_text.tolist(),
+            "updated_at": np.where(placed, at_text, changed_text).tolist(), "deleted_at": Same(None),
+        }
+        line_columns = {
+            "product_id": cat.ids[product].tolist(), "position": (position_in_group(per_order) + 1).tolist(),
+            "quantity": quantity.tolist(), "unit_price": _money(cat.price[product]),
+            "discount": (discount / 10_000).tolist(), "unit_cost": _money(cat.unit_cost[product]),
+            "revenue": _money(revenue), "cost": _money(cost), "margin": _money(revenue - cost),
+        }
+        return _Block(customers=m, orders=orders, line_order=line_order, lines=line_columns,
+                      costs=self.costs(rng, frame, t, first, last, count))
+
+    def costs(self, rng: np.random.Generator, frame: Any, t: Any, first: np.ndarray, last: np.ndarray,
+              orders: np.ndarray) -> dict[str, Any]:
+        m, today, org = len(frame), self.cal.today, frame.org
+        years = np.maximum(0.2, (today - first) / 365)
+        per = rng.poisson(0.3 * years * (1 + np.minimum(orders, 20) / 10))
+        cust = np.repeat(np.arange(m), per)
+        k = len(cust)
+        kind = rng.integers(0, len(_COSTS), k)
+        amount = _COST_LOW[kind] + rng.random(k) * (_COST_HIGH[kind] - _COST_LOW[kind])
+        start, end = first[cust], np.full(k, today)
+        # Bad debt mostly among organisations; litigation follows some of it.
+        bad = (orders > 0) & (rng.random(m) < np.where(org, 0.04, 0.012))
+        bad_amount = 2000 + t.value * rng.lognormal(8, 1, m)
+        sued = bad & (rng.random(m) < 0.25)
+        sued_amount = 5000 + rng.random(m) * 45_000
+        b, s = np.flatnonzero(bad), np.flatnonzero(sued)
+        cust = np.concatenate([cust, b, s])
+        kind = np.concatenate([kind, np.full(len(b), BAD_DEBT), np.full(len(s), LITIGATION)])
+        amount = np.concatenate([amount, bad_amount[b], sued_amount[s]])
+        start = np.concatenate([start, first[b], last[s]])
+        end = np.concatenate([end, last[b], np.full(len(s), today)])
+        day = start + (rng.random(len(cust)) * np.maximum(1, end - start)).astype(np.int64)
+        order = np.argsort(cust, kind="stable")
+        cust, kind, amount, day = cust[order], kind[order], amount[order], day[order]
+        moment = datetime_texts(self.cal.utc_minutes(day, np.full(len(day), 10 * 60)), self.using)
+        return {
+            "customer_id": frame.ids[cust].tolist(), "kind": pick(_COST_KINDS, kind), "incurred_on": date_texts(day),
+            "amount": _money(np.round(amount * 100).astype(np.int64)), "currency": Same("CNY"),
+            "description": pick(_COST_TEXTS, kind), "order_id": Same(None),
+            "created_by_id": pick([*frame.owner.tolist(), None], np.where(frame.owner[cust] > 0, cust, m)),
+            "external_id": Same(None), "created_at": moment, "updated_at": moment, "deleted_at": Same(None),
+        }
 
 
-def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progress: Callable[..., Any]) -> None:
-    """Write the demo catalogue, and orders with lines and costs for customers first..last."""
+def blocks_of(frame: Any) -> Iterator[tuple[int, Any]]:
+    """(block number, the frame's customers in that block) in id order."""
+    if not len(frame):
+        return
+    block_of = frame.ids // BLOCK
+    for block in np.unique(block_of).tolist():
+        lo, hi = np.searchsorted(block_of, [block, block + 1])
+        yield block, frame.take(int(lo), int(hi))
+
+
+def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progress: Callable[..., Any],
+             parallel: bool | None = None) -> dict[str, float]:
+    """Write the demo catalogue, and orders with lines and costs for customers first..last.
+    Returns the seconds per phase."""
     # Imported here: the bulk-write helpers are only needed when a demo is loaded.
-    from core.db import analyze, insert_rows, reserve_ids
+    from django.db import DEFAULT_DB_ALIAS
 
-    today = timezone.localdate()
-    total = max(0, last_customer_id - first_customer_id + 1)
+    from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
+    from customers.demo import bulk_mode, customer_frame, produce_in_child
+
+    phases: dict[str, float] = {}
+    lap_at = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal lap_at
+        now = time.monotonic()
+        phases[name] = round(now - lap_at, 1)
+        lap_at = now
+
+    frame = customer_frame(first_customer_id, last_customer_id)
+    total = len(frame)
+    large = total >= LARGE
+    parallel = large if parallel is None else parallel
+    calendar = Calendar(timezone.localdate(), timezone.get_current_timezone(), HISTORY_DAYS)
     done = 0
     progress("orders", 0, total)
-    with transaction.atomic():
-        builder = _Orders(seed, catalogue_ensure(), today)
-        for chunk in _customers(first_customer_id, last_customer_id):
-            orders: list[dict[str, Any]] = []
-            costs: list[tuple[Any, ...]] = []
-            for row in chunk:
-                o, c = builder.customer(row)
-                orders += o
-                costs += c
-            orders.sort(key=lambda o: o["at"])  # ids follow dates, as they would in real life
-            order_rows, line_rows = builder.rows(orders, reserve_ids(Order, len(orders)))
-            insert_rows(Order, builder.order_fields, order_rows)
-            insert_rows(OrderLine, builder.line_fields, line_rows)
-            insert_rows(CustomerCost, builder.cost_fields, costs)
-            done += len(chunk)
-            if done < total:
-                progress("orders", done, total)
-    progress("orders", total, total)
+    with bulk_mode(), transaction.atomic():
+        builder = _Generator(seed, _Catalogue.of(catalogue_ensure()), calendar, DEFAULT_DB_ALIAS)
+        # Into (almost) empty tables, indexes are built faster afterwards than kept up to date.
+        rebuild = large and Order.objects.count() < ORDERS_PER_CUSTOMER * total
+        blocks = (builder.block(block, part) for block, part in blocks_of(frame))
+        lap("read customers")
+        with indexes_deferred([Order, OrderLine, CustomerCost]) if rebuild else contextlib.nullcontext():
+            for b in produce_in_child(blocks) if parallel else blocks:
+                n = len(b.orders["customer_id"])
+                ids = np.array(reserve_ids(Order, n), dtype=np.int64)
+                insert_columns(Order, {"id": ids.tolist(), **b.orders})
+                insert_columns(OrderLine, {"order_id": ids[b.line_order].tolist(), **b.lines})
+                insert_columns(CustomerCost, b.costs)
+                done += b.customers
+                if done < total:
+                    progress("orders", done, total)
+            progress("orders", total, total)
+            lap("orders rows")
+        lap("orders indexes")
+    lap("orders commit")
     analyze([Order._meta.db_table, OrderLine._meta.db_table, CustomerCost._meta.db_table])
-
-
+    lap("orders statistics")
+    return phases

@@ -1054,6 +1054,61 @@ def demo_load(
     return result
 
 
+# For the other apps' demo generators (core.registry "demo_generators"): the same bulk-load mode
+# and the same second generating process as the customers.
+bulk_mode = _bulk_mode
+produce_in_child = _produce_in_child
+
+
+@dataclass
+class CustomerFrame:
+    """The demo customers of an id range as NumPy arrays (one entry per customer, by id), read once
+    for a demo generator: no generator has to query the customers again."""
+
+    ids: Any  # np.ndarray of int64, ascending
+    org: Any  # bool: an organisation
+    owner: Any  # owner_id (0: none)
+    since: Any  # relationship_since as an ordinal day (date.toordinal()), 0 when unknown
+    province: Any  # index into provinces
+    city: Any  # index into cities
+    risk: Any  # index into risks
+    provinces: list[str]
+    cities: list[str]
+    risks: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, lo: int, hi: int) -> CustomerFrame:
+        """The customers at positions lo..hi-1."""
+        return CustomerFrame(ids=self.ids[lo:hi], org=self.org[lo:hi], owner=self.owner[lo:hi],
+                             since=self.since[lo:hi], province=self.province[lo:hi], city=self.city[lo:hi],
+                             risk=self.risk[lo:hi], provinces=self.provinces, cities=self.cities, risks=self.risks)
+
+
+def customer_frame(first_id: int, last_id: int) -> CustomerFrame:
+    """The customers first_id..last_id that are not deleted, in one pass over the table."""
+    import numpy as np
+
+    from core.demo import codes
+
+    rows = Customer.objects.filter(pk__range=(first_id, last_id), deleted_at__isnull=True).order_by("pk")
+    values = list(rows.values_list("pk", "kind", "owner_id", "relationship_since", "province", "city",
+                                   "risk_preference").iterator(chunk_size=50_000))
+    n = len(values)
+    ids, kinds, owners, since, provinces, cities, risks = zip(*values, strict=True) if values else ([],) * 7
+    province, province_list = codes(provinces)
+    city, city_list = codes(cities)
+    risk, risk_list = codes([r or "" for r in risks])
+    return CustomerFrame(
+        ids=np.fromiter(ids, dtype=np.int64, count=n),
+        org=np.fromiter((k == CustomerKind.ORGANISATION for k in kinds), dtype=bool, count=n),
+        owner=np.fromiter((o or 0 for o in owners), dtype=np.int64, count=n),
+        since=np.fromiter((d.toordinal() if d else 0 for d in since), dtype=np.int64, count=n),
+        province=province, city=city, risk=risk, provinces=province_list, cities=city_list, risks=risk_list,
+    )
+
+
 @transaction.atomic
 def demo_users_remove() -> int:
     """Disable every demo user (unusable password, inactive; is_demo stays so they remain

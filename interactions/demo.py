@@ -7,27 +7,30 @@ outbound, by the customer's owner. Customers who stopped buying are contacted ra
 the recent ones are still open, so that every demo salesperson finds tasks on the home page.
 
 Dates are measured back from the day the demo is loaded (same seed, same data, shifted to that day).
-Rows are written in bulk (core.db.insert_rows); no services, no per-row audit entries.
+Generated with NumPy a block of customers at a time (see commerce.demo) and written in bulk
+(core.db.insert_columns); no services, no per-row audit entries.
 """
 
 from __future__ import annotations
 
-import random
+import contextlib
+import time
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo import customer_traits, poisson
-from customers.models import Customer
+from core.db import Same, date_texts, datetime_texts
+from core.demo import STREAM_INTERACTIONS, Calendar, block_rng, first_days, pick, traits, weighted
 from interactions.choices import Direction, InteractionChannel
 from interactions.models import FollowUpTask, Interaction
 
 INTERACTIONS_PER_CUSTOMER = 5.0
 HISTORY_DAYS = 3 * 365
-CHUNK = 2000
+LARGE = 20_000  # from this many customers: a second generating process, indexes built afterwards
 
 _CHANNELS_PERSON = [(InteractionChannel.PHONE, 34), (InteractionChannel.WECHAT, 28), (InteractionChannel.VISIT, 10),
                     (InteractionChannel.SMS, 12), (InteractionChannel.EMAIL, 5), (InteractionChannel.WEB, 6),
@@ -61,92 +64,141 @@ _TASKS = ["回电确认办理意向", "寄送产品说明书", "准备资产配�
           "核实客户资料", "邀请参加活动"]
 
 
-def _pick(rng: random.Random, weights: list[tuple[Any, float]]) -> Any:
-    total = sum(w for _x, w in weights)
-    x = rng.random() * total
-    for item, w in weights:
-        x -= w
-        if x <= 0:
-            return item
-    return weights[-1][0]
+_CHANNELS = list(dict.fromkeys([c for c, _w in _CHANNELS_PERSON] + [c for c, _w in _CHANNELS_ORG]))
+_PERSON_WEIGHTS = [dict(_CHANNELS_PERSON).get(c, 0) for c in _CHANNELS]
+_ORG_WEIGHTS = [dict(_CHANNELS_ORG).get(c, 0) for c in _CHANNELS]
+_WEB = _CHANNELS.index(InteractionChannel.WEB)
+# Subjects: the inbound ones, then the outbound ones; outcomes flattened with an offset per subject.
+_SUBJECTS = _INBOUND + _OUTBOUND
+_OUTCOMES = [o for _s, _c, outcomes in _SUBJECTS for o in outcomes]
+_OUTCOME_COUNT = np.array([len(outcomes) for _s, _c, outcomes in _SUBJECTS])
+_OUTCOME_START = np.cumsum(_OUTCOME_COUNT) - _OUTCOME_COUNT
+_WEB_FORM = np.array([subject.startswith("网站留言") for subject, _c, _o in _SUBJECTS])
+_DIRECTIONS = [Direction.OUTBOUND, Direction.INBOUND]
 
 
-def _moment(rng: random.Random, start: date, end: date) -> datetime:
-    day = start + timedelta(days=int(rng.random() * (max(0, (end - start).days) + 1)))
-    minutes = 8 * 60 + 30 + int(rng.random() * 11 * 60)
-    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=timezone.get_default_timezone())
+@dataclass
+class _Block:
+    """One block's rows, column by column (picklable). Task rows refer to the block's interactions
+    by position (`task_of`): ids are given when it is written."""
+
+    customers: int
+    interactions: dict[str, Any]
+    task_of: np.ndarray
+    tasks: dict[str, Any]
 
 
-def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progress: Callable[..., Any]) -> None:
-    """Write demo interactions and follow-up tasks for customers first..last."""
+class _Generator:
+    def __init__(self, seed: int, calendar: Calendar, now: int, using: str) -> None:
+        self.seed, self.cal, self.now, self.using = seed, calendar, now, using
+
+    def block(self, block: int, frame: Any) -> _Block:
+        rng = block_rng(self.seed, STREAM_INTERACTIONS, block)
+        cal, today, m = self.cal, self.cal.today, len(frame)
+        t = traits(self.seed, frame.ids)
+        org = frame.org
+        first = first_days(frame.since, today, HISTORY_DAYS)
+        span = today - first
+        quiet_from = np.where(t.churned, first + (span * t.stop_at).astype(np.int64), today)
+        mean = INTERACTIONS_PER_CUSTOMER * (0.4 + 0.6 * t.activity) * np.maximum(0.1, span / HISTORY_DAYS)
+        count = rng.poisson(mean * np.where(org, 1.3, 1.0))
+        cust = np.repeat(np.arange(m), count)
+        n = len(cust)
+        # A time while the customer was active, or for some churned customers a win-back call after.
+        win_back = t.churned[cust] & (rng.random(n) < 0.15)
+        start = np.where(win_back, quiet_from[cust], first[cust])
+        end = np.where(win_back, today, quiet_from[cust])
+        day = start + (rng.random(n) * (np.maximum(0, end - start) + 1)).astype(np.int64)
+        moment = cal.utc_minutes(day, 8 * 60 + 30 + rng.integers(0, 11 * 60, n))
+        future = moment > self.now
+        moment = np.where(future, self.now - rng.integers(1, 601, n), moment)
+        order = np.argsort(moment, kind="stable")  # ids follow times
+        cust, moment = cust[order], moment[order]
+        inbound = rng.random(n) < 0.4
+        subject = np.where(inbound, rng.integers(0, len(_INBOUND), n),
+                           len(_INBOUND) + rng.integers(0, len(_OUTBOUND), n))
+        channel = np.where(org[cust], weighted(rng, _ORG_WEIGHTS, n), weighted(rng, _PERSON_WEIGHTS, n))
+        channel = np.where(_WEB_FORM[subject], _WEB, channel)
+        outcome = _OUTCOME_START[subject] + np.minimum((rng.random(n) * _OUTCOME_COUNT[subject]).astype(np.int64),
+                                                       _OUTCOME_COUNT[subject] - 1)
+        owners = pick([*frame.owner.tolist(), None], np.where(frame.owner[cust] > 0, cust, m))
+        at_text = datetime_texts(moment, self.using)
+        interactions = {
+            "customer_id": frame.ids[cust].tolist(), "contact_id": Same(None), "channel": pick(_CHANNELS, channel),
+            "direction": pick(_DIRECTIONS, inbound.astype(np.int64)), "occurred_at": at_text,
+            "staff_id": owners, "subject": pick([s for s, _c, _o in _SUBJECTS], subject),
+            "content": pick([c for _s, c, _o in _SUBJECTS], subject), "outcome": pick(_OUTCOMES, outcome),
+            "external_id": Same(None), "created_at": at_text, "updated_at": at_text, "deleted_at": Same(None),
+        }
+
+        # Follow-ups: half of the recent interactions, a few older ones.
+        local_day = cal.local_day(moment)
+        age = today - local_day
+        spawn = rng.random(n) < np.where(age <= 45, 0.5, 0.08)
+        due_draw, open_draw, title_draw = rng.random(n), rng.random(n), rng.integers(0, len(_TASKS), n)
+        task_of = np.flatnonzero(spawn)
+        due = local_day[task_of] + 1 + (due_draw[task_of] * 10).astype(np.int64)
+        # Recent tasks are mostly open (some overdue); older ones were done.
+        open_task = (due >= today - 10) & (open_draw[task_of] < 0.85)
+        done_day = np.minimum(due, today)
+        done_text = np.array(datetime_texts(cal.utc_minutes(done_day, np.full(len(due), 17 * 60)), self.using),
+                             dtype=object)
+        done_text[open_task] = None
+        created = np.array(at_text, dtype=object)[task_of]
+        task_owner = pick(owners, task_of) if len(task_of) else []
+        tasks = {
+            "customer_id": frame.ids[cust[task_of]].tolist(), "title": pick(_TASKS, title_draw[task_of]),
+            "due_on": date_texts(due), "assignee_id": task_owner, "created_by_id": task_owner,
+            "done_at": done_text.tolist(), "created_at": created.tolist(),
+            "updated_at": np.where(open_task, created, done_text).tolist(), "deleted_at": Same(None),
+        }
+        return _Block(customers=m, interactions=interactions, task_of=task_of, tasks=tasks)
+
+
+def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progress: Callable[..., Any],
+             parallel: bool | None = None) -> dict[str, float]:
+    """Write demo interactions and follow-up tasks for customers first..last. Returns the seconds
+    per phase."""
     # Imported here: the bulk-write helpers are only needed when a demo is loaded.
-    from core.db import analyze, insert_rows, reserve_ids
+    from django.db import DEFAULT_DB_ALIAS
 
-    rng = random.Random(f"interactions-{seed}")
-    today = timezone.localdate()
-    now = timezone.now()
-    i_fields = [f.attname for f in Interaction._meta.concrete_fields]
-    t_fields = [f.attname for f in FollowUpTask._meta.concrete_fields if f.attname != "id"]
-    total = max(0, last_customer_id - first_customer_id + 1)
+    from commerce.demo import blocks_of
+    from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
+    from customers.demo import bulk_mode, customer_frame, produce_in_child
+
+    phases: dict[str, float] = {}
+    lap_at = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal lap_at
+        now = time.monotonic()
+        phases[name] = round(now - lap_at, 1)
+        lap_at = now
+
+    frame = customer_frame(first_customer_id, last_customer_id)
+    total = len(frame)
+    large = total >= LARGE
+    parallel = large if parallel is None else parallel
+    calendar = Calendar(timezone.localdate(), timezone.get_current_timezone(), HISTORY_DAYS)
+    builder = _Generator(seed, calendar, Calendar.now_minutes(timezone.now()), DEFAULT_DB_ALIAS)
     done = 0
     progress("interactions", 0, total)
-    with transaction.atomic():
-        start = first_customer_id
-        while start <= last_customer_id:
-            end = min(last_customer_id, start + CHUNK - 1)
-            customers = Customer.objects.filter(pk__range=(start, end), deleted_at__isnull=True).order_by("pk")
-            rows: list[dict[str, Any]] = []
-            tasks: list[dict[str, Any]] = []
-            for cid, kind, owner_id, since in customers.values_list("pk", "kind", "owner_id", "relationship_since"):
-                traits = customer_traits(seed, cid)
-                org = kind == "organisation"
-                first_day = max(since or today - timedelta(days=HISTORY_DAYS), today - timedelta(days=HISTORY_DAYS))
-                span = (today - first_day).days
-                quiet_from = first_day + timedelta(days=int(span * traits.stop_at)) if traits.churned else today
-                mean = INTERACTIONS_PER_CUSTOMER * (0.4 + 0.6 * traits.activity) * max(0.1, span / HISTORY_DAYS)
-                channels = _CHANNELS_ORG if org else _CHANNELS_PERSON
-                for _i in range(poisson(rng, mean * (1.3 if org else 1.0))):
-                    at = _moment(rng, first_day, quiet_from)
-                    if traits.churned and rng.random() < 0.15:
-                        at = _moment(rng, quiet_from, today)  # a win-back call after they went quiet
-                    if at > now:
-                        at = now - timedelta(minutes=int(rng.random() * 600) + 1)
-                    inbound = rng.random() < 0.4
-                    subject, content, outcomes = rng.choice(_INBOUND if inbound else _OUTBOUND)
-                    channel = _pick(rng, channels)
-                    if inbound and subject.startswith("网站留言"):
-                        channel = InteractionChannel.WEB
-                    row = {"customer_id": cid, "contact_id": None, "channel": channel,
-                           "direction": Direction.INBOUND if inbound else Direction.OUTBOUND, "occurred_at": at,
-                           "staff_id": owner_id, "subject": subject, "content": content,
-                           "outcome": rng.choice(outcomes), "external_id": None, "created_at": at,
-                           "updated_at": at, "deleted_at": None}
-                    rows.append(row)
-                    age = (today - at.date()).days
-                    if rng.random() < (0.5 if age <= 45 else 0.08):
-                        due = at.date() + timedelta(days=1 + int(rng.random() * 10))
-                        # Recent tasks are mostly open (some overdue); older ones were done.
-                        open_task = due >= today - timedelta(days=10) and rng.random() < 0.85
-                        done_at = None if open_task else datetime.combine(
-                            min(due, today), time(17), tzinfo=timezone.get_default_timezone())
-                        tasks.append({"row": row, "title": rng.choice(_TASKS), "due_on": due, "assignee_id": owner_id,
-                                      "created_by_id": owner_id, "done_at": done_at, "customer_id": cid})
-                done += 1
-            rows.sort(key=lambda r: r["occurred_at"])
-            for pk, row in zip(reserve_ids(Interaction, len(rows)), rows, strict=True):
-                row["id"] = pk
-            insert_rows(Interaction, i_fields, [tuple(r[f] for f in i_fields) for r in rows])
-            task_rows = []
-            for t in tasks:
-                at = t["row"]["occurred_at"]
-                values = {"customer_id": t["customer_id"], "interaction_id": t["row"]["id"], "title": t["title"],
-                          "due_on": t["due_on"], "assignee_id": t["assignee_id"], "created_by_id": t["created_by_id"],
-                          "done_at": t["done_at"], "created_at": at, "updated_at": t["done_at"] or at,
-                          "deleted_at": None}
-                task_rows.append(tuple(values[f] for f in t_fields))
-            insert_rows(FollowUpTask, t_fields, task_rows)
-            if done < total:
-                progress("interactions", done, total)
-            start = end + 1
-    progress("interactions", total, total)
+    lap("read customers")
+    with bulk_mode(), transaction.atomic():
+        rebuild = large and Interaction.objects.count() < INTERACTIONS_PER_CUSTOMER * total
+        blocks = (builder.block(block, part) for block, part in blocks_of(frame))
+        with indexes_deferred([Interaction, FollowUpTask]) if rebuild else contextlib.nullcontext():
+            for b in produce_in_child(blocks) if parallel else blocks:
+                ids = np.array(reserve_ids(Interaction, len(b.interactions["customer_id"])), dtype=np.int64)
+                insert_columns(Interaction, {"id": ids.tolist(), **b.interactions})
+                insert_columns(FollowUpTask, {"interaction_id": ids[b.task_of].tolist(), **b.tasks})
+                done += b.customers
+                if done < total:
+                    progress("interactions", done, total)
+            progress("interactions", total, total)
+            lap("interactions rows")
+        lap("interactions indexes")
+    lap("interactions commit")
     analyze([Interaction._meta.db_table, FollowUpTask._meta.db_table])
+    lap("interactions statistics")
+    return phases

@@ -13,6 +13,8 @@ are written and committed, the command calls every registered generator, in app 
 - progress(label, done, total): draws a progress bar with rate and ETA for `label` (e.g.
   progress("orders", 120_000, 1_000_000)); call it once per batch, and with done == total at the end.
 
+It may return a dict of phase names and seconds, which the command prints.
+
 A generator writes in bulk in its own transaction (core.db.insert_rows: executemany on SQLite,
 COPY on PostgreSQL) and writes no per-row audit entries. Register it in AppConfig.ready():
 `registry.add("demo_generators", demo.generate)`.
@@ -84,8 +86,11 @@ class Command(KehuCommand):
         self.stdout.write("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.phases.items()))
         if result.first_id is not None and result.last_id is not None:
             for generate in registry.get_all("demo_generators"):
-                generate(first_customer_id=result.first_id, last_customer_id=result.last_id, seed=seed,
-                         progress=progress)
+                phases = generate(first_customer_id=result.first_id, last_customer_id=result.last_id, seed=seed,
+                                  progress=progress)
+                if isinstance(phases, dict) and phases:
+                    # A generator may report its phases (seconds each), as the customers' load does.
+                    self.stdout.write("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in phases.items()))
         self.stdout.write(self.style.SUCCESS(f"Demo dataset loaded in {time.monotonic() - started:.1f}s."))
         for username in result.skipped:
             self.stdout.write(self.style.WARNING(
