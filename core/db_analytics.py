@@ -1,0 +1,108 @@
+"""Vendor-specific SQL for set-based analytics (a companion of core/db.py, which stays the one place
+that knows about the other vendor features): calendar days in the business time zone as integers,
+dates from days, and session settings for large computations. Everything above uses these helpers
+and stays portable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from core.db import bulk_load_settings, is_postgresql
+
+# --- Calendar days for set-based analytics ---------------------------------------------------------
+# Days are integers (days since 1970-01-01), so that date arithmetic (d > as_of − 365) is plain integer
+# arithmetic on both databases.
+
+_TZ_NAME_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-+")
+
+
+@functools.lru_cache(maxsize=8)
+def _utc_offsets(tz_name: str) -> tuple[tuple[str, int], ...]:
+    """((UTC instant from which it applies, as SQLite stores datetimes; offset in seconds), …) of the
+    zone from 1970 to 2100: its rules, so that SQLite (which has no time zones) gets DST right."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz_name)
+
+    def offset(at: datetime) -> int:
+        return int(at.astimezone(zone).utcoffset().total_seconds())
+
+    start = datetime(1970, 1, 1, tzinfo=UTC)
+    out = [(start.strftime("%Y-%m-%d %H:%M:%S"), offset(start))]
+    day, last = start, out[0][1]
+    while day.year < 2100:
+        nxt = day + timedelta(hours=6)
+        current = offset(nxt)
+        if current != last:
+            low, high = day, nxt  # the change happened in (low, high]: find the second
+            while (high - low).total_seconds() > 1:
+                mid = low + (high - low) / 2
+                if offset(mid) == last:
+                    low = mid
+                else:
+                    high = mid
+            high = high.replace(microsecond=0)
+            out.append((high.strftime("%Y-%m-%d %H:%M:%S"), current))
+            last = current
+        day = nxt
+    return tuple(out)
+
+
+def local_day_sql(column: str, tz_name: str, until: datetime | None = None, using: str = DEFAULT_DB_ALIAS) -> str:
+    """SQL for the calendar day (days since 1970-01-01) of a datetime `column` in time zone `tz_name`
+    (e.g. an order at 23:30 Shanghai time is on that Shanghai day, not on the UTC one). `column` is
+    SQL written by the caller; `tz_name` a zone name from settings (checked). `until`: no value of
+    the column is later than this (lets SQLite skip the zone's future changes). `%` is escaped for
+    use in a statement with parameters."""
+    if not tz_name or set(tz_name) - _TZ_NAME_OK:
+        raise ValueError(f"not a time zone name: {tz_name!r}")
+    if is_postgresql(using):
+        return f"((({column}) AT TIME ZONE '{tz_name}')::date - DATE '1970-01-01')"
+    # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]': seconds since the epoch, plus the zone's
+    # offset at that instant (a CASE over the zone's changes, latest first since most rows are
+    # recent; a constant when the zone has no change).
+    offsets = list(_utc_offsets(tz_name))
+    if until is not None:
+        limit = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        offsets = [offsets[0]] + [o for o in offsets[1:] if o[0] <= limit]
+    if len(offsets) == 1:
+        shift = str(offsets[0][1])
+    else:
+        whens = " ".join(f"WHEN ({column}) >= '{at}' THEN {off}" for at, off in reversed(offsets[1:]))
+        shift = f"(CASE {whens} ELSE {offsets[0][1]} END)"
+    return f"((CAST(strftime('%%s', {column}) AS INTEGER) + {shift}) / 86400)"
+
+
+def date_day_sql(column: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """SQL for a date `column` as days since 1970-01-01."""
+    if is_postgresql(using):
+        return f"(({column}) - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
+def day_date_sql(expression: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """SQL turning days since 1970-01-01 back into a date (NULL stays NULL)."""
+    if is_postgresql(using):
+        return f"(DATE '1970-01-01' + ({expression}))"
+    return f"date(({expression}) * 86400, 'unixepoch')"
+
+
+@contextlib.contextmanager
+def analytics_settings(using: str = DEFAULT_DB_ALIAS, work_mem_mb: int = 256) -> Iterator[None]:
+    """Inside a transaction: room for the sorts and hashes of a large set-based computation
+    (PostgreSQL: work_mem for this transaction only; SQLite: a larger page cache)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{int(work_mem_mb)}MB'")
+        yield
+    else:
+        with bulk_load_settings(using, cache_mb=work_mem_mb):
+            yield
