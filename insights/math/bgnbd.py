@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from insights.math._common import as_float_array, group_rows, minimise
+from insights.math._common import as_float_array, group_rows, minimise, wsum
 
 
 @dataclass(frozen=True)
@@ -90,34 +90,54 @@ def bgnbd_log_likelihood(params: BGNBDParams, x: object, t_x: object, T: object)
     return a1 + np.logaddexp(a2, a3)
 
 
-def _objective(log_params: np.ndarray, xs: np.ndarray, xi: np.ndarray, t_x: np.ndarray, T: np.ndarray,
-               w: np.ndarray, total: float) -> tuple[float, np.ndarray]:
-    """Negative mean log-likelihood and its gradient with respect to the log-parameters.
+class _Data:
+    """Grouped histories prepared for the likelihood: per-row indices into the distinct x, T and t_x values.
 
-    Everything that depends on x alone (gammaln, betaln, digamma) is evaluated once per distinct x value (xs) and
-    gathered with the index xi, so a call costs a few vector operations per grouped row.
+    The likelihood's special functions depend on x alone and its logs on T or t_x alone; evaluating them once per
+    distinct value and gathering keeps a likelihood call at a handful of cheap vector operations per row.
     """
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> None:
+        self.xs, self.xi = np.unique(x, return_inverse=True)
+        self.Tu, self.Ti = np.unique(T, return_inverse=True)
+        self.tu, self.ti = np.unique(t_x, return_inverse=True)
+        self.x = x
+        self.w = w
+        self.wx = w * x
+        self.total = float(w.sum())
+        self.Wx = np.bincount(self.xi, weights=w, minlength=len(self.xs))
+
+    def subset(self, rows: np.ndarray, factor: float) -> _Data:
+        """A random subset of rows with weights scaled by `factor` (for a cheap first fit)."""
+        return _Data(self.x[rows], self.tu[self.ti[rows]], self.Tu[self.Ti[rows]], self.w[rows] * factor)
+
+
+def _objective(log_params: np.ndarray, d: _Data) -> tuple[float, np.ndarray]:
+    """Negative mean log-likelihood and its gradient with respect to the log-parameters (see docs/analytics.md).
+
+    Per row, with A2 = log B(a, b+x)/B(a, b) − (r+x) log(α+T) and A3 the x > 0 term, the log-likelihood is
+    A1 + A2 + log(1 + e^δ), δ = A3 − A2, and π = e^δ/(1+e^δ) is the weight of the "dropped out after the last
+    purchase" branch in every derivative.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         r, alpha, a, b = np.exp(log_params)
+        xs = d.xs
         pos_u = xs > 0
         bx1 = np.where(pos_u, b + xs - 1, 1.0)
         lbab = special.betaln(a, b)
         a1_u = special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha)
         b2_u = special.betaln(a, b + xs) - lbab
         b3_u = np.where(pos_u, special.betaln(a + 1, bx1) - lbab, -np.inf)
-        rx = r + xs[xi]
-        log_aT = np.log(alpha + T)
-        log_at = np.log(alpha + t_x)
-        a2 = b2_u[xi] - rx * log_aT
-        a3 = b3_u[xi] - rx * log_at
-        m = np.maximum(a2, a3)
-        e2 = np.exp(a2 - m)
-        e3 = np.exp(a3 - m)
-        s = e2 + e3
-        ll = a1_u[xi] + m + np.log(s)
-        p2 = e2 / s
-        p3 = e3 / s
-        # Partial derivatives (see docs/analytics.md, "Numerics"): ψ = digamma.
+        log_aT = np.log(alpha + d.Tu)[d.Ti]
+        log_at = np.log(alpha + d.tu)[d.ti]
+        rx = r + d.x
+        delta = (b3_u - b2_u)[d.xi] - rx * (log_at - log_aT)
+        soft = np.logaddexp(0.0, delta)
+        pi = special.expit(delta)
+        w = d.w
+        sum_w_logaT = wsum(w, log_aT)
+        sum_wx_logaT = wsum(d.wx, log_aT)
+        ll = (wsum(d.Wx, a1_u + b2_u) - r * sum_w_logaT - sum_wx_logaT + wsum(w, soft))
         psi_ab = special.digamma(a + b)
         psi_abx = special.digamma(a + b + xs)
         d1_r_u = special.digamma(r + xs) - special.digamma(r) + np.log(alpha)
@@ -125,23 +145,31 @@ def _objective(log_params: np.ndarray, xs: np.ndarray, xi: np.ndarray, t_x: np.n
         d2_b_u = special.digamma(b + xs) - psi_abx - special.digamma(b) + psi_ab
         d3_a_u = special.digamma(a + 1) - psi_abx - special.digamma(a) + psi_ab
         d3_b_u = np.where(pos_u, special.digamma(bx1) - psi_abx - special.digamma(b) + psi_ab, 0.0)
-        g_r = d1_r_u[xi] - p2 * log_aT - p3 * log_at
-        g_alpha = r / alpha - p2 * rx / (alpha + T) - p3 * rx / (alpha + t_x)
-        g_a = p2 * d2_a_u[xi] + p3 * d3_a_u[xi]
-        g_b = p2 * d2_b_u[xi] + p3 * d3_b_u[xi]
-        value = -float(np.dot(w, ll)) / total
-        grad = -np.array([r * np.dot(w, g_r), alpha * np.dot(w, g_alpha), a * np.dot(w, g_a),
-                          b * np.dot(w, g_b)]) / total
+        wpi = w * pi
+        pi_x = np.bincount(d.xi, weights=wpi, minlength=len(xs))
+        g_r = wsum(d.Wx, d1_r_u) - sum_w_logaT + wsum(wpi, log_aT - log_at)
+        inv_T = (1.0 / (alpha + d.Tu))[d.Ti]
+        inv_t = (1.0 / (alpha + d.tu))[d.ti]
+        g_alpha = d.total * r / alpha - wsum(w * rx, inv_T + pi * (inv_t - inv_T))
+        g_a = wsum(d.Wx, d2_a_u) + wsum(pi_x, d3_a_u - d2_a_u)
+        g_b = wsum(d.Wx, d2_b_u) + wsum(pi_x, d3_b_u - d2_b_u)
+        value = -ll / d.total
+        grad = -np.array([r * g_r, alpha * g_alpha, a * g_a, b * g_b]) / d.total
     if not np.isfinite(value) or not np.all(np.isfinite(grad)):
         return np.inf, np.zeros(4)
     return value, grad
+
+
+# Above this many distinct rows the fit starts on a random subset of them and finishes on all (fewer full passes).
+_WARM_START_ROWS = 50_000
 
 
 def bgnbd_fit(x: object, t_x: object, T: object, *, weights: object | None = None) -> BGNBDFit:
     """Maximum-likelihood BG/NBD parameters for the histories (x, t_x, T), optionally weighted (counts of customers).
 
     Identical rows are grouped first; times are rescaled so that the mean T is 1 while optimising (α is scaled back
-    afterwards), which makes the surface well-conditioned whatever the time unit.
+    afterwards), which makes the surface well-conditioned whatever the time unit. With many distinct rows the
+    optimiser first runs on a random subset of 50,000 of them, then polishes on all rows from that optimum.
     """
     xa, ta, Ta = _check_history(x, t_x, T)
     if weights is not None:
@@ -158,22 +186,25 @@ def bgnbd_fit(x: object, t_x: object, T: object, *, weights: object | None = Non
         raise ValueError("no customer has a repeat purchase: the BG/NBD parameters cannot be estimated")
     (gx, gt, gT), gw = group_rows([xa, ta, Ta], wa)
     total = float(gw.sum())
-    scale = float(np.dot(gw, gT) / total)
+    scale = float(wsum(gw, gT) / total)
     if not scale > 0:
         scale = 1.0
-    xs, xi = np.unique(gx, return_inverse=True)
-    st, sT = gt / scale, gT / scale
-    mean_x = float(np.dot(gw, gx) / total)
-
-    def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
-        return _objective(lp, xs, xi, st, sT, gw, total)
-
+    data = _Data(gx, gt / scale, gT / scale, gw)
+    mean_x = float(wsum(gw, gx) / total)
     # Starts: a neutral one, and one from the method of moments for λ (mean repeat rate ≈ r/α) with slow dropout.
-    starts = [[0.0, 0.0, 0.0, 0.0], [np.log(0.5), np.log(0.5 / max(mean_x, 1e-3)), np.log(0.8), np.log(2.5)]]
-    lp, converged = minimise(objective, starts)
+    starts: list[list[float]] = [[0.0, 0.0, 0.0, 0.0],
+                                 [np.log(0.5), np.log(0.5 / max(mean_x, 1e-3)), np.log(0.8), np.log(2.5)]]
+    if len(gx) > _WARM_START_ROWS:
+        rng = np.random.default_rng(20050101)
+        rows = rng.choice(len(gx), _WARM_START_ROWS, replace=False)
+        sub = data.subset(rows, len(gx) / _WARM_START_ROWS)
+        if np.any(sub.x > 0):
+            warm, _ = minimise(lambda lp: _objective(lp, sub), starts)
+            starts = [list(warm)]
+    lp, converged = minimise(lambda lp: _objective(lp, data), starts)
     r, alpha_s, a, b = (float(v) for v in np.exp(lp))
     params = BGNBDParams(r=r, alpha=alpha_s * scale, a=a, b=b)
-    ll = float(np.dot(gw, bgnbd_log_likelihood(params, gx, gt, gT)))
+    ll = float(wsum(gw, bgnbd_log_likelihood(params, gx, gt, gT)))
     customers = int(round(total)) if wa is not None else len(xa)
     return BGNBDFit(params=params, log_likelihood=ll, customers=customers, converged=converged)
 
@@ -223,7 +254,7 @@ def _expected_given_alive_quadrature(k: np.ndarray, beta: np.ndarray, a: float, 
         wq = wq / wq.sum()
         ratio = (t[sel] / beta[sel])[:, None]
         integrand = -np.expm1(-k[sel][:, None] * np.log1p(p[None, :] * ratio)) / p[None, :]
-        out[sel] = integrand @ wq
+        out[sel] = (integrand * wq[None, :]).sum(axis=1)
     return out
 
 

@@ -60,4 +60,4 @@ def clv(bgnbd: BGNBDParams, gg: GammaGammaParams, x: object, t_x: object, T: obj
     per_month = np.diff(cumulative, axis=1)
     discount = (1.0 + monthly_discount_rate) ** -np.arange(1, horizon_months + 1, dtype=float)
     spend = gamma_gamma_expected_spend(gg, xa, ma)
-    return (per_month @ discount) * spend * margin_share
+    return (per_month * discount[None, :]).sum(axis=1) * spend * margin_share

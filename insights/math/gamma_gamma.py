@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from insights.math._common import as_float_array, group_rows, minimise
+from insights.math._common import as_float_array, group_rows, minimise, wsum
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def gamma_gamma_fit(x: object, m: object, *, weights: object | None = None) -> G
         raise ValueError("fewer than two customers with a repeat purchase: the Gamma-Gamma model cannot be fitted")
     (gx, gm), gw = group_rows([xa, ma], wa)
     total = float(gw.sum())
-    scale = float(np.dot(gw, gm) / total)
+    scale = float(wsum(gw, gm) / total)
     sm = gm / scale
     xs, xi = np.unique(gx, return_inverse=True)
     log_xs = np.log(xs)
@@ -100,8 +100,8 @@ def gamma_gamma_fit(x: object, m: object, *, weights: object | None = None) -> G
             g_p = dp[xi] + xlog - gx * log_gxm
             g_q = psi_u[xi] - special.digamma(q) + np.log(g) - log_gxm
             g_g = q / g - (px + q) / (g + gx * sm)
-            value = -float(np.dot(gw, ll)) / total
-            grad = -np.array([p * np.dot(gw, g_p), q * np.dot(gw, g_q), g * np.dot(gw, g_g)]) / total
+            value = -float(wsum(gw, ll)) / total
+            grad = -np.array([p * wsum(gw, g_p), q * wsum(gw, g_q), g * wsum(gw, g_g)]) / total
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             return np.inf, np.zeros(3)
         return value, grad
@@ -110,7 +110,7 @@ def gamma_gamma_fit(x: object, m: object, *, weights: object | None = None) -> G
     lp, converged = minimise(objective, [[0.0, 0.0, 0.0], [np.log(4.0), np.log(3.0), np.log(0.5)]])
     p, q, g_s = (float(v) for v in np.exp(lp))
     params = GammaGammaParams(p=p, q=q, gamma=g_s * scale)
-    ll = float(np.dot(gw, gamma_gamma_log_likelihood(params, gx, gm)))
+    ll = float(wsum(gw, gamma_gamma_log_likelihood(params, gx, gm)))
     customers = int(round(total)) if wa is not None else len(xa)
     return GammaGammaFit(params=params, log_likelihood=ll, customers=customers, converged=converged)
 
