@@ -13,6 +13,7 @@ urlpatterns = [
     path("interactions/", include("interactions.urls")),
     path("data/", include("dataio.urls")),
     path("governance/", include("governance.urls")),
+    path("segmentation/", include("segmentation.urls")),
     path("insights/", include("insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
