@@ -244,18 +244,35 @@ def _expected_given_alive(k: np.ndarray, beta: np.ndarray, a: float, bb: np.ndar
 
 def _expected_given_alive_quadrature(k: np.ndarray, beta: np.ndarray, a: float, bb: np.ndarray, t: np.ndarray,
                                      nodes: int = 160) -> np.ndarray:
-    """E_p[(1 − (1 + p·t/β)^−k)/p] for p ~ Beta(a, bb), by Gauss–Jacobi quadrature (one rule per distinct bb)."""
+    """E_p[(1 − (1 + p·t/β)^−k)/p] for p ~ Beta(a, bb), by quadrature (one rule per distinct bb).
+
+    Gauss–Jacobi nodes for the Beta weight where SciPy can build them; for very large shape parameters (whose
+    Jacobi weights overflow) Gauss–Legendre on the Beta quantile scale, p = F⁻¹(u), which needs no weights at all.
+    """
     out = np.empty(k.shape, dtype=float)
     for value in np.unique(bb):
         sel = bb == value
-        # Jacobi weight (1−u)^α (1+u)^β on [−1, 1] with p = (1+u)/2 is ∝ p^(a−1) (1−p)^(bb−1).
-        u, wq = special.roots_jacobi(nodes, value - 1.0, a - 1.0)
-        p = (1.0 + u) / 2.0
-        wq = wq / wq.sum()
+        p, wq = _beta_rule(a, float(value), nodes)
         ratio = (t[sel] / beta[sel])[:, None]
-        integrand = -np.expm1(-k[sel][:, None] * np.log1p(p[None, :] * ratio)) / p[None, :]
+        with np.errstate(over="ignore", under="ignore"):
+            integrand = -np.expm1(-k[sel][:, None] * np.log1p(p[None, :] * ratio)) / p[None, :]
         out[sel] = (integrand * wq[None, :]).sum(axis=1)
     return out
+
+
+def _beta_rule(a: float, bb: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Quadrature nodes in (0, 1) and weights summing to 1 for the Beta(a, bb) distribution."""
+    if a + bb < 500:
+        with np.errstate(all="ignore"):
+            # Jacobi weight (1−u)^α (1+u)^β on [−1, 1] with p = (1+u)/2 is ∝ p^(a−1) (1−p)^(bb−1).
+            u, wq = special.roots_jacobi(nodes, bb - 1.0, a - 1.0)
+        p = (1.0 + u) / 2.0
+        if np.all(np.isfinite(wq)) and np.all(np.isfinite(p)) and wq.sum() > 0 and np.all((p > 0) & (p < 1)):
+            return p, wq / wq.sum()
+    u, wq = special.roots_legendre(nodes)
+    p = special.betaincinv(a, bb, (1.0 + u) / 2.0)
+    p = np.clip(p, np.finfo(float).tiny, 1.0)
+    return p, wq / wq.sum()
 
 
 def bgnbd_p_alive(params: BGNBDParams, x: object, t_x: object, T: object) -> np.ndarray:
