@@ -55,6 +55,7 @@ class FeatureContext:
     cut: date
     window_days: int
     cut_end: datetime = field(init=False)  # start of the day after the cut, in the server's time zone
+    cache: dict[str, Any] = field(default_factory=dict)  # queries providers share
 
     def __post_init__(self) -> None:
         self.cut_end = day_start(self.cut + timedelta(days=1))
@@ -68,8 +69,9 @@ class FeatureContext:
         out = np.full(len(self.customer_ids), fill, dtype=float)
         ids = np.asarray(ids, dtype=np.int64)
         if len(ids):
+            n = len(self.customer_ids)
             pos = np.searchsorted(self.customer_ids, ids)
-            ok = (pos < len(self.customer_ids)) & (self.customer_ids[np.minimum(pos, len(self.customer_ids) - 1)] == ids)
+            ok = (pos < n) & (self.customer_ids[np.minimum(pos, max(n - 1, 0))] == ids) if n else pos < 0
             out[pos[ok]] = np.asarray(values, dtype=float)[ok]
         return out
 
@@ -153,14 +155,17 @@ ORDER_FEATURES = [
 ]
 
 
-def order_features(ctx: FeatureContext) -> dict[str, np.ndarray]:
-    """Recency, frequency, value, tenure, interval, silence and trend from completed orders."""
+def _order_rows(cut_end: datetime, window_days: int) -> list[tuple[Any, ...]]:
+    """One grouped query over the completed orders before the cut: a row per customer."""
     from commerce.models import Order
 
-    w1, w2, y1 = ctx.days_before(ctx.window_days), ctx.days_before(2 * ctx.window_days), ctx.days_before(365)
-    rows = list(
-        Order.objects.completed().filter(ordered_at__lt=ctx.cut_end, customer__deleted_at__isnull=True)
-        .values("customer_id").order_by()
+    def before(days: int) -> datetime:
+        return cut_end - timedelta(days=days)
+
+    w1, w2, y1 = before(window_days), before(2 * window_days), before(365)
+    return list(
+        Order.objects.completed().filter(ordered_at__lt=cut_end, customer__deleted_at__isnull=True)
+        .values("customer_id").order_by("customer_id")
         .annotate(
             first=Min("ordered_at"), last=Max("ordered_at"),
             # Several orders on one day are one purchase occasion, as in the BG/NBD literature.
@@ -174,6 +179,13 @@ def order_features(ctx: FeatureContext) -> dict[str, np.ndarray]:
         )
         .values_list("customer_id", "first", "last", "days", "orders", "margin_sum", "o365", "o1", "o2", "m1", "m2")
     )
+
+
+def order_features(ctx: FeatureContext) -> dict[str, np.ndarray]:
+    """Recency, frequency, value, tenure, interval, silence and trend from completed orders."""
+    rows = ctx.cache.get("order_rows")
+    if rows is None:
+        rows = _order_rows(ctx.cut_end, ctx.window_days)
     ids = [r[0] for r in rows]
     cols = list(zip(*rows, strict=True)) if rows else [[] for _i in range(11)]
     end = ctx.cut_end.timestamp()
@@ -331,10 +343,15 @@ def feature_frame(*, cut: date, window_days: int = 90, customer_ids: np.ndarray 
                   info: dict[str, Any] | None = None) -> FeatureFrame:
     """The features of every registered provider at the cut, one row per population customer
     (or per given customer id that is in the population). `info` receives the BG/NBD fit summary."""
-    ids = population(cut)
+    # The grouped order query defines the population (customers with a completed order before the
+    # cut), so it runs once, first, and the order provider reuses it.
+    rows = _order_rows(day_start(cut + timedelta(days=1)), window_days)
     if customer_ids is not None:
-        ids = np.intersect1d(ids, np.asarray(customer_ids, dtype=np.int64))
+        wanted = set(np.asarray(customer_ids, dtype=np.int64).tolist())
+        rows = [r for r in rows if r[0] in wanted]
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
     ctx = FeatureContext(customer_ids=ids, cut=cut, window_days=window_days)
+    ctx.cache["order_rows"] = rows
     columns: dict[str, np.ndarray] = {}
     for provider in PROVIDERS:
         values = provider(ctx)
