@@ -9,6 +9,7 @@ from core.api import bind_actor, install_error_handlers
 from customers.api import router as customers_router
 from insights.api import router as insights_router
 from interactions.api import router as interactions_router
+from segmentation.api import router as segmentation_router
 
 DESCRIPTION = """
 kehu's REST API. Everything here follows the same rules as the pages: you see the customers your
@@ -48,4 +49,5 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", commerce_router)
 api.add_router("/", interactions_router)
+api.add_router("/", segmentation_router)
 api.add_router("/", insights_router)
