@@ -38,8 +38,8 @@ class History:
     def customer(self) -> Customer:
         return self.customers(1)[0]
 
-    def orders(self, customer: Customer, *days: date | int, revenue: str | Decimal = "100", margin: str | Decimal = "10",
-               status: str = OrderStatus.PAID, at: time = time(12, 0)) -> list[Order]:
+    def orders(self, customer: Customer, *days: date | int, revenue: str | Decimal = "100",
+               margin: str | Decimal = "10", status: str = OrderStatus.PAID, at: time = time(12, 0)) -> list[Order]:
         rows = []
         for d in days:
             d = day(d) if isinstance(d, int) else d
@@ -51,6 +51,10 @@ class History:
     def cost(self, customer: Customer, on: date | int, amount: str | Decimal) -> CustomerCost:
         on = day(on) if isinstance(on, int) else on
         return CustomerCost.objects.create(customer=customer, kind="service", incurred_on=on, amount=Decimal(amount))
+
+    @staticmethod
+    def zone() -> ZoneInfo:
+        return SHANGHAI
 
     @staticmethod
     def segment(customer: Customer) -> CustomerSegment:
