@@ -67,3 +67,39 @@ def generated_history(
             t += rng.exponential(1 / max(lam, 1e-6))
     orders_bulk(rows)
     return len(rows)
+
+
+def scores_stored(customers: list[Customer], *, as_of: date = date(2026, 6, 30), churn: bool = False,
+                  **run_fields: Any) -> Any:
+    """A finished run and one stored score per customer, written directly (for page, API and
+    permission tests that need scores, not a fit): the i-th customer gets call score 100 − i."""
+    from django.utils import timezone
+
+    from insights.models import CustomerScore, RunStatus, ScoreRun
+
+    run = ScoreRun.objects.create(
+        as_of=as_of, status=RunStatus.DONE, started_at=timezone.now(), finished_at=timezone.now(),
+        customers_scored=len(customers), duration_seconds=1.5,
+        bgnbd={"r": 0.24, "alpha": 4.41, "a": 0.79, "b": 2.43, "log_likelihood": -9582.4, "converged": True},
+        gamma_gamma={"p": 6.25, "q": 3.74, "gamma": 15.44, "log_likelihood": -4000.0,
+                     "spend_frequency_correlation": 0.11},
+        holdout={"calibration_end": "2026-04-01", "days": 90, "total": {"predicted": 10.0, "actual": 9.0},
+                 "groups": [{"frequency": "0", "customers": 5, "predicted": 0.2, "actual": 0.1},
+                            {"frequency": "1", "customers": 3, "predicted": 0.5, "actual": 0.6}]},
+        **run_fields,
+    )
+    CustomerScore.objects.bulk_create([
+        CustomerScore(
+            customer=c, run=run, frequency=i % 5, recency_weeks=float(i % 5), age_weeks=10.0,
+            first_purchase=as_of - timedelta(days=70), last_purchase=as_of - timedelta(days=70 - 7 * (i % 5)),
+            mean_order_value=100.0 if i % 5 else None, margin_share=0.3, expected_purchases_30=0.5,
+            expected_purchases_90=1.2, p_alive=0.9, purchase_likelihood=0.4, expected_order_value=120.0,
+            clv=1000.0 + i, churn_risk=(0.5 if churn else None),
+            churn_factors=[{"factor": "recency", "label": "Silent for long"}] if churn else [],
+            next_products=[{"product_id": 1, "name": "稳健理财A", "score": 0.3, "reason": ""}],
+            call_score=100.0 - i, value_at_risk=(0.5 * (1000.0 + i) if churn else None),
+            reason_key="overdue", reason_params={"every": 30, "silent": 45, "percent": 40, "period": 30, "count": 3},
+        )
+        for i, c in enumerate(customers)
+    ])
+    return run
