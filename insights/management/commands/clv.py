@@ -1,0 +1,403 @@
+"""`kehu clv fit` (fit BG/NBD + Gamma-Gamma on any transaction file, without importing it) and `kehu clv refresh`
+(score the database's customers).
+
+    kehu clv fit --transactions FILE --customer-col C --date-col D --amount-col A [--date-format F]
+                 [--calibration-end DATE] [--holdout-end DATE] [--time-unit day|week|month] [--json]
+    kehu clv refresh [--as-of DATE]
+
+Files: CSV (comma, semicolon or tab; UTF-8 with or without BOM, or GB18030) with a header row, or whitespace-separated
+text such as the CDNOW sample. Columns are named by header or by number (1 = first); when all three are numbers and
+the first row's date cell is a date, the file is read as having no header. Messages follow the user's language:
+LC_ALL / LC_MESSAGES / LANG starting with "zh" or "en" (otherwise the site's default language).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import sys
+import unicodedata
+from argparse import ArgumentParser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.commands import KehuCommand
+from insights.math.bgnbd import BGNBDFit, bgnbd_expected_purchases, bgnbd_fit
+from insights.math.gamma_gamma import GammaGammaFit, gamma_gamma_fit
+from insights.math.summary import Summary, count_transactions, summarise_transactions
+
+TIME_UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+EPOCH = dt.date(1970, 1, 1)
+# Tried in order on the first data row when no --date-format is given.
+AUTO_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日")
+GROUPS = 8  # holdout table rows: 0, 1, …, 6 and "7+" repeat purchases in the calibration period (as in FHL 2005)
+
+
+def user_language() -> str:
+    """The user's language from the locale environment, else the site default."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "").lower()
+        if value.startswith("zh"):
+            return "zh-hans"
+        if value.startswith("en"):
+            return "en"
+    return settings.LANGUAGE_CODE
+
+
+@dataclass
+class Transactions:
+    """The three columns of a transaction file, parsed: customer ids, day numbers (days since 1970-01-01), amounts."""
+
+    customer_ids: np.ndarray
+    days: np.ndarray
+    amounts: np.ndarray
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CommandError(_("The file is neither UTF-8 nor GB18030 text."))
+
+
+def _rows(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every non-blank line; CSV when the first line has a comma, semicolon or tab."""
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = next((d for d in ("\t", ",", ";") if d in first), None)
+    if delimiter is None:
+        return [(n, line.split()) for n, line in enumerate(lines, start=1) if line.strip()]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    out = []
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            out.append((reader.line_num, [c.strip() for c in cells]))
+    return out
+
+
+def _date_parser(fmt: str | None, sample: str):
+    """A function text → day number for the given format, or for the first automatic format that reads `sample`."""
+    def make(f: str):
+        cache: dict[str, int] = {}
+
+        def parse(value: str) -> int:
+            day = cache.get(value)
+            if day is None:
+                day = (dt.datetime.strptime(value, f).date() - EPOCH).days
+                cache[value] = day
+            return day
+        return parse
+
+    if fmt:
+        return make(fmt), fmt
+    for f in AUTO_DATE_FORMATS:
+        try:
+            dt.datetime.strptime(sample, f)
+        except ValueError:
+            continue
+        return make(f), f
+    return None, None
+
+
+def _column_index(spec: str, header: list[str] | None, label: str) -> int:
+    if spec.isdigit() and int(spec) >= 1:
+        return int(spec) - 1
+    if header is None:
+        raise CommandError(_("Column “%(column)s” (%(role)s) is not a column number, and the file has no header row.")
+                           % {"column": spec, "role": label})
+    names = [h.strip() for h in header]
+    for candidates in (names, [n.casefold() for n in names]):
+        key = spec.strip() if candidates is names else spec.strip().casefold()
+        if key in candidates:
+            return candidates.index(key)
+    raise CommandError(_("The file has no column “%(column)s” (%(role)s). Its columns: %(columns)s.")
+                       % {"column": spec, "role": label, "columns": ", ".join(names)})
+
+
+def read_transactions(path: Path, *, customer_col: str, date_col: str, amount_col: str,
+                      date_format: str | None) -> Transactions:
+    """Parse the file; CommandError naming the row (line number) and column of the first bad cell."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
+    rows = _rows(_decode(raw))
+    if not rows:
+        raise CommandError(_("The file %(path)s is empty.") % {"path": path})
+    specs = (customer_col, date_col, amount_col)
+    has_header = True
+    if all(s.isdigit() and int(s) >= 1 for s in specs):
+        first_cells = rows[0][1]
+        d = int(date_col) - 1
+        parser, _fmt = _date_parser(date_format, first_cells[d] if d < len(first_cells) else "")
+        if parser is not None:
+            try:
+                parser(first_cells[d])
+                has_header = False
+            except (ValueError, IndexError):
+                has_header = True
+    header = rows[0][1] if has_header else None
+    data = rows[1:] if has_header else rows
+    if not data:
+        raise CommandError(_("The file %(path)s has no data rows.") % {"path": path})
+    roles = (_("customer"), _("date"), _("amount"))
+    idx = [_column_index(s, header, r) for s, r in zip(specs, roles, strict=True)]
+    names = [header[i] if header is not None and i < len(header) else str(i + 1) for i in idx]
+    if header is not None:
+        for i, spec, role in zip(idx, specs, roles, strict=True):
+            if i >= len(header):
+                raise CommandError(_("The file has no column %(column)s (%(role)s): it has %(count)d columns.")
+                                   % {"column": spec, "role": role, "count": len(header)})
+    first_date = data[0][1][idx[1]] if idx[1] < len(data[0][1]) else ""
+    parse_date, fmt = _date_parser(date_format, first_date)
+    if parse_date is None:
+        raise CommandError(_("Row %(row)d, column “%(column)s”: “%(value)s” is not a date in a format I know; give "
+                             "it with --date-format (for example %%Y-%%m-%%d or %%Y%%m%%d).")
+                           % {"row": data[0][0], "column": names[1], "value": first_date})
+    ids: list[str] = []
+    days: list[int] = []
+    amounts: list[float] = []
+    for line, cells in data:
+        for i, name in zip(idx, names, strict=True):
+            if i >= len(cells) or cells[i] == "":
+                raise CommandError(_("Row %(row)d, column “%(column)s”: the value is missing.")
+                                   % {"row": line, "column": name})
+        value = cells[idx[1]]
+        try:
+            days.append(parse_date(value))
+        except ValueError as exc:
+            raise CommandError(_("Row %(row)d, column “%(column)s”: “%(value)s” is not a date (expected the format "
+                                 "%(format)s).") % {"row": line, "column": names[1], "value": value,
+                                                   "format": fmt}) from exc
+        value = cells[idx[2]]
+        try:
+            amount = float(value)
+        except ValueError:
+            amount = math.nan
+        if not math.isfinite(amount):
+            raise CommandError(_("Row %(row)d, column “%(column)s”: “%(value)s” is not a number.")
+                               % {"row": line, "column": names[2], "value": value})
+        if amount < 0:
+            raise CommandError(_("Row %(row)d, column “%(column)s”: the amount %(value)s is negative. Returns and "
+                                 "refunds cannot be modelled as purchases: net them off the original purchase or "
+                                 "leave them out.") % {"row": line, "column": names[2], "value": value})
+        ids.append(cells[idx[0]])
+        amounts.append(amount)
+    return Transactions(np.array(ids), np.array(days, dtype=np.int64), np.array(amounts))
+
+
+def _parse_day(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return (dt.date.fromisoformat(value) - EPOCH).days
+    except ValueError as exc:
+        raise CommandError(_("%(option)s: “%(value)s” is not a date (YYYY-MM-DD).")
+                           % {"option": option, "value": value}) from exc
+
+
+def _pad(text: str, width: int) -> str:
+    """Right-align for a terminal: CJK characters take two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return " " * max(width - shown, 0) + text
+
+
+def _day_text(day: int) -> str:
+    return (EPOCH + dt.timedelta(days=int(day))).isoformat()
+
+
+@dataclass
+class FitResult:
+    """Everything `kehu clv fit` reports."""
+
+    summary: Summary
+    bgnbd: BGNBDFit
+    gamma_gamma: GammaGammaFit | None
+    gamma_gamma_error: str | None
+    calibration_end: int
+    holdout_end: int | None
+    holdout_length: float | None
+    predicted: np.ndarray | None
+    actual: np.ndarray | None
+
+
+def fit_file(tx: Transactions, *, calibration_end: int | None, holdout_end: int | None,
+             time_unit: str) -> FitResult:
+    """Summarise to the calibration end, fit both models, and compare with the holdout period when there is one."""
+    unit = TIME_UNITS[time_unit]
+    cal_end = int(tx.days.max()) if calibration_end is None else calibration_end
+    summary = summarise_transactions(tx.customer_ids, tx.days, tx.amounts, calibration_end_day=cal_end,
+                                     time_unit_days=unit)
+    if len(summary) == 0:
+        raise CommandError(_("No purchase falls on or before the calibration end %(date)s.")
+                           % {"date": _day_text(cal_end)})
+    try:
+        bg = bgnbd_fit(summary.x, summary.t_x, summary.T)
+    except ValueError as exc:
+        raise CommandError(_("The BG/NBD model cannot be fitted: no customer bought again within the calibration "
+                             "period (purchases on the same day count as one).")) from exc
+    gg, gg_error = None, None
+    try:
+        gg = gamma_gamma_fit(summary.x, summary.m)
+    except ValueError:
+        gg_error = _("The Gamma-Gamma spend model needs at least two customers with a repeat purchase of positive "
+                     "value.")
+    predicted = actual = None
+    length = None
+    if holdout_end is not None:
+        length = (holdout_end - cal_end) / unit
+        predicted = bgnbd_expected_purchases(bg.params, length, summary.x, summary.t_x, summary.T)
+        actual = count_transactions(tx.customer_ids, tx.days, after_day=cal_end, through_day=holdout_end,
+                                    customers=summary.customer_id)
+    return FitResult(summary, bg, gg, gg_error, cal_end, holdout_end, length, predicted, actual)
+
+
+def result_json(res: FitResult) -> dict[str, Any]:
+    """The one JSON object of `--json`."""
+    b = res.bgnbd
+    out: dict[str, Any] = {
+        "customers": len(res.summary),
+        "bgnbd": {"r": b.params.r, "alpha": b.params.alpha, "a": b.params.a, "b": b.params.b,
+                  "log_likelihood": b.log_likelihood},
+        "gamma_gamma": None,
+    }
+    if res.gamma_gamma is not None:
+        g = res.gamma_gamma
+        out["gamma_gamma"] = {"p": g.params.p, "q": g.params.q, "gamma": g.params.gamma,
+                              "log_likelihood": g.log_likelihood}
+    if res.predicted is not None and res.actual is not None:
+        out["holdout"] = {"predicted": float(res.predicted.sum()), "actual": int(res.actual.sum())}
+    return out
+
+
+class Command(KehuCommand):
+    help = _("Customer lifetime value models: fit them on a transaction file, or score the database's customers.")
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{fit,refresh}")
+        fit = sub.add_parser(
+            "fit", help="Fit BG/NBD and Gamma-Gamma on a transaction file (nothing is imported).",
+            description="Fit BG/NBD (purchases) and Gamma-Gamma (spend) by maximum likelihood on a transaction file. "
+                        "Purchases by one customer on one day count as one transaction.")
+        fit.add_argument("--transactions", required=True, metavar="FILE",
+                         help="CSV (header row) or whitespace-separated text file, one purchase per row.")
+        fit.add_argument("--customer-col", required=True, metavar="C", help="Customer column: header or number.")
+        fit.add_argument("--date-col", required=True, metavar="D", help="Purchase date column: header or number.")
+        fit.add_argument("--amount-col", required=True, metavar="A", help="Amount column: header or number.")
+        fit.add_argument("--date-format", metavar="F", help="strftime format of the dates, e.g. %%Y%%m%%d "
+                                                             "(default: detected from the first row).")
+        fit.add_argument("--calibration-end", metavar="DATE",
+                         help="Last day of the calibration period, YYYY-MM-DD (default: the last date in the file).")
+        fit.add_argument("--holdout-end", metavar="DATE",
+                         help="Last day of the holdout period, YYYY-MM-DD: compare predicted and actual purchases.")
+        fit.add_argument("--time-unit", choices=sorted(TIME_UNITS), default="week",
+                         help="Unit of t_x, T and α (default week, as in the papers).")
+        fit.add_argument("--json", action="store_true", help="Print one JSON object.")
+        refresh = sub.add_parser("refresh", help="Score every customer in the database now (BG/NBD, CLV, churn…).")
+        refresh.add_argument("--as-of", metavar="DATE", help="Score as of this day, YYYY-MM-DD (default today).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(user_language()):
+            if options["action"] == "refresh":
+                self._refresh(options)
+            else:
+                self._fit(options)
+
+    def _fit(self, options: dict[str, Any]) -> None:
+        path = Path(options["transactions"])
+        if not path.is_file():
+            raise CommandError(_("No file %(path)s.") % {"path": path})
+        cal_end = _parse_day(options["calibration_end"], "--calibration-end")
+        hold_end = _parse_day(options["holdout_end"], "--holdout-end")
+        if hold_end is not None and cal_end is None:
+            raise CommandError(_("--holdout-end needs --calibration-end: the holdout period starts the day after it."))
+        if hold_end is not None and cal_end is not None and hold_end <= cal_end:
+            raise CommandError(_("--holdout-end must be after --calibration-end."))
+        tx = read_transactions(path, customer_col=options["customer_col"], date_col=options["date_col"],
+                               amount_col=options["amount_col"], date_format=options["date_format"])
+        res = fit_file(tx, calibration_end=cal_end, holdout_end=hold_end, time_unit=options["time_unit"])
+        if options["json"]:
+            self.stdout.write(json.dumps(result_json(res)))
+            return
+        self._report(res, options["time_unit"])
+
+    def _report(self, res: FitResult, unit: str) -> None:
+        s, b = res.summary, res.bgnbd
+        w = self.stdout.write
+        unit_name = {"day": _("days"), "week": _("weeks"), "month": _("months")}[unit]
+        w(_("Customers: %(n)d (repeat buyers: %(repeat)d); calibration period to %(end)s; time unit: %(unit)s.")
+          % {"n": len(s), "repeat": int((s.x > 0).sum()), "end": _day_text(res.calibration_end), "unit": unit_name})
+        w(_("BG/NBD: r = %(r).4f, alpha = %(alpha).4f, a = %(a).4f, b = %(b).4f; log-likelihood %(ll).2f%(warn)s")
+          % {"r": b.params.r, "alpha": b.params.alpha, "a": b.params.a, "b": b.params.b, "ll": b.log_likelihood,
+             "warn": "" if b.converged else _(" (the optimiser did not converge)")})
+        if res.gamma_gamma is not None:
+            g = res.gamma_gamma
+            w(_("Gamma-Gamma: p = %(p).4f, q = %(q).4f, gamma = %(gamma).4f; log-likelihood %(ll).2f "
+                "(%(n)d repeat buyers)%(warn)s")
+              % {"p": g.params.p, "q": g.params.q, "gamma": g.params.gamma, "ll": g.log_likelihood, "n": g.customers,
+                 "warn": "" if g.converged else _(" (the optimiser did not converge)")})
+        else:
+            w(_("Gamma-Gamma: not fitted. %(reason)s") % {"reason": res.gamma_gamma_error})
+        if res.predicted is None or res.actual is None:
+            return
+        w("")
+        w(_("Holdout %(start)s to %(end)s (%(length).2f %(unit)s): repeat purchases per customer, by repeat "
+            "purchases in the calibration period")
+          % {"start": _day_text(res.calibration_end + 1), "end": _day_text(res.holdout_end or 0),
+             "length": res.holdout_length, "unit": unit_name})
+        w(" ".join(_pad(h, n) for h, n in ((_("repeat purchases"), 18), (_("customers"), 10), (_("actual"), 10),
+                                            (_("predicted"), 10))))
+        group = np.minimum(s.x, GROUPS - 1).astype(int)
+        for k in range(GROUPS):
+            sel = group == k
+            if not sel.any():
+                continue
+            label = f"{k}+" if k == GROUPS - 1 else str(k)
+            w(f"{label:>18} {int(sel.sum()):>10} {res.actual[sel].mean():>10.3f} {res.predicted[sel].mean():>10.3f}")
+        w(_("Total: actual %(actual)d, predicted %(predicted).1f repeat purchases (%(diff)+.1f%%).")
+          % {"actual": int(res.actual.sum()), "predicted": float(res.predicted.sum()),
+             "diff": 100 * (res.predicted.sum() / max(res.actual.sum(), 1) - 1)})
+
+    def _refresh(self, options: dict[str, Any]) -> None:
+        from insights.services import scores_refresh
+
+        as_of = None
+        if options.get("as_of"):
+            try:
+                as_of = dt.date.fromisoformat(options["as_of"])
+            except ValueError as exc:
+                raise CommandError(_("--as-of: “%(value)s” is not a date (YYYY-MM-DD).")
+                                   % {"value": options["as_of"]}) from exc
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                sys.stderr.write(f"\r{phase}: {done}/{total}   ")
+                sys.stderr.flush()
+
+        try:
+            run = scores_refresh(as_of=as_of, progress=progress)
+        except Exception as exc:  # the run is marked failed by the service; report why and exit non-zero
+            raise CommandError(_("The scoring run failed: %(error)s") % {"error": exc}) from exc
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        self.stdout.write(_("Scoring run %(run)s") % {"run": run})
+        for field in ("status", "as_of", "customers_scored", "duration_seconds", "bgnbd", "gamma_gamma", "holdout"):
+            value = getattr(run, field, None)
+            if value not in (None, "", {}):
+                label = run._meta.get_field(field).verbose_name if hasattr(run, "_meta") else field
+                shown = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict | list) else value
+                self.stdout.write(f"  {label}: {shown}")
