@@ -130,7 +130,7 @@ def test_quadrature_fallback_agrees_with_the_closed_form():
 
 def test_a_equal_to_one_is_continuous():
     # a = 1 makes eq. 9/10 0/0; the quadrature path must give the limit of the neighbours.
-    base = dict(r=0.5, alpha=5.0, b=3.0)
+    base = {"r": 0.5, "alpha": 5.0, "b": 3.0}
     at_one = bgnbd_expected_purchases(BGNBDParams(a=1.0, **base), 20.0, [0, 3], [0, 10], [30, 30])
     below = bgnbd_expected_purchases(BGNBDParams(a=1.0 - 1e-3, **base), 20.0, [0, 3], [0, 10], [30, 30])
     above = bgnbd_expected_purchases(BGNBDParams(a=1.0 + 1e-3, **base), 20.0, [0, 3], [0, 10], [30, 30])
