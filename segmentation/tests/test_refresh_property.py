@@ -46,7 +46,8 @@ def reference(orders: list[list[tuple[int, int]]]) -> list[dict]:
     before = 0
     for i in ids:
         p = out[i]["profit"]
-        out[i]["abc"] = "C" if p <= 0 else "A" if 100 * before < 50 * total else "B" if 100 * before < 80 * total else "C"
+        tier = "A" if 100 * before < 50 * total else "B" if 100 * before < 80 * total else "C"
+        out[i]["abc"] = "C" if p <= 0 else tier
         before += p
     buyers = [r for r in out if r["frequency"]]
     for r in buyers:
