@@ -241,11 +241,15 @@ def _log_lift(assoc: Associations) -> np.ndarray:
 
 
 def _score_block(A: sp.csr_matrix, assoc: Associations, method: str, candidates: np.ndarray,
-                 seg: Segments | None, seg_codes: np.ndarray | None) -> np.ndarray:
-    """Scores (customers × products) of a block of customers; -inf where nothing may be offered."""
+                 seg: Segments | None, seg_codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, driver) for a block of customers (customers × products; -inf where nothing may be
+    offered). driver says which evidence lifts a product above the customer's average candidate:
+    BASIS_ASSOCIATION (the held products), BASIS_SEGMENT (the risk preference) or BASIS_POPULAR."""
     n, p = A.shape
     support = assoc.support
     held = A.getnnz(axis=1)
+    driver = np.full((n, p), BASIS_ASSOCIATION if method in ("association", "cosine") else BASIS_POPULAR,
+                     dtype=np.int8)
     with np.errstate(divide="ignore"):
         if method == "popular":
             scores = np.tile(support, (n, 1))
@@ -258,7 +262,17 @@ def _score_block(A: sp.csr_matrix, assoc: Associations, method: str, candidates:
                 prior = np.log(seg.share[seg_codes])
             else:
                 prior = np.tile(np.log(support), (n, 1))
-            scores = prior + np.asarray(A @ _log_lift(assoc)) / np.sqrt(np.maximum(held, 1))[:, None]
+            evidence = np.asarray(A @ _log_lift(assoc)) / np.sqrt(np.maximum(held, 1))[:, None]
+            scores = prior + evidence
+            # Which part sets this product apart, each centred on the customer's mean over the
+            # offered products (heavy buyers have high lifts with everything: that says nothing).
+            ok = candidates & (support > 0)
+            if ok.any():
+                seg_part = prior - np.log(np.maximum(support, 1e-12))[None, :]
+                seg_c = seg_part - seg_part[:, ok].mean(axis=1, keepdims=True)
+                ev_c = evidence - evidence[:, ok].mean(axis=1, keepdims=True)
+                driver = np.where((ev_c > 0) & (ev_c >= seg_c), BASIS_ASSOCIATION,
+                                  np.where(seg_c > 0, BASIS_SEGMENT, BASIS_POPULAR)).astype(np.int8)
         else:
             raise ValueError(method)
     scores = np.where(held[:, None] > 0, scores, support[None, :]) if method in ("cosine",) else scores
@@ -267,7 +281,8 @@ def _score_block(A: sp.csr_matrix, assoc: Associations, method: str, candidates:
     scores[A.nonzero()] = -np.inf  # never what they already hold
     scores[:, ~candidates] = -np.inf
     scores[:, support <= 0] = -np.inf  # never bought by anyone: nothing to say about it
-    return scores
+    driver[held == 0] = np.where(driver[held == 0] == BASIS_SEGMENT, BASIS_SEGMENT, BASIS_POPULAR)
+    return scores, driver
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -295,7 +310,7 @@ def recommend(A: sp.csr_matrix, assoc: Associations, *, customer_ids: np.ndarray
     for start in range(0, n, CHUNK):
         block = A[start:start + CHUNK]
         codes = seg.codes[start:start + CHUNK] if seg is not None else None
-        s = _score_block(block, assoc, method, candidates, seg, codes)
+        s, driver = _score_block(block, assoc, method, candidates, seg, codes)
         top = _top_k(s, k)
         rows = np.arange(top.shape[0])[:, None]
         top_s = s[rows, top]
@@ -312,9 +327,10 @@ def recommend(A: sp.csr_matrix, assoc: Associations, *, customer_ids: np.ndarray
             best = np.argmax(toward, axis=1)
             src[:, c] = np.where(dense.any(axis=1), best, -1)
         pair_lift = np.where(src >= 0, lift[np.maximum(src, 0), top], np.nan)
-        assoc_ok = valid & (src >= 0) & (pair_lift >= MIN_LIFT) & (method != "popular")
-        by_segment = (valid & ~assoc_ok & (method == "association_segment") & (codes is not None)
-                      & ((codes if codes is not None else np.zeros(top.shape[0], dtype=np.int64)) > 0)[:, None])
+        top_driver = driver[rows, top]
+        assoc_ok = valid & (top_driver == BASIS_ASSOCIATION) & (src >= 0) & (pair_lift >= MIN_LIFT)
+        known = (codes > 0) if codes is not None else np.zeros(top.shape[0], dtype=bool)
+        by_segment = valid & (top_driver == BASIS_SEGMENT) & known[:, None]
         basis[sl, :kk] = np.where(assoc_ok, BASIS_ASSOCIATION, np.where(
             by_segment, BASIS_SEGMENT, np.where(valid, BASIS_POPULAR, BASIS_NONE)))
         because_of[sl, :kk] = np.where(assoc_ok, assoc.product_ids[np.maximum(src, 0)], -1)
