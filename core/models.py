@@ -54,3 +54,20 @@ def field_values(instance: models.Model, fields: list[str]) -> dict[str, Any]:
 def diff_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for the fields whose value changed."""
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+class PeriodicJobRun(models.Model):
+    """When a periodic job (core/periodic.py) was last enqueued: at most once a business day."""
+
+    name = models.CharField(_("job"), max_length=100, unique=True)
+    last_day = models.DateField(_("last day enqueued"), null=True, blank=True)
+    last_enqueued_at = models.DateTimeField(_("last enqueued"), null=True, blank=True)
+    last_task_id = models.CharField(_("last task"), max_length=64, blank=True, default="")
+    runs = models.PositiveIntegerField(_("times enqueued"), default=0)
+
+    class Meta:
+        verbose_name = _("periodic job")
+        verbose_name_plural = _("periodic jobs")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.last_day or '—'})"

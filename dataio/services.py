@@ -11,6 +11,7 @@ Small files are checked and imported inside the request; larger ones by the back
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import Callable, Iterator, Mapping
@@ -25,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import db
+from core import db, registry
 from core.actor import Source, acting_as, current_actor
 from dataio.importers import get_importer, importers
 from dataio.importers.base import Importer, Report
@@ -299,6 +300,9 @@ def import_job_apply(*, job_id: int) -> ImportJob:
             raise
         _finish(job, status=ImportStatus.DONE, report=report.as_json(), counts=report.counts(),
                 progress_done=report.rows, progress_total=report.rows)
+        # Apps that follow imports (e.g. the segments refresh): core.registry "after_import", after commit.
+        for hook in registry.get_all("after_import"):
+            transaction.on_commit(functools.partial(hook, job=job))
     return job
 
 

@@ -8,7 +8,9 @@ class SegmentationConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
-        from segmentation import selectors
+        from segmentation import jobs, selectors
 
         # Each customer's classes, with why, on the card's profile tab.
         registry.add("card_panels", selectors.card_panels)
+        # The nightly refresh and the refresh after imports.
+        jobs.register()
