@@ -19,8 +19,9 @@ _seq = itertools.count(1)
 
 def customers(owner: Any, count: int, **data: Any) -> list[Customer]:
     """`count` customers of `owner` (in the owner's team), bulk-created."""
+    name = data.pop("name", None)
     made = Customer.objects.bulk_create([
-        Customer(name=data.pop("name", None) or f"客户{next(_seq)}", owner=owner, team_id=owner.team_id, **data)
+        Customer(name=name or f"客户{next(_seq)}", owner=owner, team_id=owner.team_id, **data)
         for _ in range(count)
     ])
     return sorted(made, key=lambda c: c.pk)
