@@ -174,3 +174,16 @@ def test_refresh_reports_a_failed_run(english, monkeypatch):
     monkeypatch.setattr("insights.services.scores_refresh", failing)
     with pytest.raises(CommandError, match="no orders"):
         run("refresh")
+
+
+@pytest.mark.django_db
+def test_refresh_scores_the_database(english, sales_a):
+    from insights.models import CustomerScore, RunStatus
+    from insights.tests.scoring_data import customers_bulk, generated_history
+
+    customers = customers_bulk(sales_a, 120, "命令")
+    generated_history(customers, as_of=dt.date(2026, 6, 30))
+    out = run("refresh", "--as-of", "2026-06-30")
+    assert f"status: {RunStatus.DONE}" in out or "status: done" in out
+    scored = CustomerScore.objects.count()
+    assert scored > 0 and f"customers scored: {scored}" in out
