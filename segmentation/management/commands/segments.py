@@ -57,6 +57,7 @@ class Command(KehuCommand):
                             help="Classes as of this day (recomputed first when it is not the stored day).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = options.get("verbosity", 1)
         if options["action"] == "refresh":
             self._refresh(_as_of(options["as_of"]))
         else:
