@@ -25,10 +25,12 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -311,6 +313,67 @@ def measure(port: int, probes: list[Probe], requests: int, concurrency: int = 1,
             "p95": _percentile(latencies, 95), "p99": _percentile(latencies, 99), "rps": len(latencies) / elapsed}
 
 
+# wrk's Lua: each thread cycles through the probes' paths and checks every answer (status 200 and the
+# expected text); `done` runs in the main state and adds up the threads' counts of bad answers.
+WRK_SCRIPT = """
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+paths = {%(paths)s}
+headers = {%(headers)s}
+expect = %(expect)s
+i = 0
+bad = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], headers)
+end
+response = function(status, _headers, body)
+  if status ~= 200 or (expect ~= "" and not string.find(body, expect, 1, true)) then bad = bad + 1 end
+end
+done = function(summary, latency, _requests)
+  local e = summary.errors
+  local wrong = 0
+  for _, t in ipairs(threads) do wrong = wrong + t:get("bad") end
+  io.write(string.format(
+    'WRK {"requests": %%d, "duration_us": %%d, "errors": %%d, "p50": %%d, "p95": %%d, "p99": %%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout + wrong,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def _lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def measure_wrk(port: int, probes: list[Probe], seconds: float, concurrency: int) -> dict[str, Any] | None:
+    """Throughput with wrk (a C load generator on one thread), so that the client takes little of the
+    2 cores the server needs; None when wrk is not installed (then the Python client is used).
+    Bounded in time (`seconds`); every answer is checked, and wrong answers count as errors."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return None
+    for probe in probes[:20]:
+        _send(port, probe)
+    script = WRK_SCRIPT % {
+        "paths": ", ".join(_lua(p.path) for p in probes),
+        "headers": ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in probes[0].headers.items()),
+        "expect": _lua(probes[0].expect.decode()),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "probes.lua"
+        path.write_text(script)
+        out = subprocess.run([wrk, "-t1", f"-c{concurrency}", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", str(path),
+                              f"http://{HOST}:{port}/"], capture_output=True, text=True, timeout=seconds + 120)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {out.stdout[-1000:]} {out.stderr[-1000:]}")
+    data = json.loads(line[4:])
+    return {"requests": data["requests"], "errors": data["errors"], "p50": data["p50"] / 1000,
+            "p95": data["p95"] / 1000, "p99": data["p99"] / 1000,
+            "rps": data["requests"] / (data["duration_us"] / 1e6), "client": "wrk"}
+
+
 @dataclass
 class Operation:
     name: str
@@ -410,7 +473,11 @@ def run_database(db: Database, args: argparse.Namespace) -> tuple[list[Result], 
                 print(f"  {db.label}: {op.name}: skipped (no data for it)")
                 continue
             if op.throughput:
-                m = measure(server.port, probes, args.throughput_requests, concurrency=args.concurrency, warmup=20)
+                m = (measure_wrk(server.port, probes, args.throughput_seconds, args.concurrency)
+                     if args.client == "wrk" else None)
+                if m is None:
+                    m = measure(server.port, probes, args.throughput_requests, concurrency=args.concurrency, warmup=20)
+                    m["client"] = "python"
                 passed = m["errors"] == 0 and m["rps"] >= (op.min_rps or 0)
                 target = f">= {op.min_rps:.0f} req/s"
             else:
@@ -420,7 +487,8 @@ def run_database(db: Database, args: argparse.Namespace) -> tuple[list[Result], 
             result = Result(operation=op.name, database=db.label, requests=m["requests"], errors=m["errors"],
                             p50_ms=round(m["p50"], 1), p95_ms=round(m["p95"], 1), p99_ms=round(m["p99"], 1),
                             rps=round(m["rps"], 1), target=target, passed=passed,
-                            concurrency=args.concurrency if op.throughput else 1)
+                            concurrency=args.concurrency if op.throughput else 1,
+                            note=f"client: {m['client']}" if op.throughput else "")
             results.append(result)
             print(f"  {db.label}: {op.name}: p95 {result.p95_ms} ms, {result.rps} req/s, "
                   f"{result.errors} errors → {'pass' if passed else 'FAIL'}", flush=True)
@@ -458,7 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG),
                         help="PostgreSQL server (the bench creates kehu_bench there)")
     parser.add_argument("--requests", type=int, default=200, help="requests per latency measurement")
-    parser.add_argument("--throughput-requests", type=int, default=3000)
+    parser.add_argument("--throughput-requests", type=int, default=3000,
+                        help="requests per throughput test with the Python client")
+    parser.add_argument("--throughput-seconds", type=float, default=20, help="seconds per throughput test with wrk")
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk",
+                        help="throughput client: wrk when installed (apt-get install wrk), else Python threads")
     parser.add_argument("--concurrency", type=int, default=8, help="clients in the throughput tests")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--rebuild", action="store_true", help="build the bench databases even if present")

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "core.middleware.HtmxVaryMiddleware",
 ]
 
+# Plain widgets are built without templates (core/forms.py): same HTML, a fraction of the time.
+FORM_RENDERER = "core.forms.FastFormRenderer"
+
 ROOT_URLCONF = "kehu.urls"
 WSGI_APPLICATION = "kehu.wsgi.application"
 

@@ -97,3 +97,43 @@ def customer_blocks(customer: Any) -> list[dict[str, Any]]:
 def score_label(contact: Any, field: str) -> Any:
     """The value of one of a contact's score fields (used with KEY_PERSON_DIMENSIONS)."""
     return getattr(contact, field, None)
+
+
+@register.simple_tag
+def customer_rows(customers: list[Any], selectable: Any = None) -> str:
+    """The <tr> rows of the customer list, built in Python: the hottest list in the product renders 50
+    rows of ten cells, and per-cell template nodes (url, blocktranslate, date filters) cost more than
+    the page's queries. Same markup as a template loop would give; values are escaped here."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.html import conditional_escape as esc
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext
+
+    if not customers:
+        return ""
+    card = reverse("customers:customer_detail", args=[0])[:-2]  # "/customers/": the card is <card><pk>/
+    select = gettext("Select %(name)s")
+    stale = gettext("stale")
+    now = timezone.now()
+
+    def day(value: datetime | None) -> str:
+        return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT") if value else ""
+
+    rows = []
+    for c in customers:
+        name = esc(c.name)
+        check = (f'<td class="check"><input type="checkbox" name="ids" value="{c.pk}" '
+                 f'aria-label="{esc(select % {"name": c.name})}"></td>') if selectable else ""
+        industry = f'<div class="muted small">{esc(c.industry)}</div>' if c.industry else ""
+        tags = "".join(f'<span class="tag">{esc(t.name)}</span>' for t in c.tags.all())
+        badge = f' <span class="badge warn">{esc(stale)}</span>' if c.is_stale(now) else ""
+        rows.append(
+            f'<tr>{check}<td class="name"><a href="{card}{c.pk}/">{name}</a>{industry}</td>'
+            f'<td><span class="kind kind-{esc(c.kind)}">{esc(c.get_kind_display())}</span></td>'
+            f'<td>{esc(c.city)}</td><td class="nowrap">{esc(c.phone)}</td><td>{esc(str(c.owner))}</td>'
+            f'<td>{esc(str(c.team)) if c.team else ""}</td><td>{tags}</td>'
+            f'<td class="nowrap">{day(c.created_at)}</td>'
+            f'<td class="nowrap">{day(c.last_verified_at)}{badge}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value above is escaped)
