@@ -58,14 +58,15 @@ def export_tables(folder: Path, end_epoch: int) -> dict[str, int]:
     for name, sql in queries.items():
         path = folder / f"{name}.csv"
         if is_postgresql():
-            with connection.cursor() as cursor, open(path, "wb") as out:
-                with cursor.cursor.copy(f"COPY ({sql.replace('%', '%%')}) TO STDOUT (FORMAT csv)") as copy:
-                    for block in copy:
-                        out.write(block)
-            counts[name] = sum(1 for _line in open(path, "rb"))
+            with connection.cursor() as cursor, open(path, "wb") as out, \
+                    cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+                for block in copy:
+                    out.write(block)
+            with open(path, "rb") as written:
+                counts[name] = sum(1 for _line in written)
         else:
             with connection.cursor() as cursor, open(path, "w", newline="") as out:
-                cursor.execute(sql.replace("%", "%%"))
+                cursor.execute(sql)
                 writer = csv.writer(out)
                 n = 0
                 while rows := cursor.fetchmany(100_000):
