@@ -394,10 +394,47 @@ class Command(KehuCommand):
             raise CommandError(_("The scoring run failed: %(error)s") % {"error": exc}) from exc
         if sys.stderr.isatty():
             sys.stderr.write("\n")
-        self.stdout.write(_("Scoring run %(run)s") % {"run": run})
-        for field in ("status", "as_of", "customers_scored", "duration_seconds", "bgnbd", "gamma_gamma", "holdout"):
-            value = getattr(run, field, None)
-            if value not in (None, "", {}):
-                label = run._meta.get_field(field).verbose_name if hasattr(run, "_meta") else field
-                shown = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict | list) else value
-                self.stdout.write(f"  {label}: {shown}")
+        self.stdout.write(str(run))
+        for field in ("status", "as_of", "customers_scored", "duration_seconds"):
+            display = getattr(run, f"get_{field}_display", None)
+            value = display() if callable(display) else getattr(run, field, None)
+            if value not in (None, ""):
+                self.stdout.write(f"  {self._label(run, field)}: {value}")
+        self._refresh_models(run)
+
+    @staticmethod
+    def _label(run: Any, field: str) -> str:
+        try:
+            return str(run._meta.get_field(field).verbose_name)
+        except Exception:  # not a model (or no such field): the attribute name will do
+            return field
+
+    def _refresh_models(self, run: Any) -> None:
+        """The fitted models and the holdout check of a finished run, in the same words as `clv fit`."""
+        w = self.stdout.write
+        bg = getattr(run, "bgnbd", None) or {}
+        if {"r", "alpha", "a", "b", "log_likelihood"} <= set(bg):
+            w("  " + _("BG/NBD: r = %(r).4f, alpha = %(alpha).4f, a = %(a).4f, b = %(b).4f; log-likelihood "
+                       "%(ll).2f%(warn)s")
+              % {"r": bg["r"], "alpha": bg["alpha"], "a": bg["a"], "b": bg["b"], "ll": bg["log_likelihood"],
+                 "warn": "" if bg.get("converged", True) else _(" (the optimiser did not converge)")})
+        elif bg:
+            w(f"  {self._label(run, 'bgnbd')}: {json.dumps(bg, ensure_ascii=False, default=str)}")
+        gg = getattr(run, "gamma_gamma", None) or {}
+        if {"p", "q", "gamma", "log_likelihood", "customers"} <= set(gg):
+            w("  " + _("Gamma-Gamma: p = %(p).4f, q = %(q).4f, gamma = %(gamma).4f; log-likelihood %(ll).2f "
+                       "(%(n)d repeat buyers)%(warn)s")
+              % {"p": gg["p"], "q": gg["q"], "gamma": gg["gamma"], "ll": gg["log_likelihood"], "n": gg["customers"],
+                 "warn": "" if gg.get("converged", True) else _(" (the optimiser did not converge)")})
+        elif gg:
+            w(f"  {self._label(run, 'gamma_gamma')}: {json.dumps(gg, ensure_ascii=False, default=str)}")
+        holdout = getattr(run, "holdout", None) or {}
+        total = holdout.get("total") if isinstance(holdout, dict) else None
+        if isinstance(total, dict) and {"predicted", "actual"} <= set(total):
+            actual, predicted = float(total["actual"]), float(total["predicted"])
+            w(f"  {self._label(run, 'holdout')} ({holdout.get('calibration_end', '')} – "
+              f"{holdout.get('holdout_end', '')}): "
+              + _("Total: actual %(actual)d, predicted %(predicted).1f repeat purchases (%(diff)+.1f%%).")
+              % {"actual": round(actual), "predicted": predicted, "diff": 100 * (predicted / max(actual, 1) - 1)})
+        elif holdout:
+            w(f"  {self._label(run, 'holdout')}: {json.dumps(holdout, ensure_ascii=False, default=str)}")
