@@ -18,6 +18,7 @@ from core.api import ERROR_RESPONSES, ApiValidationError, cursor_page_schema, cu
 from customers.models import Customer
 from customers.selectors import customers_visible
 from insights import selectors
+from insights.display import factors_display, products_display
 from insights.models import CustomerScore
 from insights.reasons import reason_text
 
@@ -31,13 +32,17 @@ def _user(request: HttpRequest) -> User:
 class ProductOut(Schema):
     product_id: int
     name: str
+    basis: str = Field("", description="association, segment or popular")
     score: float | None = None
-    reason: str = ""
+    reason: str = Field("", description="Why this product, in the request's language.")
 
 
 class FactorOut(Schema):
-    factor: str = ""
-    label: str = ""
+    feature: str = Field(description="The feature's key (see docs/analytics.md).")
+    direction: str | None = Field(None, description="up: this value raises the risk; down: lowers it.")
+    value: float | None = None
+    typical: float | None = None
+    text: str = Field(description="The factor in one line, in the request's language.")
 
 
 class ScoreOut(Schema):
@@ -97,6 +102,16 @@ class ScoreOut(Schema):
     @staticmethod
     def resolve_reason(obj: CustomerScore) -> str:
         return reason_text(obj.reason_key, obj.reason_params)
+
+    @staticmethod
+    def resolve_churn_factors(obj: CustomerScore) -> list[dict[str, Any]]:
+        texts = factors_display(obj.churn_factors)
+        return [{**f, "text": t} for f, t in zip(obj.churn_factors or [], texts, strict=True)]
+
+    @staticmethod
+    def resolve_next_products(obj: CustomerScore) -> list[dict[str, Any]]:
+        shown = products_display(obj.next_products)
+        return [{**p, "reason": d["reason"]} for p, d in zip(obj.next_products or [], shown, strict=True)]
 
 
 ScorePage = cursor_page_schema(ScoreOut, "ScorePage")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.timeline import CardPanel
+from insights.display import factors_display, products_display
 from insights.reasons import reason_text
 from insights.selectors import customer_score_get, score_run_latest
 
@@ -27,6 +28,19 @@ def score_card_panels(user: Any, customer_id: int) -> list[CardPanel]:
         context["p_alive_percent"] = round(score.p_alive * 100)
         context["churn_percent"] = round(score.churn_risk * 100) if score.churn_risk is not None else None
         context["discount_percent"] = round(score.run.monthly_discount_rate * 100, 2)
-        context["churn_status"] = (score.run.churn or {}).get("status", "")
+        churn = score.run.churn or {}
+        context["churn_status"] = churn.get("status", "")
+        context["churn_fallback"] = _fallback(churn)
+        context["factors"] = factors_display(score.churn_factors)
+        context["products"] = products_display(score.next_products)
     return [CardPanel(key="insights", title=_("Predicted value"), template="insights/card_panel.html",
                       context=context)]
+
+
+def _fallback(churn: dict[str, Any]) -> str:
+    """Why the churn risk is a baseline ranking, not a model's probability ('' when it is a model's)."""
+    if not churn.get("fallback"):
+        return ""
+    from insights.churn import fallback_message
+
+    return fallback_message(churn)

@@ -342,12 +342,56 @@ def _extras_add(run: ScoreRun, history: PurchaseHistory, scored: Scored, report:
         report(name, 1, 1)
 
 
+def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each id in `wanted`: its row in `ids` and whether it is there at all."""
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    pos = np.searchsorted(sorted_ids, wanted)
+    inside = pos < len(sorted_ids)
+    found = np.zeros(len(wanted), dtype=bool)
+    found[inside] = sorted_ids[pos[inside]] == wanted[inside]
+    rows = np.where(found, order[np.minimum(pos, len(order) - 1)], -1) if len(order) else np.full(len(wanted), -1)
+    return rows, found
+
+
 def _churn_add(*, history: PurchaseHistory, scored: Scored) -> dict[str, Any]:
-    raise ImportError("insights.churn is not installed")
+    """Churn risk and its top factors per scored customer (insights.churn), and the model's diagnostics."""
+    from insights.churn import churn_scores
+
+    result = churn_scores(as_of=history.as_of)
+    rows, found = _rows_of(np.asarray(result.customer_ids, dtype=np.int64), history.customer_id)
+    risk = np.full(len(history), np.nan)
+    risk[found] = np.asarray(result.probability, dtype=float)[rows[found]]
+    scored.churn_risk = risk
+    scored.churn_factors = [result.factors[r] if ok else [] for r, ok in zip(rows, found, strict=True)]
+    return {"status": "done", **result.diagnostics}
 
 
 def _products_add(*, history: PurchaseHistory, scored: Scored) -> dict[str, Any]:
-    raise ImportError("insights.recommend is not installed")
+    """The next best products per scored customer (insights.recommend), with the product names
+    (and the names of the products behind an association) stored so pages need no query."""
+    from commerce.models import Product
+    from insights.recommend import next_products
+
+    result = next_products(as_of=history.as_of, k=3)
+    rows, found = _rows_of(np.asarray(result.customer_ids, dtype=np.int64), history.customer_id)
+    used = np.unique(np.concatenate([result.product_ids[rows[found]].ravel(),
+                                     result.because_of[rows[found]].ravel()])) if found.any() else []
+    names = dict(Product.objects.filter(pk__in=[int(i) for i in used if i >= 0]).values_list("pk", "name"))
+    products: list[list[dict[str, Any]]] = []
+    for r, ok in zip(rows, found, strict=True):
+        if not ok:
+            products.append([])
+            continue
+        items = result.reasons_for(int(r))
+        for c, item in enumerate(items):
+            item["name"] = names.get(item["product_id"], "")
+            item["score"] = round(float(result.scores[r, c]), 4)
+            if item.get("because_of") is not None:
+                item["because_of_name"] = names.get(item["because_of"], "")
+        products.append(items)
+    scored.next_products = products
+    return {"status": "done", **result.diagnostics}
 
 
 SCORE_COLUMNS = (

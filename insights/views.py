@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import Role
 from core.middleware import is_htmx
 from insights import selectors, services
+from insights.display import factors_display, products_display
 from insights.forms import InsightSettingsForm
 from insights.models import ScoreRun
 from insights.reasons import reason_text
@@ -48,7 +49,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         page = selectors.call_list_page(user=user, owner_id=owner_id)
         status = 400
-    rows = [{"score": s, "reason": reason_text(s.reason_key, s.reason_params)} for s in page.items]
+    rows = [{"score": s, "reason": reason_text(s.reason_key, s.reason_params),
+             "products": products_display(s.next_products)} for s in page.items]
     run = page.items[0].run if page.items else selectors.score_run_latest()
     return render(request, "insights/call_list.html", {
         "page": page, "rows": rows, "owners": owners, "owner_id": owner_id, "run": run,
@@ -77,14 +79,37 @@ def _chart_data(run: ScoreRun | None, deciles: list[selectors.Decile]) -> dict[s
             "axis": _("Repeat purchases before the holdout period"),
             "value_axis": _("Purchases per customer in the holdout period"),
         }
-    curve = ((run.churn if run else None) or {}).get("calibration") or {}
-    if curve.get("predicted") and curve.get("observed"):
+    curve = ((run.churn if run else None) or {}).get("calibration") or []
+    if curve:
         data["calibration"] = {
-            "predicted": curve["predicted"], "observed": curve["observed"],
+            "predicted": [point["predicted"] for point in curve], "observed": [point["observed"] for point in curve],
             "series": _("Churn model"), "ideal": _("Perfect calibration"),
             "axis": _("Predicted churn probability"), "value_axis": _("Observed churn rate"),
         }
     return data
+
+
+def _churn_summary(run: ScoreRun | None) -> dict[str, Any]:
+    """The churn model's evaluation as rows to show: the model's AUC and the baselines' on the same
+    held-out customers, or why there is no model."""
+    churn = (run.churn if run else None) or {}
+    out: dict[str, Any] = {"status": churn.get("status", ""), "reason": churn.get("reason", ""), "rows": []}
+    if churn.get("fallback"):
+        from insights.churn import fallback_message
+
+        out["fallback"] = fallback_message(churn)
+    labels = {"recency_days": _("Baseline: days since last purchase"),
+              "bgnbd_expected": _("Baseline: BG/NBD expected purchases"),
+              "bgnbd_p_alive": _("1 − P(alive) (never used as the churn score)")}
+    if churn.get("auc") is not None:
+        out["rows"].append({"label": _("Churn model (%(method)s)") % {"method": churn.get("method", "")},
+                            "auc": churn["auc"], "model": True})
+    for key, auc in (churn.get("baseline_aucs") or {}).items():
+        if auc is not None:
+            out["rows"].append({"label": labels.get(key, key), "auc": auc, "model": False})
+    out["brier"], out["brier_reference"] = churn.get("brier"), churn.get("brier_reference")
+    out["n_test"], out["window_days"] = churn.get("n_test"), churn.get("window_days")
+    return out
 
 
 @login_required
@@ -98,8 +123,9 @@ def value(request: HttpRequest) -> HttpResponse:
     deciles = selectors.value_deciles(user)
     context: dict[str, Any] = {
         "run": run, "newest": newest, "totals": selectors.value_totals(user), "deciles": deciles,
-        "at_risk": [{"score": s, "reason": reason_text(s.reason_key, s.reason_params)}
-                    for s in selectors.value_at_risk_list(user)],
+        "at_risk": [{"score": s, "reason": reason_text(s.reason_key, s.reason_params),
+                     "factors": factors_display(s.churn_factors)} for s in selectors.value_at_risk_list(user)],
+        "churn": _churn_summary(run),
         "charts": _chart_data(run, deciles),
         "show_diagnostics": user.sees_all_customers,
         "can_refresh": services.may_refresh(user),

@@ -151,7 +151,8 @@ def test_card_panel_shows_the_scores_in_a_fixed_number_of_queries(client_for, sa
     html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk])).content.decode()
     assert "Predicted value" in html and "Lifetime value (CLV)" in html and "1,010" in html
     assert "Probability still active" in html and "not a churn risk" in html
-    assert "Silent for long" in html and "稳健理财A" in html
+    assert "Days since last purchase: 120 (typical 45), raises the risk" in html
+    assert "稳健理财A" in html and "popular: held by 30% of customers" in html
     with translation.override("zh-hans"):
         html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk]),
                                        HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
