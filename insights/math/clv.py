@@ -19,26 +19,32 @@ from insights.math.bgnbd import BGNBDParams, _check_history, _expected_given_ali
 from insights.math.gamma_gamma import GammaGammaParams, gamma_gamma_expected_spend
 
 
-def expected_purchases_by_month(bgnbd: BGNBDParams, x: object, t_x: object, T: object, *, horizon_months: int,
-                                periods_per_month: float) -> np.ndarray:
-    """Cumulative expected purchases E[Y(i months)], i = 0..H, as an array of shape (customers, H+1).
+def _given_alive_by_month(bgnbd: BGNBDParams, x: np.ndarray, T: np.ndarray, horizon_months: int,
+                          periods_per_month: float) -> tuple[np.ndarray, np.ndarray]:
+    """E[Y(i months) | alive] for i = 0..H per distinct (x, T) pair (shape (pairs, H+1)), and each row's pair.
 
-    The hypergeometric part depends on (x, T) only, so it is computed once per distinct pair and gathered; P(alive)
-    (which needs t_x) multiplies it per customer.
+    The hypergeometric part depends on (x, T) only (P(alive), which needs t_x, is a per-customer factor), and daily
+    histories have far fewer distinct (x, T) pairs than customers.
     """
     if horizon_months < 0:
         raise ValueError("horizon_months must be ≥ 0")
-    xa, ta, Ta = _check_history(x, t_x, T)
-    (ux, uT), idx, _ = unique_rows([xa, Ta])
+    (ux, uT), idx = unique_rows([x, T])
     months = np.arange(horizon_months + 1, dtype=float) * periods_per_month
-    k = (bgnbd.r + ux)[:, None]
-    beta = (bgnbd.alpha + uT)[:, None]
-    bb = (bgnbd.b + ux)[:, None]
-    t = np.broadcast_to(months[None, :], (len(ux), len(months)))
-    given_alive = _expected_given_alive(np.broadcast_to(k, t.shape).ravel(), np.broadcast_to(beta, t.shape).ravel(),
-                                        bgnbd.a, np.broadcast_to(bb, t.shape).ravel(), t.ravel()).reshape(t.shape)
-    alive = bgnbd_p_alive(bgnbd, xa, ta, Ta)
-    return alive[:, None] * given_alive[idx]
+    shape = (len(ux), len(months))
+    t = np.broadcast_to(months[None, :], shape)
+    k = np.broadcast_to((bgnbd.r + ux)[:, None], shape)
+    beta = np.broadcast_to((bgnbd.alpha + uT)[:, None], shape)
+    bb = np.broadcast_to((bgnbd.b + ux)[:, None], shape)
+    given_alive = _expected_given_alive(k.ravel(), beta.ravel(), bgnbd.a, bb.ravel(), t.ravel()).reshape(shape)
+    return given_alive, idx
+
+
+def expected_purchases_by_month(bgnbd: BGNBDParams, x: object, t_x: object, T: object, *, horizon_months: int,
+                                periods_per_month: float) -> np.ndarray:
+    """Cumulative expected purchases E[Y(i months)], i = 0..H, as an array of shape (customers, H+1)."""
+    xa, ta, Ta = _check_history(x, t_x, T)
+    given_alive, idx = _given_alive_by_month(bgnbd, xa, Ta, horizon_months, periods_per_month)
+    return bgnbd_p_alive(bgnbd, xa, ta, Ta)[:, None] * given_alive[idx]
 
 
 def clv(bgnbd: BGNBDParams, gg: GammaGammaParams, x: object, t_x: object, T: object, m: object, *,
@@ -47,7 +53,8 @@ def clv(bgnbd: BGNBDParams, gg: GammaGammaParams, x: object, t_x: object, T: obj
     """Expected discounted margin of each customer over the next `horizon_months` months (see module docstring).
 
     x, t_x, T are in the BG/NBD model's time unit; `periods_per_month` converts months into it (4.348 for weeks,
-    30.44 for days, 1 for months). m is the mean repeat-transaction value (ignored where x = 0).
+    30.44 for days, 1 for months). m is the mean repeat-transaction value (ignored where x = 0). The discounted
+    monthly sum is formed once per distinct (x, T) pair, then multiplied by each customer's P(alive) and spend.
     """
     if monthly_discount_rate <= -1:
         raise ValueError("monthly_discount_rate must be > −1")
@@ -55,9 +62,8 @@ def clv(bgnbd: BGNBDParams, gg: GammaGammaParams, x: object, t_x: object, T: obj
         raise ValueError("periods_per_month must be > 0")
     xa, ta, Ta = _check_history(x, t_x, T)
     ma = np.broadcast_to(as_float_array("m", m), xa.shape)
-    cumulative = expected_purchases_by_month(bgnbd, xa, ta, Ta, horizon_months=horizon_months,
-                                             periods_per_month=periods_per_month)
-    per_month = np.diff(cumulative, axis=1)
+    given_alive, idx = _given_alive_by_month(bgnbd, xa, Ta, horizon_months, periods_per_month)
     discount = (1.0 + monthly_discount_rate) ** -np.arange(1, horizon_months + 1, dtype=float)
+    per_pair = (np.diff(given_alive, axis=1) * discount[None, :]).sum(axis=1)
     spend = gamma_gamma_expected_spend(gg, xa, ma)
-    return (per_month * discount[None, :]).sum(axis=1) * spend * margin_share
+    return bgnbd_p_alive(bgnbd, xa, ta, Ta) * per_pair[idx] * spend * margin_share
