@@ -42,6 +42,7 @@ from core.demo import (
     BLOCK,
     STREAM_ORDERS,
     Calendar,
+    ahead,
     block_rng,
     first_days,
     pick,
@@ -242,8 +243,8 @@ def _money(cents: np.ndarray) -> list[float]:
 class _Generator:
     """Builds the orders, lines and costs of a block of customers, with NumPy."""
 
-    def __init__(self, seed: int, catalogue: _Catalogue, calendar: Calendar, using: str) -> None:
-        self.seed, self.catalogue, self.cal, self.using = seed, catalogue, calendar, using
+    def __init__(self, seed: int, catalogue: _Catalogue, calendar: Calendar, now: int, using: str) -> None:
+        self.seed, self.catalogue, self.cal, self.now, self.using = seed, catalogue, calendar, now, using
 
     def block(self, block: int, frame: Any) -> _Block:
         rng = block_rng(self.seed, STREAM_ORDERS, block)
@@ -264,6 +265,8 @@ class _Generator:
         n = len(cust)
         day = cal.seasonal(rng, first[cust], last[cust])
         moment = cal.utc_minutes(day, 9 * 60 + rng.integers(0, 11 * 60, n))
+        # Today's orders were placed earlier today, never later.
+        moment = np.where(moment > self.now, self.now - rng.integers(1, 601, n), moment)
         order = np.argsort(moment, kind="stable")
         cust, day, moment = cust[order], day[order], moment[order]
         age = today - day
@@ -378,7 +381,7 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     from django.db import DEFAULT_DB_ALIAS
 
     from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
-    from customers.demo import bulk_mode, customer_frame, produce_in_child
+    from customers.demo import bulk_mode, customer_frame
 
     phases: dict[str, float] = {}
     lap_at = time.monotonic()
@@ -397,13 +400,14 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     done = 0
     progress("orders", 0, total)
     with bulk_mode(), transaction.atomic():
-        builder = _Generator(seed, _Catalogue.of(catalogue_ensure()), calendar, DEFAULT_DB_ALIAS)
+        builder = _Generator(seed, _Catalogue.of(catalogue_ensure()), calendar,
+                             Calendar.now_minutes(timezone.now()), DEFAULT_DB_ALIAS)
         # Into (almost) empty tables, indexes are built faster afterwards than kept up to date.
         rebuild = large and Order.objects.count() < ORDERS_PER_CUSTOMER * total
         blocks = (builder.block(block, part) for block, part in blocks_of(frame))
         lap("read customers")
         with indexes_deferred([Order, OrderLine, CustomerCost]) if rebuild else contextlib.nullcontext():
-            for b in produce_in_child(blocks) if parallel else blocks:
+            for b in ahead(blocks) if parallel else blocks:
                 n = len(b.orders["customer_id"])
                 ids = np.array(reserve_ids(Order, n), dtype=np.int64)
                 insert_columns(Order, {"id": ids.tolist(), **b.orders})

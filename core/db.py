@@ -99,16 +99,33 @@ def bulk_load_settings(using: str = DEFAULT_DB_ALIAS, cache_mb: int = 1024) -> I
             cursor.execute("PRAGMA cache_size")
             before = cursor.fetchone()[0]
             cursor.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
-            temp_store = not connection.in_atomic_block  # SQLite refuses the change inside a transaction
-            if temp_store:
+            # CREATE INDEX sorts with a helper thread (the index builds after a load are its
+            # largest part).
+            cursor.execute("PRAGMA threads")
+            threads = cursor.fetchone()[0]
+            cursor.execute("PRAGMA threads=2")
+            outside = not connection.in_atomic_block  # SQLite refuses these changes inside a transaction
+            journal = None
+            if outside:
                 cursor.execute("PRAGMA temp_store=MEMORY")
+                cursor.execute("PRAGMA journal_mode")
+                if cursor.fetchone()[0].lower() == "wal":
+                    # In WAL mode every new page is written twice (the WAL, then the checkpoint);
+                    # a rollback journal holds only pages that existed before, so a load into new
+                    # pages writes them once. Only possible while no other connection is open:
+                    # otherwise SQLite keeps WAL (and says so).
+                    cursor.execute("PRAGMA journal_mode=DELETE")
+                    journal = "wal" if cursor.fetchone()[0].lower() != "wal" else None
         try:
             yield
         finally:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size={int(before)}")
-                if temp_store:
+                cursor.execute(f"PRAGMA threads={int(threads)}")
+                if outside:
                     cursor.execute("PRAGMA temp_store=DEFAULT")
+                if journal and not connection.in_atomic_block:
+                    cursor.execute(f"PRAGMA journal_mode={journal}")
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit = off")

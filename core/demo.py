@@ -11,8 +11,10 @@ much, how often, whether and when a customer goes quiet, and calendars.
 
 from __future__ import annotations
 
+import queue
+import threading
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
@@ -181,3 +183,41 @@ def customer_traits(seed: int, customer_id: int) -> CustomerTraits:
     return CustomerTraits(value=float(t.value[0]), activity=float(t.activity[0]), churned=bool(t.churned[0]),
                           stop_at=float(t.stop_at[0]), preference=float(t.preference[0]))
 
+
+
+def ahead(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
+    """The items of `items`, produced by a thread that runs `depth` items ahead: the caller writes
+    one block while the next one is generated. The two overlap on two cores because NumPy and
+    the database drivers release the GIL while they work (and a second process would cost more
+    in pickling the rows than generating them). The thread never touches the database."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                box.put(("item", item))
+            box.put(("done", None))
+        except BaseException as exc:  # handed to the caller, which raises it
+            box.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="demo-generator", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, payload = box.get()
+            if kind == "item":
+                yield payload
+            elif kind == "error":
+                raise payload
+            else:
+                return
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)

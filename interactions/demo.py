@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.db import Same, date_texts, datetime_texts
-from core.demo import STREAM_INTERACTIONS, Calendar, block_rng, first_days, pick, traits, weighted
+from core.demo import STREAM_INTERACTIONS, Calendar, ahead, block_rng, first_days, pick, traits, weighted
 from interactions.choices import Direction, InteractionChannel
 from interactions.models import FollowUpTask, Interaction
 
@@ -164,7 +164,7 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
 
     from commerce.demo import blocks_of
     from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
-    from customers.demo import bulk_mode, customer_frame, produce_in_child
+    from customers.demo import bulk_mode, customer_frame
 
     phases: dict[str, float] = {}
     lap_at = time.monotonic()
@@ -188,7 +188,7 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
         rebuild = large and Interaction.objects.count() < INTERACTIONS_PER_CUSTOMER * total
         blocks = (builder.block(block, part) for block, part in blocks_of(frame))
         with indexes_deferred([Interaction, FollowUpTask]) if rebuild else contextlib.nullcontext():
-            for b in produce_in_child(blocks) if parallel else blocks:
+            for b in ahead(blocks) if parallel else blocks:
                 ids = np.array(reserve_ids(Interaction, len(b.interactions["customer_id"])), dtype=np.int64)
                 insert_columns(Interaction, {"id": ids.tolist(), **b.interactions})
                 insert_columns(FollowUpTask, {"interaction_id": ids[b.task_of].tolist(), **b.tasks})

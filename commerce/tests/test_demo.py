@@ -3,8 +3,10 @@ core.registry "demo_generators"): amounts consistent with the services, realisti
 of customers bring most margin, some stop buying, seasonality), reproducible per seed."""
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
@@ -13,6 +15,8 @@ from commerce import demo as commerce_demo
 from commerce.models import CustomerCost, Order, OrderLine, Product
 from commerce.services import line_amounts
 from core import registry
+from core.db import Same, datetime_texts, insert_columns
+from core.demo import BLOCK, traits
 from customers.demo import demo_load
 from customers.models import Customer
 from interactions import demo as interactions_demo
@@ -61,14 +65,33 @@ def test_volumes_and_progress(loaded):
 
 
 def test_amounts_are_those_the_services_compute(loaded):
-    for order in Order.objects.order_by("?")[:50]:
+    # Discounted lines first: their half-up rounding is where integer-cent arithmetic could differ.
+    discounted = list(OrderLine.objects.filter(discount__gt=0).values_list("order_id", flat=True)[:100])
+    assert discounted
+    sample = [*Order.objects.filter(pk__in=discounted), *Order.objects.order_by("?")[:100]]
+    for order in sample:
         lines = list(order.lines.all())
+        assert [line.position for line in lines] == list(range(1, len(lines) + 1))
         for line in lines:
             a = line_amounts(quantity=line.quantity, unit_price=line.unit_price, discount=line.discount,
                              unit_cost=line.unit_cost)
             assert (line.revenue, line.cost, line.margin) == (a.revenue, a.cost, a.margin)
+            assert (line.unit_price, line.unit_cost) == (line.product.price, line.product.unit_cost)
         assert order.revenue == sum(line.revenue for line in lines)
+        assert order.cost == sum(line.cost for line in lines)
         assert order.margin == order.revenue - order.cost
+
+
+def test_order_ids_follow_dates_and_nothing_lies_in_the_future(loaded):
+    times = list(Order.objects.order_by("id").values_list("ordered_at", flat=True))
+    assert times == sorted(times)  # one block of customers here: ids follow dates throughout
+    now = timezone.now()
+    assert max(times) <= now
+    assert Interaction.objects.filter(occurred_at__gt=now).count() == 0
+    placed = Order.objects.filter(status="placed")
+    assert all(o.status_changed_at is None and o.updated_at == o.ordered_at for o in placed[:20])
+    paid = Order.objects.filter(status="paid").first()
+    assert paid.status_changed_at > paid.ordered_at and paid.updated_at == paid.status_changed_at
 
 
 def test_top_fifth_of_customers_bring_most_margin(loaded):
@@ -113,3 +136,61 @@ def test_same_seed_same_data():
     _generate(seed=3)
     again = fingerprint()
     assert [r[1:] for r in again[0]] == [r[1:] for r in first[0]] and len(again[1]) == len(first[1])
+
+
+def test_traits_depend_only_on_the_seed_and_the_customer():
+    ids = np.arange(BLOCK - 50, BLOCK + 50)  # across two blocks
+    everyone = traits(5, ids)
+    some = traits(5, ids[::7])
+    assert np.array_equal(some.value, everyone.value[::7]) and np.array_equal(some.churned, everyone.churned[::7])
+    assert not np.array_equal(traits(6, ids).value, everyone.value)
+    many = traits(5, np.arange(1, 20_001))
+    assert 0.18 < many.churned.mean() < 0.26 and 0.9 < many.value.mean() < 1.1
+    assert np.all(many.stop_at[many.churned] < 1) and np.all(many.stop_at[~many.churned] == 1)
+
+
+def test_generating_ahead_in_a_thread_gives_the_same_rows():
+    demo_load(customers=80, seed=4)
+    ids = Customer.objects.aggregate(first=Min("pk"), last=Max("pk"))
+
+    def run(parallel):
+        for generate in (commerce_demo.generate, interactions_demo.generate):
+            generate(first_customer_id=ids["first"], last_customer_id=ids["last"], seed=4,
+                     progress=lambda *_a: None, parallel=parallel)
+        out = (list(Order.objects.order_by("id").values_list("customer_id", "ordered_at", "status", "revenue",
+                                                             "cost")),
+               list(OrderLine.objects.order_by("order__ordered_at", "order_id", "position").values_list(
+                   "product_id", "quantity", "discount", "revenue")),
+               list(Interaction.objects.order_by("id").values_list("customer_id", "occurred_at", "subject")),
+               list(FollowUpTask.objects.order_by("id").values_list("customer_id", "due_on", "done_at")),
+               list(CustomerCost.objects.order_by("id").values_list("customer_id", "kind", "amount")))
+        for model in (OrderLine, Order, FollowUpTask, Interaction, CustomerCost):
+            model.objects.all().delete()
+        return out
+
+    serial = run(False)
+    assert serial[0] and serial[2]
+    assert run(True) == serial
+
+
+def test_insert_columns_writes_constants_and_partial_statements():
+    product = Product.objects.create(code="X-1", name="x", category="c", price=Decimal("10.00"),
+                                     unit_cost=Decimal("4.00"))
+    demo_load(customers=3, seed=1)
+    customer = Customer.objects.order_by("pk").first()
+    n = 123  # two full statements of 50 rows and a remainder
+    at = datetime_texts(np.array([29_000_000] * n))
+    insert_columns(Order, {
+        "id": list(range(10_001, 10_001 + n)), "customer_id": [customer.pk] * n, "ordered_at": at,
+        "status": Same("paid"), "channel": Same("branch"), "region": Same("上海"), "location": Same("O'Hara"),
+        "salesperson_id": Same(None), "currency": Same("CNY"), "revenue": [12.34] * n, "cost": [0.1] * n,
+        "margin": [12.24] * n, "status_changed_at": Same(None), "note": Same(""), "external_id": Same(None),
+        "created_at": at, "updated_at": at, "deleted_at": Same(None),
+    })
+    orders = Order.objects.filter(pk__gte=10_001)
+    assert orders.count() == n
+    order = orders.last()
+    assert (order.revenue, order.cost, order.margin, order.location) == (
+        Decimal("12.34"), Decimal("0.10"), Decimal("12.24"), "O'Hara")
+    assert order.ordered_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=29_000_000)
+    assert product.pk
