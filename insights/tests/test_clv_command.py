@@ -188,3 +188,24 @@ def test_refresh_scores_the_database(english, sales_a):
     scored = CustomerScore.objects.count()
     assert scored > 0 and f"customers scored: {scored}" in out
     assert "BG/NBD: r = " in out and "Gamma-Gamma: p = " in out and "Total: actual " in out
+
+
+def test_amounts_with_currency_signs_and_thousands_separators(english, tmp_path):
+    path = tmp_path / "t.csv"
+    rows = ["id,day,amount"]
+    start = dt.date(2024, 1, 1)
+    for c in range(30):
+        for k in range(c % 4 + 1):
+            value = f'"¥1,{c:03d}.50"' if k % 2 else f"{10 + c}"
+            rows.append(f"{c},{start + dt.timedelta(days=3 * c + 11 * k)},{value}")
+    rows.append(f"99,{start},0")
+    rows.append(f"99,{start + dt.timedelta(days=5)},0")  # a repeat purchase worth nothing: left out of the spend fit
+    path.write_text("\n".join(rows), encoding="utf-8")
+    result = json.loads(run("fit", "--transactions", str(path), "--customer-col", "id", "--date-col", "day",
+                            "--amount-col", "amount", "--json"))
+    assert result["customers"] == 31
+    assert result["gamma_gamma"] is not None
+    bad = tmp_path / "comma.csv"
+    bad.write_text("id,day,amount\n1,2024-01-01,10\n1,2024-01-05,\"12,5\"\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Row 3.*“12,5” is not a number"):
+        run("fit", "--transactions", str(bad), "--customer-col", "id", "--date-col", "day", "--amount-col", "amount")

@@ -19,6 +19,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import unicodedata
 from argparse import ArgumentParser
@@ -87,6 +88,17 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
         if any(c.strip() for c in cells):
             out.append((reader.line_num, [c.strip() for c in cells]))
     return out
+
+
+# 1,234.50 (thousands separators), optionally after a currency sign; "12,50" is NOT read as 12.5 or 1250.
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _amount(value: str) -> float:
+    text = value.strip().lstrip("¥￥$€£").strip()
+    if _GROUPED.match(text):
+        text = text.replace(",", "")
+    return float(text)
 
 
 def _date_parser(fmt: str | None, sample: str):
@@ -185,7 +197,7 @@ def read_transactions(path: Path, *, customer_col: str, date_col: str, amount_co
                                                    "format": fmt}) from exc
         value = cells[idx[2]]
         try:
-            amount = float(value)
+            amount = _amount(value)
         except ValueError:
             amount = math.nan
         if not math.isfinite(amount):
@@ -251,8 +263,10 @@ def fit_file(tx: Transactions, *, calibration_end: int | None, holdout_end: int 
         raise CommandError(_("The BG/NBD model cannot be fitted: no customer bought again within the calibration "
                              "period (purchases on the same day count as one).")) from exc
     gg, gg_error = None, None
+    # Customers whose repeat purchases are all worth 0 say nothing about spend (and m = 0 has no density).
+    spend_ok = (summary.x > 0) & (summary.m > 0)
     try:
-        gg = gamma_gamma_fit(summary.x, summary.m)
+        gg = gamma_gamma_fit(summary.x, np.where(spend_ok, summary.m, 1.0), weights=spend_ok.astype(float))
     except ValueError:
         gg_error = _("The Gamma-Gamma spend model needs at least two customers with a repeat purchase of positive "
                      "value.")
