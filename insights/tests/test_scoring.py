@@ -22,6 +22,20 @@ pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 6, 30)
 
 
+@pytest.fixture(autouse=True)
+def _without_churn_and_products(request, monkeypatch):
+    """Training the churn classifier takes most of a run's time on small data; the tests of the
+    scoring itself leave it and the product model out (the one slow test keeps both)."""
+    if request.node.get_closest_marker("slow"):
+        return
+
+    def unavailable(**kwargs):
+        raise ImportError("left out in this test")
+
+    monkeypatch.setattr(services, "_churn_add", unavailable)
+    monkeypatch.setattr(services, "_products_add", unavailable)
+
+
 @pytest.fixture
 def history(sales_a, sales_b):
     """300 customers in two teams with a BG/NBD-shaped history, and 5 who never bought."""
@@ -148,3 +162,32 @@ def test_enqueue_is_for_managers_admins_and_analysts_and_runs_one_at_a_time(
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and run.error
     assert services.scores_refresh_enqueue(actor=analyst).status == RunStatus.QUEUED
+
+
+@pytest.mark.slow
+def test_refresh_stores_churn_risk_and_next_best_products(history):
+    from commerce.models import Order, OrderLine, Product
+
+    fund, deposit, gold = (
+        Product.objects.create(code=code, name=name, category="基金", price=Decimal("100"), unit_cost=Decimal("90"))
+        for code, name in (("F1", "稳健基金"), ("D1", "定期存款"), ("G1", "积存金"))
+    )
+    # Most buyers hold the fund and the deposit together; some hold only the fund.
+    lines = []
+    for i, order in enumerate(Order.objects.order_by("customer_id", "ordered_at")):
+        product = (fund, deposit)[i % 2] if order.customer_id % 4 else fund
+        lines.append(OrderLine(order=order, product=product, quantity=1, unit_price=100, unit_cost=90,
+                               revenue=100, cost=90, margin=10))
+    OrderLine.objects.bulk_create(lines, batch_size=2000)
+    run = services.scores_refresh(as_of=AS_OF)
+    assert run.churn["status"] == "done" and (run.churn.get("auc") is not None or run.churn.get("fallback"))
+    assert run.products["status"] == "done"
+    scores = list(CustomerScore.objects.all())
+    assert all(s.churn_risk is not None and 0 <= s.churn_risk <= 1 for s in scores)
+    assert all(s.value_at_risk == pytest.approx(s.churn_risk * s.clv) for s in scores)
+    only_fund = [s for s in scores if {p["product_id"] for p in s.next_products} and s.customer_id % 4 == 0]
+    assert only_fund
+    for s in only_fund:
+        offered = [p["product_id"] for p in s.next_products]
+        assert fund.pk not in offered  # never what the customer already holds
+        assert {p["name"] for p in s.next_products} <= {"定期存款", "积存金"}
