@@ -8,6 +8,10 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
+        from core.periodic import PeriodicJob
         from insights.panels import score_card_panels
 
         registry.add("card_panels", score_card_panels)
+        # Nightly, after the segments (02:00): every customer's scores as of the new day.
+        registry.add("periodic_jobs", PeriodicJob(name="scores_refresh",
+                                                  task="insights.tasks.scores_refresh_nightly_task", hour=3))

@@ -13,3 +13,20 @@ def scores_refresh_task(run_id: int) -> None:
 
     with acting_as(None, Source.TASK):
         score_run_execute(run_id=run_id)
+
+
+@task()
+def scores_refresh_nightly_task() -> None:
+    """The nightly scoring (core.periodic job "scores_refresh"): score as of today unless a run as of
+    today has already finished or one is queued or running (so a second delivery does no harm)."""
+    from django.utils import timezone
+
+    from core.actor import Source, acting_as
+    from insights.models import RunStatus, ScoreRun
+    from insights.services import score_run_active, scores_refresh
+
+    today = timezone.localdate()
+    if score_run_active() is not None or ScoreRun.objects.filter(as_of=today, status=RunStatus.DONE).exists():
+        return
+    with acting_as(None, Source.TASK):
+        scores_refresh(as_of=today)

@@ -191,3 +191,18 @@ def test_refresh_stores_churn_risk_and_next_best_products(history):
         offered = [p["product_id"] for p in s.next_products]
         assert fund.pk not in offered  # never what the customer already holds
         assert {p["name"] for p in s.next_products} <= {"定期存款", "积存金"}
+
+
+def test_nightly_job_scores_once_a_day(history):
+    from django.utils import timezone
+
+    from core import registry
+    from insights.tasks import scores_refresh_nightly_task
+
+    job = next(j for j in registry.get_all("periodic_jobs") if j.name == "scores_refresh")
+    assert job.task == "insights.tasks.scores_refresh_nightly_task" and job.hour == 3
+    scores_refresh_nightly_task.call()
+    run = ScoreRun.objects.get()
+    assert run.status == RunStatus.DONE and run.as_of == timezone.localdate() and run.customers_scored == 300
+    scores_refresh_nightly_task.call()  # delivered twice: no second run
+    assert ScoreRun.objects.count() == 1
