@@ -456,11 +456,13 @@ def customer_segments(*, user: Any, customer_id: int) -> dict[str, Any] | None:
 def _why(scheme_key: str, s: CustomerSegment) -> str:
     """Why the customer is in its class, in words."""
     if scheme_key == "abc":
-        text = _("%(tier)s: profit %(profit)s") % {"tier": s.abc_tier, "profit": _money(s.profit)}
+        values = {"tier": s.abc_tier, "profit": _money(s.profit)}
         ranked = _ranked_count(s.refreshed_at)
         if s.profit_rank and ranked and s.profit > 0:
-            top = max(1, math.ceil(100 * s.profit_rank / ranked))
-            text += ", " + _("top %(percent)d%%") % {"percent": top}
+            values["percent"] = max(1, math.ceil(100 * s.profit_rank / ranked))
+            text = _("%(tier)s: profit %(profit)s, top %(percent)d%%") % values
+        else:
+            text = _("%(tier)s: profit %(profit)s") % values
         if s.loss_making:
             text += " — " + _("loss-making after costs to serve")
         return text
@@ -478,7 +480,11 @@ def _why(scheme_key: str, s: CustomerSegment) -> str:
                                                                 "orders": orders}
         return orders
     if scheme_key == "loyalty":
-        return str(dict(Loyalty.choices).get(s.loyalty, ""))
+        if s.loyalty == Loyalty.OLD:
+            return _("repeat buyer, not loyal yet")
+        if s.loyalty == Loyalty.LOYAL:
+            return _("buys regularly (loyal by the lifecycle rule)")
+        return ""
     if scheme_key == "value_matrix":
         return _("current value %(current)s, potential %(potential)s") % {
             "current": _money(s.current_value), "potential": _money(s.potential_value)}

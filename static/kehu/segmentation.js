@@ -32,7 +32,7 @@
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v + " %"; } },
       xAxis: { type: "value", min: 0, max: 100, name: data.x, nameLocation: "middle", nameGap: 28,
                axisLabel: { formatter: "{value} %" } },
-      yAxis: { type: "value", min: 0, name: data.y, nameLocation: "end", axisLabel: { formatter: "{value} %" } },
+      yAxis: { type: "value", min: 0, name: data.y, nameLocation: "middle", nameGap: 48, axisLabel: { formatter: "{value} %" } },
       series: [{
         type: "line", showSymbol: false, smooth: false, data: data.points, areaStyle: { opacity: 0.08 },
         markLine: {
@@ -58,7 +58,7 @@
     init(el2).setOption({
       title: { text: data.flows_title, textStyle: { fontSize: 13, fontWeight: "normal" } },
       tooltip: { trigger: "item" },
-      series: [{ type: "sankey", top: 32, bottom: 8, left: 8, right: 96, nodeGap: 10, draggable: false,
+      series: [{ type: "sankey", top: 32, bottom: 8, left: 8, right: 130, nodeGap: 10, draggable: false,
                  emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.4 },
                  data: Object.keys(names).map(function (n) { return { name: n }; }), links: data.links }],
     });
