@@ -161,13 +161,14 @@ def score_run_execute(*, run_id: int, progress: Progress | None = None) -> Score
         report("history", 0, 1)
         _progress_save(run, "history", 0, 1)
         history = purchase_history(as_of=run.as_of, holdout_days=HOLDOUT_DAYS)
-        report("history", 1, 1)
+        report("fit", 0, 3)
         _progress_save(run, "fit", 0, len(history))
         scored = score_history(
             history, horizon_months=run.horizon_months, monthly_discount_rate=run.monthly_discount_rate,
             period_days=run.period_days, progress=report,
         )
         _extras_add(run, history, scored, report)
+        report("write", 0, len(history))
         _progress_save(run, "write", 0, len(history))
         with transaction.atomic():
             written = _scores_write(run, history, scored, report)
@@ -331,6 +332,8 @@ def _extras_add(run: ScoreRun, history: PurchaseHistory, scored: Scored, report:
     """Churn risk and next best products from their own modules (insights.churn, insights.recommend)."""
     # Filled in by _churn_add / _products_add when those modules are installed.
     for name, adder in (("churn", _churn_add), ("products", _products_add)):
+        report(name, 0, 1)
+        _progress_save(run, name, 0, 1)
         try:
             diagnostics = adder(history=history, scored=scored)
         except ImportError:

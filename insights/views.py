@@ -137,14 +137,22 @@ def value(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/value.html", context)
 
 
+# Where each phase of a run starts on the progress bar, and how much of it the phase takes (percent).
+PHASE_SPANS = {"history": (0, 10), "fit": (10, 20), "churn": (30, 30), "products": (60, 10), "write": (70, 30),
+               "done": (100, 0)}
+
+
 def _progress(run: ScoreRun) -> dict[str, Any]:
     found = run.progress or {}
+    phase = found.get("phase", "")
     done, total = int(found.get("done", 0)), int(found.get("total", 0))
+    start, span = PHASE_SPANS.get(phase, (0, 0))
     phases = {"history": _("Reading the order history"), "fit": _("Fitting the models"),
               "churn": _("Scoring churn risk"), "products": _("Finding the next best products"),
               "write": _("Saving the scores"), "done": _("Done")}
-    return {"phase": phases.get(found.get("phase", ""), _("Waiting for the background worker")),
-            "percent": min(100, round(100 * done / total)) if total else 0, "done": done, "total": total}
+    return {"phase": phases.get(phase, _("Waiting for the background worker")),
+            "percent": min(100, round(start + span * done / total)) if total else start,
+            "done": done, "total": total if phase == "write" else 0}
 
 
 @login_required
