@@ -36,6 +36,8 @@ returns only the diagnostics (the evaluation command prints them).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -115,7 +117,10 @@ def make_model(method: str, keys: list[str], *, calibrated: bool = False, n: int
         model: Any = make_pipeline(
             FunctionTransformer(_signed_log, kw_args={"mask": mask}),
             SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-            StandardScaler(), LogisticRegression(C=1.0, max_iter=2000),
+            # Clipped: a feature nearly constant in training (P(alive) when no one has dropped out
+            # yet) must not explode when it varies later (seen out of time: every score became 1).
+            StandardScaler(), FunctionTransformer(np.clip, kw_args={"a_min": -5.0, "a_max": 5.0}),
+            LogisticRegression(C=1.0, max_iter=2000),
         )
     elif method == "gradient_boosting":
         model = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
@@ -206,6 +211,21 @@ def _rank01(values: np.ndarray) -> np.ndarray:
 def train_evaluate(*, as_of: date, window_days: int = WINDOW_DAYS) -> tuple[Any, FeatureFrame, dict[str, Any]]:
     """Train and evaluate as described in the module docstring: (final model or None, the labelled
     frame at the cut, diagnostics). The model is None on fallback."""
+    with _threads():
+        return _train_evaluate(as_of=as_of, window_days=window_days)
+
+
+@contextlib.contextmanager
+def _threads() -> Iterator[None]:
+    """One OpenMP/BLAS thread: on a shared server, gradient boosting's thread pool over small blocks
+    spends more time waiting for busy cores than computing (measured: 10× slower under load)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
+def _train_evaluate(*, as_of: date, window_days: int) -> tuple[Any, FeatureFrame, dict[str, Any]]:
     cut = as_of - timedelta(days=window_days)
     info: dict[str, Any] = {}
     frame, y = _labelled(cut, window_days, info)
@@ -228,11 +248,15 @@ def train_evaluate(*, as_of: date, window_days: int = WINDOW_DAYS) -> tuple[Any,
                     n_train=0, n_test=0, auc=None, brier=None, models={}, calibration=[], out_of_time=None)
         return None, frame, diag
 
+    # Features with no value at all here (no contacts recorded, BG/NBD fit failed …) are left out.
+    keys = [k for j, k in enumerate(frame.keys) if not np.all(np.isnan(frame.X[:, j]))]
+    diag.update(features=keys, features_unused=[k for k in frame.keys if k not in keys])
+    X = _columns(frame, keys)
     test = holdout_mask(frame.customer_ids)
     if test.all() or not test.any() or len(np.unique(y[~test])) < 2 or len(np.unique(y[test])) < 2:
         test = np.arange(len(y)) % 3 == 0  # tiny sets: any deterministic split with both classes
     train_idx = np.flatnonzero(~test)[_sample(int((~test).sum()), MAX_TRAIN)]
-    X_tr, y_tr, X_te, y_te = frame.X[train_idx], y[train_idx], frame.X[test], y[test]
+    X_tr, y_tr, X_te, y_te = X[train_idx], y[train_idx], X[test], y[test]
     # Choose the method on a validation fifth of the training customers (never on the test set).
     val = holdout_mask(frame.customer_ids[train_idx], 0.2)
     if len(np.unique(y_tr[val])) < 2 or len(np.unique(y_tr[~val])) < 2:
@@ -240,9 +264,9 @@ def train_evaluate(*, as_of: date, window_days: int = WINDOW_DAYS) -> tuple[Any,
     models: dict[str, dict[str, Any]] = {}
     fitted: dict[str, Any] = {}
     for method in METHODS:
-        m = make_model(method, frame.keys).fit(X_tr[~val], y_tr[~val])
+        m = make_model(method, keys).fit(X_tr[~val], y_tr[~val])
         validation_auc = _auc(y_tr[val], m.predict_proba(X_tr[val])[:, 1])
-        cal = make_model(method, frame.keys, calibrated=True, n=len(y_tr)).fit(X_tr, y_tr)
+        cal = make_model(method, keys, calibrated=True, n=len(y_tr)).fit(X_tr, y_tr)
         p = cal.predict_proba(X_te)[:, 1]
         fitted[method] = (cal, p)
         models[method] = {"validation_auc": validation_auc, "auc": _auc(y_te, p), "brier": _brier(y_te, p)}
@@ -256,13 +280,13 @@ def train_evaluate(*, as_of: date, window_days: int = WINDOW_DAYS) -> tuple[Any,
         brier_reference=_brier(y_te, np.full(len(y_te), float(y_tr.mean()))),
         calibration=_calibration_points(y_te, p_test),
     )
-    diag["out_of_time"] = _out_of_time(method, cut, window_days, frame, y)
+    diag["out_of_time"] = _out_of_time(method, keys, cut, window_days, frame, y)
     all_idx = _sample(len(y), MAX_TRAIN)
-    final = make_model(method, frame.keys, calibrated=True, n=len(all_idx)).fit(frame.X[all_idx], y[all_idx])
+    final = make_model(method, keys, calibrated=True, n=len(all_idx)).fit(X[all_idx], y[all_idx])
     return final, frame, diag
 
 
-def _out_of_time(method: str, cut: date, window_days: int, test_frame: FeatureFrame,
+def _out_of_time(method: str, keys: list[str], cut: date, window_days: int, test_frame: FeatureFrame,
                  y_test: np.ndarray) -> dict[str, Any] | None:
     """Train one window earlier, test on every customer labelled at the cut."""
     early = cut - timedelta(days=window_days)
@@ -271,9 +295,11 @@ def _out_of_time(method: str, cut: date, window_days: int, test_frame: FeatureFr
     if reason:
         return {"features_at": early.isoformat(), "skipped": reason, **detail}
     idx = _sample(len(y), MAX_TRAIN)
-    model = make_model(method, frame.keys, calibrated=True, n=len(idx)).fit(frame.X[idx], y[idx])
-    X = _columns(test_frame, frame.keys)
-    p = model.predict_proba(X)[:, 1]
+    # The same features as the main model; one entirely empty in the earlier period is imputed.
+    X_early = _columns(frame, keys)
+    X_early[:, np.all(np.isnan(X_early), axis=0)] = 0.0
+    model = make_model(method, keys, calibrated=True, n=len(idx)).fit(X_early[idx], y[idx])
+    p = model.predict_proba(_columns(test_frame, keys))[:, 1]
     return {
         "features_at": early.isoformat(), "tested_at": cut.isoformat(), "n_train": int(len(idx)),
         "n_test": int(len(y_test)), "auc": _auc(y_test, p), "brier": _brier(y_test, p),
@@ -326,7 +352,8 @@ def churn_scores(*, as_of: date, window_days: int = WINDOW_DAYS, chunk: int = 50
     from the model trained and evaluated by train_evaluate; the baseline's rank on fallback."""
     model, train_frame, diag = train_evaluate(as_of=as_of, window_days=window_days)
     current = feature_frame(cut=as_of, window_days=window_days)
-    X = _columns(current, train_frame.keys)
+    keys = diag["features"]
+    X = _columns(current, keys)
     if model is None:
         baseline = diag["fallback_detail"]["baseline"]
         score = _rank01(baseline_scores(current)[baseline])
@@ -336,14 +363,16 @@ def churn_scores(*, as_of: date, window_days: int = WINDOW_DAYS, chunk: int = 50
                    for v in current.column(baseline)]
         return ChurnResult(customer_ids=current.customer_ids, probability=score, factors=factors, diagnostics=diag)
     with np.errstate(all="ignore"):
-        reference = np.nanmedian(train_frame.X, axis=0) if len(train_frame.X) else np.zeros(X.shape[1])
+        train_X = _columns(train_frame, keys)
+        reference = np.nanmedian(train_X, axis=0) if len(train_X) else np.zeros(X.shape[1])
     probability = np.zeros(len(X))
     factors: list[list[dict[str, Any]]] = []
-    for start in range(0, len(X), chunk):
-        part = X[start:start + chunk]
-        p = model.predict_proba(part)[:, 1]
-        probability[start:start + chunk] = p
-        factors += _factors(model, part, train_frame.keys, reference, p)
+    with _threads():
+        for start in range(0, len(X), chunk):
+            part = X[start:start + chunk]
+            p = model.predict_proba(part)[:, 1]
+            probability[start:start + chunk] = p
+            factors += _factors(model, part, keys, reference, p)
     diag["n_scored"] = int(len(X))
     return ChurnResult(customer_ids=current.customer_ids, probability=probability, factors=factors,
                        diagnostics=diag)
