@@ -102,6 +102,10 @@ BAD_FILES = [
     ("customer,date,value\n1,2024-01-01,5\n2,,4\n", "Row 3, column “date”: the value is missing"),
     ("customer,date,value\n1,01/02/2024,5\n", "Row 2, column “date”: “01/02/2024” is not a date in a format"),
     ("customer,date,value\n1,2024-01-01,5\n2,2024-01-02,4\n", "no customer bought again"),
+    # The first bad row in the file is reported, whatever the kind of problem.
+    ("customer,date,value\n1,2024-01-01,5\n2,2024-01-0x,5\n3,2024-01-03,zz\n", "Row 3, column “date”"),
+    ("customer,date,value\n1,2024-01-01,abc\n2,2024-01-0x,5\n", "Row 2, column “value”: “abc”"),
+    ("customer,date,value\n1,2024-01-01,5\n2,2024-01-02\n3,x,5\n", "Row 3, column “value”: the value is missing"),
 ]
 
 

@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 import os
 import re
 import sys
@@ -85,8 +84,9 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     out = []
     for cells in reader:
-        if any(c.strip() for c in cells):
-            out.append((reader.line_num, [c.strip() for c in cells]))
+        # Cells are stripped only in the columns used (read_transactions); a row of empty cells is a blank line.
+        if cells and (len(cells) > 1 or cells[0].strip()):
+            out.append((reader.line_num, cells))
     return out
 
 
@@ -95,6 +95,10 @@ _GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def _amount(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        pass
     text = value.strip().lstrip("¥￥$€£").strip()
     if _GROUPED.match(text):
         text = text.replace(",", "")
@@ -180,36 +184,57 @@ def read_transactions(path: Path, *, customer_col: str, date_col: str, amount_co
         raise CommandError(_("Row %(row)d, column “%(column)s”: “%(value)s” is not a date in a format I know; give "
                              "it with --date-format (for example %%Y-%%m-%%d or %%Y%%m%%d).")
                            % {"row": data[0][0], "column": names[1], "value": first_date})
-    ids: list[str] = []
-    days: list[int] = []
-    amounts: list[float] = []
-    for line, cells in data:
-        for i, name in zip(idx, names, strict=True):
-            if i >= len(cells) or cells[i] == "":
-                raise CommandError(_("Row %(row)d, column “%(column)s”: the value is missing.")
-                                   % {"row": line, "column": name})
-        value = cells[idx[1]]
+    return _columns(data, idx, names, parse_date, fmt)
+
+
+def _columns(data: list[tuple[int, list[str]]], idx: list[int], names: list[str], parse_date: Any,
+             fmt: str | None) -> Transactions:
+    """The three columns as arrays, checked column by column; the error names the first bad row in file order."""
+    width = max(idx) + 1
+    problems: list[tuple[int, str]] = []  # (position in data, message)
+
+    def first(bad: Any, message: Any) -> None:
+        pos = next((i for i, b in enumerate(bad) if b), None)
+        if pos is not None:
+            problems.append((pos, message(pos)))
+
+    short = next((i for i, (_line, cells) in enumerate(data) if len(cells) < width), None)
+    if short is not None:
+        data = data[:short + 1]  # everything after a short row is checked only up to it
+    cols = [[(cells[i].strip() if i < len(cells) else "") for _line, cells in data] for i in idx]
+    for col, name in zip(cols, names, strict=True):
+        first((v == "" for v in col), lambda pos, name=name: _("Row %(row)d, column “%(column)s”: the value is "
+                                                               "missing.") % {"row": data[pos][0], "column": name})
+    day_of: dict[str, int | None] = {}
+    for value in set(cols[1]):
         try:
-            days.append(parse_date(value))
-        except ValueError as exc:
-            raise CommandError(_("Row %(row)d, column “%(column)s”: “%(value)s” is not a date (expected the format "
-                                 "%(format)s).") % {"row": line, "column": names[1], "value": value,
-                                                   "format": fmt}) from exc
-        value = cells[idx[2]]
-        try:
-            amount = _amount(value)
+            day_of[value] = parse_date(value) if value else 0
         except ValueError:
-            amount = math.nan
-        if not math.isfinite(amount):
-            raise CommandError(_("Row %(row)d, column “%(column)s”: “%(value)s” is not a number.")
-                               % {"row": line, "column": names[2], "value": value})
-        if amount < 0:
-            raise CommandError(_("Row %(row)d, column “%(column)s”: the amount %(value)s is negative. Returns and "
-                                 "refunds cannot be modelled as purchases: net them off the original purchase or "
-                                 "leave them out.") % {"row": line, "column": names[2], "value": value})
-        ids.append(cells[idx[0]])
-        amounts.append(amount)
-    return Transactions(np.array(ids), np.array(days, dtype=np.int64), np.array(amounts))
+            day_of[value] = None
+    first((day_of[v] is None for v in cols[1]),
+          lambda pos: _("Row %(row)d, column “%(column)s”: “%(value)s” is not a date (expected the format "
+                        "%(format)s).") % {"row": data[pos][0], "column": names[1], "value": cols[1][pos],
+                                          "format": fmt})
+    amounts = np.empty(len(data))
+    for pos, value in enumerate(cols[2]):
+        try:
+            amounts[pos] = _amount(value) if value else 0.0
+        except ValueError:
+            amounts[pos] = np.nan
+    first(~np.isfinite(amounts), lambda pos: _("Row %(row)d, column “%(column)s”: “%(value)s” is not a number.")
+          % {"row": data[pos][0], "column": names[2], "value": cols[2][pos]})
+    first(amounts < 0, lambda pos: _("Row %(row)d, column “%(column)s”: the amount %(value)s is negative. Returns "
+                                     "and refunds cannot be modelled as purchases: net them off the original "
+                                     "purchase or leave them out.")
+          % {"row": data[pos][0], "column": names[2], "value": cols[2][pos]})
+    if short is not None:
+        missing = next(names[k] for k, i in enumerate(idx) if i >= len(data[short][1]))
+        problems.append((short, _("Row %(row)d, column “%(column)s”: the value is missing.")
+                         % {"row": data[short][0], "column": missing}))
+    if problems:
+        raise CommandError(min(problems, key=lambda p: p[0])[1])
+    days = np.fromiter((day_of[v] for v in cols[1]), dtype=np.int64, count=len(data))
+    return Transactions(np.array(cols[0]), days, amounts)
 
 
 def _parse_day(value: str | None, option: str) -> int | None:
