@@ -95,6 +95,10 @@ class Command(KehuCommand):
         for key, auc in d["baseline_aucs"].items():
             w(f"  {labels.get(key, key):<40}{_fmt(auc):>7}")
         w(f"  {'reference: predict the churn rate':<40}{'':>7}{_fmt(d['brier_reference']):>8}")
+        gain = d.get("gain_over_best_baseline")
+        if gain:
+            w(f"  AUC gain over the best baseline ({gain['baseline']}): {gain['auc_gain']:+.3f} "
+              f"(95% paired bootstrap {gain['ci95'][0]:+.3f} … {gain['ci95'][1]:+.3f})")
         oot = d.get("out_of_time")
         if oot and "auc" in oot:
             w(f"  out of time (trained on features as of {oot['features_at']}, tested at {oot['tested_at']}, "
