@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from insights.math._common import as_float_array, group_rows, minimise, wsum
+from insights.math._common import as_float_array, group_rows, minimise, unique_rows, wsum
 
 
 @dataclass(frozen=True)
@@ -300,6 +300,10 @@ def bgnbd_expected_purchases(params: BGNBDParams, t: object, x: object, t_x: obj
         raise ValueError("t must be ≥ 0")
     xa, ta, Ta, tt = np.broadcast_arrays(xa, ta, Ta, tt)
     alive = bgnbd_p_alive(params, xa, ta, Ta)
+    if len(xa) > 1000:
+        # The hypergeometric part depends on (x, T, t) only: evaluate it once per distinct triple.
+        (ux, uT, ut), idx = unique_rows([xa, Ta, tt])
+        return alive * _expected_given_alive(r + ux, alpha + uT, a, b + ux, ut)[idx]
     return alive * _expected_given_alive(r + xa, alpha + Ta, a, b + xa, tt)
 
 
