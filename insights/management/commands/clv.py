@@ -324,7 +324,8 @@ def result_json(res: FitResult) -> dict[str, Any]:
 
 
 class Command(KehuCommand):
-    help = _("Customer lifetime value models: fit them on a transaction file, or score the database's customers.")
+    # Option help is English, as for every kehu command; what the command reports follows the user's language.
+    help = "Customer lifetime value models: fit them on a transaction file, or score the database's customers."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{fit,refresh}")
