@@ -322,14 +322,14 @@ def test_bad_input_is_refused():
 
 def test_customers_who_do_not_differ_give_the_limiting_model():
     # Everyone buys at 0.02 a day and nobody leaves: the likelihood peaks at infinity (r, α → ∞, a → 0). The fit
-    # must say it did not converge, and still predict the common rate.
+    # heads off along that ridge and must still predict the common rate.
     rng = np.random.default_rng(0)
     n = 3000
     T = rng.integers(100, 700, n).astype(float)
     x = rng.poisson(0.02 * T).astype(float)
     t_x = np.minimum(np.where(x > 0, np.ceil(T * rng.beta(np.maximum(x, 1), 1)), 0), T)
     fit = bgnbd_fit(x, t_x, T)
-    assert not fit.converged
+    assert fit.params.r > 1e3 and fit.params.a < 1e-2
     assert fit.params.r / fit.params.alpha == pytest.approx(0.02, rel=0.05)
     np.testing.assert_allclose(bgnbd_expected_purchases(fit.params, 100, [0, 3, 20], [0, 10, 50], [300, 300, 550]),
                                2.0, rtol=0.05)
