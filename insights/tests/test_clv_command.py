@@ -78,6 +78,17 @@ def test_text_report_has_the_group_table(english):
     assert "Total: actual 1882, predicted 1653.4" in out
 
 
+def test_little_data_gets_a_warning(english, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("id,day,amt\n1, 2024-01-01 ,5\n1,2024-02-01,6\n2,2024-01-03,7\n2, 2024-03-03, 8\n3,2024-01-09,1\n",
+                    encoding="utf-8")
+    out = run("fit", "--transactions", str(path), "--customer-col", "id", "--date-col", "day", "--amount-col", "amt")
+    assert "Customers: 3 (repeat buyers: 2)" in out
+    assert "Warning: only 2 customers bought more than once" in out
+    cdnow = run("fit", "--transactions", str(FIXTURE), "--customer-col", "2", "--date-col", "3", "--amount-col", "5")
+    assert "Warning" not in cdnow
+
+
 def test_days_and_no_holdout(english, tmp_path):
     path = tmp_path / "t.csv"
     start = dt.date(2024, 1, 1)

@@ -42,6 +42,8 @@ EPOCH = dt.date(1970, 1, 1)
 # Tried in order on the first data row when no --date-format is given.
 AUTO_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                      "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日")
+# Below this many repeat buyers the text report warns that the estimates are unreliable.
+FEW_REPEAT_BUYERS = 100
 GROUPS = 8  # holdout table rows: 0, 1, …, 6 and "7+" repeat purchases in the calibration period (as in FHL 2005)
 
 
@@ -159,10 +161,11 @@ def read_transactions(path: Path, *, customer_col: str, date_col: str, amount_co
     if all(s.isdigit() and int(s) >= 1 for s in specs):
         first_cells = rows[0][1]
         d = int(date_col) - 1
-        parser, _fmt = _date_parser(date_format, first_cells[d] if d < len(first_cells) else "")
+        sample = first_cells[d].strip() if d < len(first_cells) else ""
+        parser, _fmt = _date_parser(date_format, sample)
         if parser is not None:
             try:
-                parser(first_cells[d])
+                parser(sample)
                 has_header = False
             except (ValueError, IndexError):
                 has_header = True
@@ -178,7 +181,7 @@ def read_transactions(path: Path, *, customer_col: str, date_col: str, amount_co
             if i >= len(header):
                 raise CommandError(_("The file has no column %(column)s (%(role)s): it has %(count)d columns.")
                                    % {"column": spec, "role": role, "count": len(header)})
-    first_date = data[0][1][idx[1]] if idx[1] < len(data[0][1]) else ""
+    first_date = data[0][1][idx[1]].strip() if idx[1] < len(data[0][1]) else ""
     parse_date, fmt = _date_parser(date_format, first_date)
     if parse_date is None:
         raise CommandError(_("Row %(row)d, column “%(column)s”: “%(value)s” is not a date in a format I know; give "
@@ -384,6 +387,10 @@ class Command(KehuCommand):
         w(_("BG/NBD: r = %(r).4f, alpha = %(alpha).4f, a = %(a).4f, b = %(b).4f; log-likelihood %(ll).2f%(warn)s")
           % {"r": b.params.r, "alpha": b.params.alpha, "a": b.params.a, "b": b.params.b, "ll": b.log_likelihood,
              "warn": "" if b.converged else _(" (the optimiser did not converge)")})
+        repeat = int((s.x > 0).sum())
+        if repeat < FEW_REPEAT_BUYERS:
+            w(_("Warning: only %(n)d customers bought more than once; with so little data the parameters are "
+                "unreliable (a few hundred repeat buyers are a reasonable minimum).") % {"n": repeat})
         if res.gamma_gamma is not None:
             g = res.gamma_gamma
             w(_("Gamma-Gamma: p = %(p).4f, q = %(q).4f, gamma = %(gamma).4f; log-likelihood %(ll).2f "
