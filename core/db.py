@@ -184,6 +184,11 @@ def indexes_deferred(models: Sequence[type[Model]], using: str = DEFAULT_DB_ALIA
                 foreign_keys += [(table, name, definition) for name, definition in cursor.fetchall()]
         for name, _sql in saved:
             cursor.execute(f"DROP INDEX {_q(name)}")
+        if foreign_keys:
+            # PostgreSQL alters no table (nor the table a key refers to) with checks pending from
+            # earlier in the transaction: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for table, name, _definition in foreign_keys:
             cursor.execute(f"ALTER TABLE {_q(table)} DROP CONSTRAINT {_q(name)}")
     yield

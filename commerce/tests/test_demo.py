@@ -194,3 +194,42 @@ def test_insert_columns_writes_constants_and_partial_statements():
         Decimal("12.34"), Decimal("0.10"), Decimal("12.24"), "O'Hara")
     assert order.ordered_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=29_000_000)
     assert product.pk
+
+
+def _indexes_and_keys(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [table])
+            indexes = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+                           [table])
+            return indexes, cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [table])
+        return cursor.fetchone()[0], None
+
+
+def test_indexes_deferred_rebuilds_indexes_and_foreign_keys_after_pending_checks():
+    from django.db import IntegrityError, connection, transaction
+
+    from core.db import indexes_deferred
+
+    table = Order._meta.db_table
+    before = _indexes_and_keys(table)
+    demo_load(customers=2, seed=1)  # rows with deferred foreign key checks pending on PostgreSQL
+    customer = Customer.objects.order_by("pk").first()
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(name="x")
+        with indexes_deferred([Order, OrderLine]):
+            assert _indexes_and_keys(table)[0] < before[0]
+            Order.objects.create(customer=customer)
+        assert _indexes_and_keys(table) == before
+    if connection.vendor == "postgresql":
+        # The keys added again check the rows loaded meanwhile.
+        with (pytest.raises(IntegrityError), transaction.atomic(), indexes_deferred([Order]),
+              connection.cursor() as cursor):
+            cursor.execute(f"INSERT INTO {table} (created_at, updated_at, ordered_at, status, channel, region, "
+                           "location, currency, revenue, cost, margin, note, customer_id) VALUES (now(), now(), "
+                           "now(), 'paid', '', '', '', 'CNY', 0, 0, 0, '', 999999999)")
+        assert _indexes_and_keys(table) == before
