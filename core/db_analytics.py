@@ -55,11 +55,15 @@ def _utc_offsets(tz_name: str) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
-def local_day_sql(column: str, tz_name: str, until: datetime | None = None, using: str = DEFAULT_DB_ALIAS) -> str:
+def local_day_sql(
+    column: str, tz_name: str, until: datetime | None = None, since: datetime | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> str:
     """SQL for the calendar day (days since 1970-01-01) of a datetime `column` in time zone `tz_name`
     (e.g. an order at 23:30 Shanghai time is on that Shanghai day, not on the UTC one). `column` is
-    SQL written by the caller; `tz_name` a zone name from settings (checked). `until`: no value of
-    the column is later than this (lets SQLite skip the zone's future changes). `%` is escaped for
+    SQL written by the caller; `tz_name` a zone name from settings (checked). `since` / `until`: no
+    value of the column is earlier / later than these (SQLite then leaves out the zone's changes
+    outside that range: for a zone without changes in it, the column appears once in the SQL). `%` is escaped for
     use in a statement with parameters."""
     if not tz_name or set(tz_name) - _TZ_NAME_OK:
         raise ValueError(f"not a time zone name: {tz_name!r}")
@@ -72,6 +76,10 @@ def local_day_sql(column: str, tz_name: str, until: datetime | None = None, usin
     if until is not None:
         limit = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
         offsets = [offsets[0]] + [o for o in offsets[1:] if o[0] <= limit]
+    if since is not None:
+        start = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        before = [o for o in offsets if o[0] <= start]
+        offsets = before[-1:] + [o for o in offsets if o[0] > start]
     if len(offsets) == 1:
         shift = str(offsets[0][1])
     else:
@@ -96,13 +104,18 @@ def day_date_sql(expression: str, using: str = DEFAULT_DB_ALIAS) -> str:
 
 @contextlib.contextmanager
 def analytics_settings(using: str = DEFAULT_DB_ALIAS, work_mem_mb: int = 256) -> Iterator[None]:
-    """Inside a transaction: room for the sorts and hashes of a large set-based computation
-    (PostgreSQL: work_mem for this transaction only; SQLite: a larger page cache)."""
+    """Around (outside) the transaction of a large set-based computation: room for its sorts and
+    hashes (PostgreSQL: work_mem for the session, reset afterwards; SQLite: a larger page cache and
+    temporary tables and sorts in memory — SQLite refuses the latter inside a transaction)."""
     connection = connections[using]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{int(work_mem_mb)}MB'")
-        yield
+            cursor.execute(f"SET work_mem = '{int(work_mem_mb)}MB'")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET work_mem")
     else:
         with bulk_load_settings(using, cache_mb=work_mem_mb):
             yield

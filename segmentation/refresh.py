@@ -153,65 +153,64 @@ def _rfm_segment_sql(r: str, f: str) -> str:
         END"""
 
 
+_PAID = f"'{OrderStatus.PAID.value}'"  # a literal, so that the partial index order_paid_customer serves the query
+
+
 class _Statements:
     """The SQL of one refresh (vendor differences only through core.db_analytics)."""
 
-    def __init__(self, *, using: str, conf: SegmentationSettings, as_of: date, clv_table: str | None) -> None:
+    def __init__(self, *, using: str, conf: SegmentationSettings, as_of: date, clv_table: str | None,
+                 since: datetime | None) -> None:
         self.using = using
         tz = getattr(settings, "KEHU_TIME_ZONE", None) or settings.TIME_ZONE
-        self.end_utc = _day_start_utc(as_of + timedelta(days=1))
-        self.day = lambda column: local_day_sql(column, tz, until=self.end_utc, using=using)
+        end_utc = _day_start_utc(as_of + timedelta(days=1))
+        self.day = lambda column: local_day_sql(column, tz, until=end_utc, since=since, using=using)
         self.dday = lambda column: date_day_sql(column, using=using)
         self.date = lambda expression: day_date_sql(expression, using=using)
         self.conf = conf
         self.clv_table = clv_table
+        self.order = _q(Order._meta.db_table)
+
+    def _paid(self, alias: str) -> str:
+        return f"{alias}.status = {_PAID} AND {alias}.deleted_at IS NULL AND {alias}.ordered_at < %(end_utc)s"
 
     def base(self) -> str:
+        """Per customer: one GROUP BY over the completed orders. Order times are compared with the UTC
+        instants at which the business days start (computed in Python), so no order's day is
+        computed; only each customer's first/last order times are turned into days."""
         conf = self.conf
-        order, cost, mark, customer = (Order._meta.db_table, CustomerCost._meta.db_table,
-                                       LifecycleMark._meta.db_table, Customer._meta.db_table)
-        # Purchases in each loyalty period k = 0 … periods−1 (a day d is in period k when
-        # A − P·(k+1) < d ≤ A − P·k): 1 when there is at least one.
+        cost, mark, customer = (CustomerCost._meta.db_table, LifecycleMark._meta.db_table,
+                                Customer._meta.db_table)
+        # Purchases in each loyalty period k (a day d is in period k when A − P·(k+1) < d ≤ A − P·k).
         periods = " + ".join(
-            f"MAX(CASE WHEN d > %(A)s - {k + 1} * %(P)s AND d <= %(A)s - {k} * %(P)s THEN 1 ELSE 0 END)"
+            f"MAX(CASE WHEN o.ordered_at >= %(period_{k + 1})s AND o.ordered_at < %(period_{k})s THEN 1 ELSE 0 END)"
             for k in range(conf.loyal_periods)
         )
-        potential = "COALESCE(a.margin_p0, 0) - COALESCE(a.margin_p1, 0)"
+        potential = "CAST(ROUND((COALESCE(x.margin_p0, 0) - COALESCE(x.margin_p1, 0)) * 100) AS BIGINT)"
         clv_join = ""
         if self.clv_table:
-            # CLV in cents (a float column): ranked against the percentile like the trend would be.
             potential = "COALESCE(CAST(ROUND(cs.clv * 100) AS BIGINT), 0)"
-            clv_join = f"LEFT JOIN {_q(self.clv_table)} cs ON cs.customer_id = cu.id"
+            clv_join = f"LEFT JOIN {_q(self.clv_table)} cs ON cs.customer_id = x.customer_id"
+        in_window = "o.ordered_at >= %(window_from)s"
         return f"""
         CREATE TEMPORARY TABLE kehu_seg_base AS
-        WITH o AS (
-            SELECT customer_id AS c, {self.day('ordered_at')} AS d, ordered_at AS t, id,
-                   CAST(ROUND(revenue * 100) AS BIGINT) AS rev, CAST(ROUND(margin * 100) AS BIGINT) AS mar
-            FROM {_q(order)}
-            WHERE status = %(paid)s AND deleted_at IS NULL AND ordered_at < %(end_utc)s
-        ),
-        ow AS (
-            SELECT c, d, rev, mar,
-                   ROW_NUMBER() OVER (PARTITION BY c ORDER BY t, id) AS k,
-                   LAG(d) OVER (PARTITION BY c ORDER BY t, id) AS prev_d
-            FROM o
-        ),
-        agg AS (
-            SELECT c,
-                   COUNT(*) AS orders_total, MIN(d) AS first_day, MAX(d) AS last_day,
-                   MIN(CASE WHEN k = 2 THEN d END) AS second_day,
-                   MAX(CASE WHEN d - prev_d > %(lost_after)s THEN d END) AS gap_day,
-                   SUM(CASE WHEN d > %(A)s - %(W)s THEN 1 ELSE 0 END) AS frequency,
-                   SUM(CASE WHEN d > %(A)s - %(W)s THEN rev ELSE 0 END) AS revenue_c,
-                   SUM(CASE WHEN d > %(A)s - %(W)s THEN mar ELSE 0 END) AS margin_c,
-                   MAX(CASE WHEN d > %(A)s - %(W)s THEN d END) AS last_window_day,
+        WITH agg AS (
+            SELECT o.customer_id AS c, COUNT(*) AS orders_total,
+                   MIN(o.ordered_at) AS first_t, MAX(o.ordered_at) AS last_t,
+                   SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS frequency,
+                   SUM(CASE WHEN {in_window} THEN o.revenue ELSE 0 END) AS revenue_w,
+                   SUM(CASE WHEN {in_window} THEN o.margin ELSE 0 END) AS margin_w,
+                   MAX(CASE WHEN {in_window} THEN o.ordered_at END) AS last_window_t,
                    {periods} AS periods,
-                   SUM(CASE WHEN d > %(A)s - %(P)s THEN mar ELSE 0 END) AS margin_p0,
-                   SUM(CASE WHEN d > %(A)s - 2 * %(P)s AND d <= %(A)s - %(P)s THEN mar ELSE 0 END) AS margin_p1
-            FROM ow GROUP BY c
+                   SUM(CASE WHEN o.ordered_at >= %(period_1)s THEN o.margin ELSE 0 END) AS margin_p0,
+                   SUM(CASE WHEN o.ordered_at >= %(period_2)s AND o.ordered_at < %(period_1)s
+                            THEN o.margin ELSE 0 END) AS margin_p1
+            FROM {self.order} o
+            WHERE {self._paid('o')}
+            GROUP BY o.customer_id
         ),
         co AS (
-            SELECT customer_id AS c, SUM(CAST(ROUND(amount * 100) AS BIGINT)) AS cost_c
+            SELECT customer_id AS c, SUM(amount) AS cost_w
             FROM {_q(cost)}
             WHERE deleted_at IS NULL AND incurred_on > %(window_start)s AND incurred_on <= %(as_of)s
             GROUP BY customer_id
@@ -223,150 +222,195 @@ class _Statements:
             WHERE marked_on <= %(as_of)s AND (cleared_on IS NULL OR cleared_on > %(as_of)s)
         ),
         cw AS (
-            -- the first purchase after a churn mark that is still in force wins the customer back
-            SELECT m.c, MIN({self.day('x.ordered_at')}) AS won_day
-            FROM mk m JOIN {_q(order)} x ON x.customer_id = m.c
-            WHERE m.rn = 1 AND m.mark_kind = %(churned)s AND x.status = %(paid)s AND x.deleted_at IS NULL
-                  AND x.ordered_at < %(end_utc)s AND {self.day('x.ordered_at')} > m.mark_day
+            -- the first purchase after a churn mark still in force wins the customer back
+            SELECT m.c, MIN(x.ordered_at) AS won_t
+            FROM mk m JOIN {self.order} x ON x.customer_id = m.c
+            WHERE m.rn = 1 AND m.mark_kind = %(churned)s AND {self._paid('x')}
+                  AND {self.day('x.ordered_at')} > m.mark_day
             GROUP BY m.c
+        ),
+        x AS (
+            SELECT cu.id AS customer_id, {self.day('cu.created_at')} AS created_day,
+                   COALESCE(a.orders_total, 0) AS orders_total,
+                   {self.day('a.first_t')} AS first_day, {self.day('a.last_t')} AS last_day,
+                   %(A)s - {self.day('a.last_window_t')} AS recency_days,
+                   COALESCE(a.frequency, 0) AS frequency,
+                   CAST(ROUND(COALESCE(a.revenue_w, 0) * 100) AS BIGINT) AS revenue_c,
+                   CAST(ROUND(COALESCE(a.margin_w, 0) * 100) AS BIGINT) AS margin_c,
+                   CAST(ROUND(COALESCE(co.cost_w, 0) * 100) AS BIGINT) AS cost_c,
+                   COALESCE(a.periods, 0) AS periods, a.margin_p0, a.margin_p1,
+                   m.mark_kind, m.mark_day, {self.day('cw.won_t')} AS mark_won_day
+            FROM {_q(customer)} cu
+            LEFT JOIN agg a ON a.c = cu.id
+            LEFT JOIN co ON co.c = cu.id
+            LEFT JOIN mk m ON m.c = cu.id AND m.rn = 1
+            LEFT JOIN cw ON cw.c = cu.id
+            WHERE cu.deleted_at IS NULL
         )
-        SELECT cu.id AS customer_id,
-               {self.day('cu.created_at')} AS created_day,
-               COALESCE(a.orders_total, 0) AS orders_total,
-               a.first_day, a.second_day, a.last_day,
-               CASE WHEN cw.won_day IS NOT NULL AND (a.gap_day IS NULL OR cw.won_day > a.gap_day)
-                    THEN cw.won_day ELSE a.gap_day END AS won_day,
-               COALESCE(a.frequency, 0) AS frequency,
-               COALESCE(a.revenue_c, 0) AS revenue_c,
-               COALESCE(a.margin_c, 0) AS margin_c,
-               COALESCE(co.cost_c, 0) AS cost_c,
-               COALESCE(a.margin_c, 0) - COALESCE(co.cost_c, 0) AS profit_c,
-               %(A)s - a.last_window_day AS recency_days,
-               COALESCE(a.periods, 0) AS periods,
-               {potential} AS potential_c,
-               m.mark_kind, m.mark_day,
+        SELECT x.customer_id, x.created_day, x.orders_total, x.first_day, x.last_day, x.recency_days,
+               x.frequency, x.revenue_c, x.margin_c, x.cost_c, x.margin_c - x.cost_c AS profit_c, x.periods,
+               {potential} AS potential_c, x.mark_kind, x.mark_day, x.mark_won_day,
                CASE
-                   WHEN m.mark_kind = %(churned)s AND a.last_day <= m.mark_day
-                        AND NOT (%(A)s - a.last_day > %(lost_after)s AND a.last_day + %(lost_after)s + 1 < m.mark_day)
-                        THEN m.mark_day
-                   WHEN %(A)s - a.last_day > %(lost_after)s THEN a.last_day + %(lost_after)s + 1
+                   WHEN x.mark_kind = %(churned)s AND x.last_day <= x.mark_day
+                        AND NOT (%(A)s - x.last_day > %(lost_after)s AND x.last_day + %(lost_after)s + 1 < x.mark_day)
+                        THEN x.mark_day
+                   WHEN %(A)s - x.last_day > %(lost_after)s THEN x.last_day + %(lost_after)s + 1
                END AS lost_since,
                CASE
-                   WHEN m.mark_kind = %(churned)s AND a.last_day <= m.mark_day
-                        AND NOT (%(A)s - a.last_day > %(lost_after)s AND a.last_day + %(lost_after)s + 1 < m.mark_day)
+                   WHEN x.mark_kind = %(churned)s AND x.last_day <= x.mark_day
+                        AND NOT (%(A)s - x.last_day > %(lost_after)s AND x.last_day + %(lost_after)s + 1 < x.mark_day)
                         THEN '{CAUSE_MARKED_CHURNED}'
                    ELSE '{CAUSE_NO_PURCHASE}'
                END AS lost_cause
-        FROM {_q(customer)} cu
-        LEFT JOIN agg a ON a.c = cu.id
-        LEFT JOIN co ON co.c = cu.id
-        LEFT JOIN mk m ON m.c = cu.id AND m.rn = 1
-        LEFT JOIN cw ON cw.c = cu.id
+        FROM x
         {clv_join}
-        WHERE cu.deleted_at IS NULL
+        """
+
+    def ranks(self) -> str:
+        """The window functions over a narrow projection (a sort carries only these columns). Counts
+        and totals come from scalar subqueries, not windows (one sort fewer each). RFM ranks are
+        taken over all customers ordered by (has an order in the window, measure): those without
+        sort first, so subtracting their number gives the rank among the RFM population."""
+        base = "kehu_seg_base"
+        return f"""
+        CREATE TEMPORARY TABLE kehu_seg_rank AS
+        SELECT customer_id, profit_rank, cum_profit - profit_c AS cum_before,
+               (SELECT COALESCE(SUM(profit_c), 0) FROM {base} WHERE profit_c > 0) AS total_positive,
+               -- RFM: rank r = 1 + customers strictly worse; score = 1 + floor(5·(r−1)/n)
+               CASE WHEN has_rfm = 1 THEN 1 + (5 * (r_rank - n0 - 1)) / (n_all - n0) END AS r_score,
+               CASE WHEN has_rfm = 1 THEN 1 + (5 * (f_rank - n0 - 1)) / (n_all - n0) END AS f_score,
+               CASE WHEN has_rfm = 1 THEN 1 + (5 * (m_rank - n0 - 1)) / (n_all - n0) END AS m_score,
+               current_rank, potential_rank, n_all
+        FROM (
+            SELECT customer_id, profit_c, has_rfm, n0, n_all,
+                   ROW_NUMBER() OVER (ORDER BY profit_c DESC, customer_id) AS profit_rank,
+                   SUM(profit_c) OVER (ORDER BY profit_c DESC, customer_id ROWS UNBOUNDED PRECEDING) AS cum_profit,
+                   RANK() OVER (ORDER BY has_rfm, recency_days DESC) AS r_rank,
+                   RANK() OVER (ORDER BY has_rfm, frequency) AS f_rank,
+                   RANK() OVER (ORDER BY has_rfm, revenue_c) AS m_rank,
+                   RANK() OVER (ORDER BY profit_c) AS current_rank,
+                   RANK() OVER (ORDER BY potential_c) AS potential_rank
+            FROM (SELECT customer_id, profit_c, recency_days, frequency, revenue_c, potential_c,
+                         CASE WHEN frequency > 0 THEN 1 ELSE 0 END AS has_rfm,
+                         (SELECT COUNT(*) FROM {base} WHERE frequency = 0) AS n0,
+                         (SELECT COUNT(*) FROM {base}) AS n_all
+                  FROM {base}) s
+        ) w
         """
 
     def new(self) -> str:
         S, L, V = LifecycleStage, Loyalty, ValueClass  # noqa: N806
         segment = CustomerSegment._meta.db_table
-        rfm = "CASE WHEN frequency > 0 THEN 1 ELSE 0 END"
-        # The stage change against the stored row, its day and cause: the day the new stage began
-        # (the purchase that made them first-time/repeat/won back, the 366th day without a purchase,
-        # the mark's day …); see docs/segmentation.md.
-        natural_day = f"""CASE s.stage
-            WHEN '{S.POTENTIAL}' THEN CASE WHEN s.old_stage IS NULL AND s.created_day < %(A)s THEN s.created_day
-                                       ELSE %(A)s END
-            WHEN '{S.TARGET}' THEN s.mark_day
-            WHEN '{S.NON_CUSTOMER}' THEN CASE WHEN s.orders_total = 0 THEN s.mark_day
-                                          ELSE s.lost_since + %(non_customer_after)s + 1 END
-            WHEN '{S.FIRST_TIME}' THEN s.first_day
-            WHEN '{S.REPEAT}' THEN CASE WHEN s.old_stage = '{S.LOYAL}' THEN %(A)s
-                                        WHEN s.won_day IS NOT NULL AND s.won_day >= s.second_day THEN s.won_day
-                                        ELSE s.second_day END
-            WHEN '{S.LOYAL}' THEN CASE WHEN s.old_stage IN ('{S.LOST}', '{S.NON_CUSTOMER}') AND s.old_orders > 0
-                                            AND s.won_day IS NOT NULL THEN s.won_day ELSE %(A)s END
-            WHEN '{S.LOST}' THEN s.lost_since
-            END"""
-        natural_cause = f"""CASE s.stage
-            WHEN '{S.POTENTIAL}' THEN CASE WHEN s.old_stage IS NULL THEN '{CAUSE_NEW_CUSTOMER}'
-                                           ELSE '{CAUSE_MARK_CLEARED}' END
-            WHEN '{S.TARGET}' THEN '{CAUSE_MARKED_TARGET}'
-            WHEN '{S.NON_CUSTOMER}' THEN CASE WHEN s.orders_total = 0 THEN '{CAUSE_MARKED_NON_CUSTOMER}'
-                                              ELSE '{CAUSE_LOST_EXPIRED}' END
-            WHEN '{S.FIRST_TIME}' THEN '{CAUSE_FIRST_PURCHASE}'
-            WHEN '{S.REPEAT}' THEN CASE WHEN s.old_stage = '{S.LOYAL}' THEN '{CAUSE_LOYAL_LAPSED}'
-                                        WHEN s.won_day IS NOT NULL AND s.won_day >= s.second_day
-                                            THEN '{CAUSE_WON_BACK}'
-                                        ELSE '{CAUSE_SECOND_PURCHASE}' END
-            WHEN '{S.LOYAL}' THEN CASE WHEN s.old_stage IN ('{S.LOST}', '{S.NON_CUSTOMER}') AND s.old_orders > 0
-                                            AND s.won_day IS NOT NULL THEN '{CAUSE_WON_BACK}'
-                                       ELSE '{CAUSE_LOYAL_RULE}' END
-            WHEN '{S.LOST}' THEN s.lost_cause
-            END"""
-        # Fewer completed orders than at the last refresh (refunded, deleted): the change is the
-        # data's, dated on the refresh.
-        regressed = "s.old_stage IS NOT NULL AND s.orders_total < s.old_orders"
-        changed = "(s.old_stage IS NULL OR s.old_stage <> s.stage)"
         return f"""
         CREATE TEMPORARY TABLE kehu_seg_new AS
-        SELECT w.*,
-               {_rfm_segment_sql('w.r_score', 'w.f_score')} AS rfm_segment,
+        SELECT s.*,
                CASE
-                   WHEN 100 * (w.current_rank - 1) >= %(value_current_pct)s * w.n_all
-                       THEN CASE WHEN 100 * (w.potential_rank - 1) >= %(value_potential_pct)s * w.n_all
+                   WHEN s.profit_c <= 0 THEN '{AbcTier.C}'
+                   WHEN 100 * s.cum_before < %(abc_a_pct)s * s.total_positive THEN '{AbcTier.A}'
+                   WHEN 100 * s.cum_before < %(abc_b_pct)s * s.total_positive THEN '{AbcTier.B}'
+                   ELSE '{AbcTier.C}'
+               END AS abc_tier,
+               {_rfm_segment_sql('s.r_score', 's.f_score')} AS rfm_segment,
+               CASE
+                   WHEN 100 * (s.current_rank - 1) >= %(value_current_pct)s * s.n_all
+                       THEN CASE WHEN 100 * (s.potential_rank - 1) >= %(value_potential_pct)s * s.n_all
                                  THEN '{V.VALUE}' ELSE '{V.MIGRATING}' END
-                   ELSE CASE WHEN 100 * (w.potential_rank - 1) >= %(value_potential_pct)s * w.n_all
+                   ELSE CASE WHEN 100 * (s.potential_rank - 1) >= %(value_potential_pct)s * s.n_all
                              THEN '{V.POTENTIAL}' ELSE '{V.FROZEN}' END
-               END AS value_class
+               END AS value_class,
+               CASE
+                   WHEN s.stage IN ('{S.POTENTIAL}', '{S.TARGET}', '{S.NON_CUSTOMER}') THEN '{L.POTENTIAL}'
+                   WHEN s.stage = '{S.LOYAL}' THEN '{L.LOYAL}'
+                   WHEN s.orders_total = 1 THEN '{L.NEW}'
+                   ELSE '{L.OLD}'
+               END AS loyalty,
+               CASE WHEN s.old_stage IS NULL OR s.old_stage <> s.stage THEN 1 ELSE 0 END AS changed,
+               CASE WHEN (s.old_stage IS NULL OR s.old_stage <> s.stage)
+                         AND (s.old_as_of IS NULL OR s.old_as_of <= %(as_of)s) THEN 1 ELSE 0 END AS record_change,
+               CAST(NULL AS BIGINT) AS second_day, CAST(NULL AS BIGINT) AS won_day,
+               CAST(NULL AS BIGINT) AS change_day, CAST(NULL AS VARCHAR(32)) AS change_cause
         FROM (
-            SELECT s.*,
-                   ROW_NUMBER() OVER (ORDER BY s.profit_c DESC, s.customer_id) AS profit_rank,
-                   CASE
-                       WHEN s.profit_c <= 0 THEN '{AbcTier.C}'
-                       WHEN 100 * COALESCE(SUM(s.profit_c) OVER (
-                                ORDER BY s.profit_c DESC, s.customer_id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-                            < %(abc_a_pct)s * SUM(CASE WHEN s.profit_c > 0 THEN s.profit_c ELSE 0 END) OVER ()
-                           THEN '{AbcTier.A}'
-                       WHEN 100 * COALESCE(SUM(s.profit_c) OVER (
-                                ORDER BY s.profit_c DESC, s.customer_id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-                            < %(abc_b_pct)s * SUM(CASE WHEN s.profit_c > 0 THEN s.profit_c ELSE 0 END) OVER ()
-                           THEN '{AbcTier.B}'
-                       ELSE '{AbcTier.C}'
-                   END AS abc_tier,
-                   -- RFM: rank r = 1 + customers strictly worse; score = 1 + floor(5·(r−1)/n)
-                   CASE WHEN s.frequency > 0 THEN 1 + (5 * (RANK() OVER (
-                        PARTITION BY {rfm} ORDER BY s.recency_days DESC) - 1)) / COUNT(*) OVER (PARTITION BY {rfm})
-                   END AS r_score,
-                   CASE WHEN s.frequency > 0 THEN 1 + (5 * (RANK() OVER (
-                        PARTITION BY {rfm} ORDER BY s.frequency) - 1)) / COUNT(*) OVER (PARTITION BY {rfm})
-                   END AS f_score,
-                   CASE WHEN s.frequency > 0 THEN 1 + (5 * (RANK() OVER (
-                        PARTITION BY {rfm} ORDER BY s.revenue_c) - 1)) / COUNT(*) OVER (PARTITION BY {rfm})
-                   END AS m_score,
-                   RANK() OVER (ORDER BY s.profit_c) AS current_rank,
-                   RANK() OVER (ORDER BY s.potential_c) AS potential_rank,
-                   COUNT(*) OVER () AS n_all,
-                   CASE
-                       WHEN s.stage IN ('{S.POTENTIAL}', '{S.TARGET}', '{S.NON_CUSTOMER}') THEN '{L.POTENTIAL}'
-                       WHEN s.stage = '{S.LOYAL}' THEN '{L.LOYAL}'
-                       WHEN s.orders_total = 1 THEN '{L.NEW}'
-                       ELSE '{L.OLD}'
-                   END AS loyalty,
-                   CASE WHEN {changed} AND (s.old_as_of IS NULL OR s.old_as_of <= %(as_of)s) THEN 1 ELSE 0 END
-                       AS record_change,
-                   CASE WHEN {regressed} THEN %(A)s ELSE {natural_day} END AS change_day,
-                   CASE WHEN {regressed} THEN '{CAUSE_ORDERS_CHANGED}' ELSE {natural_cause} END AS change_cause
-            FROM (
-                SELECT b.*, {_stage_sql()} AS stage,
-                       old.lifecycle_stage AS old_stage, old.lifecycle_since AS old_since,
-                       old.orders_total AS old_orders, old.as_of AS old_as_of
-                FROM kehu_seg_base b
-                LEFT JOIN {_q(segment)} old ON old.customer_id = b.customer_id
-            ) s
-        ) w
+            SELECT b.*, r.profit_rank, r.cum_before, r.total_positive, r.r_score, r.f_score, r.m_score,
+                   r.current_rank, r.potential_rank, r.n_all, {_stage_sql()} AS stage,
+                   old.lifecycle_stage AS old_stage, old.lifecycle_since AS old_since,
+                   old.orders_total AS old_orders, old.as_of AS old_as_of,
+                   {self.dday('old.as_of')} AS old_as_of_day
+            FROM kehu_seg_base b
+            JOIN kehu_seg_rank r ON r.customer_id = b.customer_id
+            LEFT JOIN {_q(segment)} old ON old.customer_id = b.customer_id
+        ) s
         """
+
+    def lazy_days(self) -> list[str]:
+        """The days a stage change needs and no aggregate gives: the second order's, and the purchase
+        that won a lost customer back. Only for customers whose stage changed (a few a night; every
+        customer at the first refresh), each by index seeks on order_paid_customer."""
+        S = LifecycleStage  # noqa: N806
+        t = "kehu_seg_new"
+        nth = (f"(SELECT x.ordered_at FROM {self.order} x WHERE x.customer_id = {t}.customer_id AND "
+               f"{self._paid('x')} ORDER BY x.ordered_at LIMIT 1 OFFSET 1)")
+        # After a refresh that found them lost: the first purchase since that refresh's day.
+        after_old = (f"(SELECT MIN(x.ordered_at) FROM {self.order} x WHERE x.customer_id = {t}.customer_id AND "
+                     f"{self._paid('x')} AND {self.day('x.ordered_at')} > {t}.old_as_of_day)")
+        winners = f"('{S.REPEAT}', '{S.LOYAL}')"
+        return [
+            f"UPDATE {t} SET second_day = {self.day(nth)} WHERE changed = 1 AND stage = '{S.REPEAT}' "
+            f"AND orders_total >= 2",
+            f"UPDATE {t} SET won_day = {self.day(after_old)} WHERE changed = 1 AND stage IN {winners} "
+            f"AND old_stage IN ('{S.LOST}', '{S.NON_CUSTOMER}') AND old_orders > 0",
+            # First refresh (no stored stage): the latest purchase more than `lost_after` days after
+            # the one before it, by LAG over those customers' orders (one pass, index order).
+            f"""CREATE TEMPORARY TABLE kehu_seg_gap AS
+            SELECT c AS customer_id, MAX(CASE WHEN d - prev_d > %(lost_after)s THEN d END) AS won_day
+            FROM (SELECT x.customer_id AS c, {self.day('x.ordered_at')} AS d,
+                         LAG({self.day('x.ordered_at')}) OVER (PARTITION BY x.customer_id ORDER BY x.ordered_at)
+                             AS prev_d
+                  FROM {t} n JOIN {self.order} x ON x.customer_id = n.customer_id
+                  WHERE n.changed = 1 AND n.stage IN {winners} AND n.old_stage IS NULL
+                        AND {self._paid('x')}) g
+            GROUP BY c""",
+            "DELETE FROM kehu_seg_gap WHERE won_day IS NULL",
+            "CREATE INDEX kehu_seg_gap_customer ON kehu_seg_gap (customer_id)",
+            f"UPDATE {t} SET won_day = (SELECT g.won_day FROM kehu_seg_gap g WHERE g.customer_id = {t}.customer_id) "
+            f"WHERE customer_id IN (SELECT customer_id FROM kehu_seg_gap)",
+            f"UPDATE {t} SET won_day = mark_won_day WHERE changed = 1 AND stage IN {winners} "
+            f"AND mark_won_day IS NOT NULL AND (won_day IS NULL OR mark_won_day > won_day)",
+        ]
+
+    def change(self) -> str:
+        """The day and cause of each changed stage (docs/segmentation.md)."""
+        S = LifecycleStage  # noqa: N806
+        lost = f"('{S.LOST}', '{S.NON_CUSTOMER}')"
+        won = "(won_day IS NOT NULL AND (second_day IS NULL OR won_day >= second_day))"
+        day = f"""CASE
+            WHEN old_stage IS NOT NULL AND orders_total < old_orders THEN %(A)s
+            WHEN stage = '{S.POTENTIAL}' THEN CASE WHEN old_stage IS NULL AND created_day < %(A)s THEN created_day
+                                                   ELSE %(A)s END
+            WHEN stage = '{S.TARGET}' THEN mark_day
+            WHEN stage = '{S.NON_CUSTOMER}' THEN CASE WHEN orders_total = 0 THEN mark_day
+                                                      ELSE lost_since + %(non_customer_after)s + 1 END
+            WHEN stage = '{S.FIRST_TIME}' THEN first_day
+            WHEN stage = '{S.REPEAT}' THEN CASE WHEN old_stage = '{S.LOYAL}' THEN %(A)s
+                                                WHEN {won} THEN won_day ELSE COALESCE(second_day, %(A)s) END
+            WHEN stage = '{S.LOYAL}' THEN CASE WHEN old_stage IN {lost} AND won_day IS NOT NULL THEN won_day
+                                               ELSE %(A)s END
+            WHEN stage = '{S.LOST}' THEN lost_since
+            END"""
+        cause = f"""CASE
+            WHEN old_stage IS NOT NULL AND orders_total < old_orders THEN '{CAUSE_ORDERS_CHANGED}'
+            WHEN stage = '{S.POTENTIAL}' THEN CASE WHEN old_stage IS NULL THEN '{CAUSE_NEW_CUSTOMER}'
+                                                   ELSE '{CAUSE_MARK_CLEARED}' END
+            WHEN stage = '{S.TARGET}' THEN '{CAUSE_MARKED_TARGET}'
+            WHEN stage = '{S.NON_CUSTOMER}' THEN CASE WHEN orders_total = 0 THEN '{CAUSE_MARKED_NON_CUSTOMER}'
+                                                      ELSE '{CAUSE_LOST_EXPIRED}' END
+            WHEN stage = '{S.FIRST_TIME}' THEN '{CAUSE_FIRST_PURCHASE}'
+            WHEN stage = '{S.REPEAT}' THEN CASE WHEN old_stage = '{S.LOYAL}' THEN '{CAUSE_LOYAL_LAPSED}'
+                                                WHEN {won} THEN '{CAUSE_WON_BACK}' ELSE '{CAUSE_SECOND_PURCHASE}' END
+            WHEN stage = '{S.LOYAL}' THEN CASE WHEN old_stage IN {lost} AND won_day IS NOT NULL
+                                               THEN '{CAUSE_WON_BACK}' ELSE '{CAUSE_LOYAL_RULE}' END
+            WHEN stage = '{S.LOST}' THEN lost_cause
+            END"""
+        return f"UPDATE kehu_seg_new SET change_day = {day}, change_cause = {cause} WHERE changed = 1"
 
     def transitions(self) -> str:
         table = LifecycleTransition._meta.db_table
@@ -389,8 +433,7 @@ class _Statements:
             "profit_c / 100.0", "profit_rank", "abc_tier", "CASE WHEN profit_c < 0 THEN %(true)s ELSE %(false)s END",
             "recency_days", "frequency", "revenue_c / 100.0", "r_score", "f_score", "m_score", "rfm_segment",
             "orders_total", self.date("first_day"), self.date("last_day"), "stage",
-            f"CASE WHEN old_stage = stage AND old_since IS NOT NULL THEN old_since "
-            f"ELSE {self.date('change_day')} END",
+            f"CASE WHEN changed = 0 AND old_since IS NOT NULL THEN old_since ELSE {self.date('change_day')} END",
             "loyalty", "profit_c / 100.0", "potential_c / 100.0", "value_class", "%(now)s",
         ]
         updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns[1:])
@@ -409,16 +452,18 @@ class _Statements:
 
 def _params(*, using: str, conf: SegmentationSettings, as_of: date, now: datetime) -> dict[str, Any]:
     ops = connections[using].ops
-    end_utc = _day_start_utc(as_of + timedelta(days=1))
-    return {
+
+    def instant(day: date) -> Any:
+        return ops.adapt_datetimefield_value(_day_start_utc(day))
+
+    params = {
         "A": day_number(as_of),
-        "W": conf.window_days,
-        "P": conf.period_days,
         "as_of": ops.adapt_datefield_value(as_of),
         "window_start": ops.adapt_datefield_value(as_of - timedelta(days=conf.window_days)),
-        "end_utc": ops.adapt_datetimefield_value(end_utc),
+        # d > as_of − W  ⇔  the order is at or after the start of day as_of − W + 1
+        "window_from": instant(as_of - timedelta(days=conf.window_days - 1)),
+        "end_utc": instant(as_of + timedelta(days=1)),
         "now": ops.adapt_datetimefield_value(now),
-        "paid": OrderStatus.PAID.value,
         "churned": LifecycleMarkKind.CHURNED.value,
         "lost_after": conf.lost_after_days,
         "non_customer_after": conf.non_customer_after_days,
@@ -433,12 +478,27 @@ def _params(*, using: str, conf: SegmentationSettings, as_of: date, now: datetim
         "true": True,
         "false": False,
     }
+    # period_k: the start of period k−1's first day, i.e. period k covers [period_{k+1}, period_k).
+    for k in range(max(conf.loyal_periods, 2) + 1):
+        params[f"period_{k}"] = instant(as_of - timedelta(days=conf.period_days * k - 1))
+    return params
 
 
 def segmentation_settings() -> SegmentationSettings:
     """The one settings row (created with the documented defaults when missing)."""
     conf, _created = SegmentationSettings.objects.get_or_create(pk=1)
     return conf
+
+
+def _earliest(using: str) -> datetime | None:
+    """The earliest order or customer creation time (so SQLite's day arithmetic can leave out the
+    zone's older offset changes); two index seeks."""
+    found = [
+        Order.objects.using(using).order_by("ordered_at").values_list("ordered_at", flat=True).first(),
+        Customer.objects.using(using).order_by("created_at").values_list("created_at", flat=True).first(),
+    ]
+    found = [f for f in found if f is not None]
+    return min(found) if found else None
 
 
 def compute(
@@ -449,8 +509,6 @@ def compute(
     result = RefreshResult(as_of=as_of)
     clv_table = _clv_table(using)
     result.potential_source = "clv" if clv_table else "trend"
-    statements = _Statements(using=using, conf=conf, as_of=as_of, clv_table=clv_table)
-    params = _params(using=using, conf=conf, as_of=as_of, now=timezone.now())
     connection = connections[using]
 
     def step(name: str, sql: str, cursor: Any) -> int:
@@ -458,17 +516,24 @@ def compute(
             progress(name)
         started = time.perf_counter()
         cursor.execute(sql, params)
-        result.phases[name] = round(time.perf_counter() - started, 3)
+        result.phases[name] = round(result.phases.get(name, 0) + time.perf_counter() - started, 3)
         return cursor.rowcount
 
-    with transaction.atomic(using=using), analytics_settings(using), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS kehu_seg_new")
-        cursor.execute("DROP TABLE IF EXISTS kehu_seg_base")
+    temporary = ("kehu_seg_gap", "kehu_seg_new", "kehu_seg_rank", "kehu_seg_base")
+    with analytics_settings(using), transaction.atomic(using=using), connection.cursor() as cursor:
+        statements = _Statements(using=using, conf=conf, as_of=as_of, clv_table=clv_table, since=_earliest(using))
+        params = _params(using=using, conf=conf, as_of=as_of, now=timezone.now())
+        for table in temporary:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
         step("base", statements.base(), cursor)
+        step("ranks", statements.ranks(), cursor)
         step("classes", statements.new(), cursor)
+        for sql in statements.lazy_days():
+            step("stage days", sql, cursor)
+        step("stage days", statements.change(), cursor)
         result.transitions = max(step("transitions", statements.transitions(), cursor), 0)
         result.customers = max(step("segments", statements.upsert(), cursor), 0)
         result.removed = max(step("removed", statements.remove_deleted(), cursor), 0)
-        cursor.execute("DROP TABLE kehu_seg_new")
-        cursor.execute("DROP TABLE kehu_seg_base")
+        for table in temporary:
+            cursor.execute(f"DROP TABLE {table}")
     return result
