@@ -210,3 +210,13 @@ def test_an_order_counts_on_its_shanghai_day(h):
     assert h.segment(early).frequency == 1 and h.segment(early).recency_days == 364
     assert h.segment(early).first_order_on == day(-364)
     assert h.segment(edge).frequency == 0 and h.segment(edge).orders_total == 1
+
+
+def test_first_refresh_finds_the_purchase_that_won_them_back(h):
+    c, steady = h.customers(2)
+    h.orders(c, -900, -800, -30, -20)  # a gap of 770 days: lost, then won back on −30
+    h.orders(steady, -500, -300, -100)  # gaps under 365 days: never lost
+    segments_refresh(as_of=AS_OF)
+    assert transitions(c) == [(day(-30), "", "repeat", "won_back")]
+    assert h.segment(c).lifecycle_since == day(-30)
+    assert transitions(steady) == [(day(-300), "", "repeat", "second_purchase")]
