@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import optimize
-from threadpoolctl import threadpool_limits
+
+try:  # installed with scikit-learn; without it the optimiser simply runs with the default BLAS threads
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    def threadpool_limits(**_kwargs: object) -> contextlib.AbstractContextManager:  # type: ignore[misc]
+        return contextlib.nullcontext()
 
 # Log-parameters are kept in this box while optimising: e^±25 covers every shape or scale a real customer base
 # has (after the data are rescaled to unit size), and keeps exp() away from overflow.
