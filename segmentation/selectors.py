@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -139,7 +140,7 @@ def saved_segment_customers(*, user: Any, segment: SavedSegment, action: str = "
     live; a filter that no longer validates (a scheme it used was deleted) matches nobody."""
     try:
         return customers_matching(user=user, rules=segment.rules, action=action)
-    except Exception:  # noqa: BLE001 - ValidationError from a stale filter
+    except ValidationError:
         return Customer.objects.none()
 
 

@@ -108,7 +108,7 @@ def scheme_detail(request: HttpRequest, key: str) -> HttpResponse:
     if scheme.key == "abc":
         points = selectors.abc_pareto(user=user, total=stats.total)
         chart = {"kind": "pareto", "points": [[round(x * 100, 2), round(y * 100, 2)] for x, y in points],
-                 "x": _("Share of customers, by profit (%)"), "y": _("Cumulative profit, share of positive profit (%)"),
+                 "x": _("Share of customers, by profit (%)"), "y": _("Cumulative share of positive profit (%)"),
                  "a": _("A ends at profit share 50%"), "b": _("B ends at profit share 80%")}
     elif scheme.key == "rfm":
         grid = selectors.rfm_grid(user=user)

@@ -118,3 +118,15 @@ def test_member_pages_use_keyset_cursors_and_a_fixed_number_of_queries(sales_a, 
     second = client.get(url + "?cursor=" + first.context["page"].next_cursor)
     seen = {c.pk for c in first.context["page"].items} | {c.pk for c in second.context["page"].items}
     assert seen == {c.pk for c in made}
+
+
+def test_a_filter_naming_a_deleted_scheme_matches_nobody(manager_a, two_teams):
+    from segmentation.rules import rule_scheme_delete, rule_scheme_save
+
+    scheme = rule_scheme_save(actor=manager_a, name="Tiers", catch_all_name="Rest",
+                              classes=[{"name": "Top", "rules": EVERYONE_A}])
+    seg = saved_segment_create(actor=manager_a, name="rest",
+                               rules=[{"field": f"scheme:{scheme.key}", "op": "eq", "value": "Top"}])
+    assert saved_segment_customers(user=manager_a, segment=seg).count() == 3
+    rule_scheme_delete(actor=manager_a, scheme_id=scheme.pk)
+    assert saved_segment_customers(user=manager_a, segment=seg).count() == 0
