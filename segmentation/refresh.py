@@ -521,6 +521,10 @@ def compute(
 
     temporary = ("kehu_seg_gap", "kehu_seg_new", "kehu_seg_rank", "kehu_seg_base")
     with analytics_settings(using), transaction.atomic(using=using), connection.cursor() as cursor:
+        # One refresh at a time: a write first (locks the settings row on PostgreSQL, the database on
+        # SQLite), so a second refresh waits and then compares against the first one's stages
+        # instead of recording the same transitions again.
+        cursor.execute(f"UPDATE {_q(SegmentationSettings._meta.db_table)} SET id = id WHERE id = %s", [conf.pk])
         statements = _Statements(using=using, conf=conf, as_of=as_of, clv_table=clv_table, since=_earliest(using))
         params = _params(using=using, conf=conf, as_of=as_of, now=timezone.now())
         for table in temporary:
