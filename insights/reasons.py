@@ -50,12 +50,14 @@ def reasons_choose(
         take = mask & ~decided
         keys[take] = key
         decided |= take
-    percent = np.rint(likelihood * 100).astype(int)
-    every = np.rint(interval_days).astype(int)
+    percent = np.rint(likelihood * 100).astype(np.int64).tolist()
+    every = np.rint(interval_days).astype(np.int64).tolist()
+    silent = np.asarray(silent_days).astype(np.int64).tolist()
+    count = (np.asarray(frequency).astype(np.int64) + 1).tolist()
+    period = int(period_days)
     params = [
-        {"every": int(every[i]), "silent": int(silent_days[i]), "percent": int(percent[i]),
-         "period": int(period_days), "count": int(frequency[i]) + 1}
-        for i in range(n)
+        {"every": e, "silent": d, "percent": p, "period": period, "count": c}
+        for e, d, p, c in zip(every, silent, percent, count, strict=True)
     ]
     return keys, params
 

@@ -405,34 +405,36 @@ SCORE_COLUMNS = (
 )
 
 
+def _nullable(values: np.ndarray | None, n: int) -> list[float | None]:
+    """Floats with None where the value is missing (NaN) or the whole column is absent."""
+    if values is None:
+        return [None] * n
+    return [v if v == v else None for v in values.tolist()]  # v != v only for NaN
+
+
 def _scores_write(run: ScoreRun, history: PurchaseHistory, s: Scored, report: Progress) -> int:
     """Replace every stored score with this run's, in chunks (inside the caller's transaction, so
-    readers see the old scores until the new ones are all written)."""
+    readers see the old scores until the new ones are all written). Columns are turned into Python
+    lists once (tolist) and zipped into rows: no per-value conversion in a Python loop."""
     CustomerScore.objects.all().delete()
     n = len(history)
-    x, t_x, T = history.x, history.t_x, history.T  # noqa: N806
-    first = history.first_day.astype("datetime64[D]").astype(object)
-    last = history.last_day.astype("datetime64[D]").astype(object)
+    x = history.x
     churn = s.churn_risk
-    at_risk = churn * s.clv if churn is not None else None
+    columns = [
+        history.customer_id.tolist(), [run.pk] * n, x.astype(np.int64).tolist(), history.t_x.tolist(),
+        history.T.tolist(), history.first_day.astype("datetime64[D]").tolist(),
+        history.last_day.astype("datetime64[D]").tolist(),
+        _nullable(np.where(x > 0, s.mean_value, np.nan), n), s.margin_share.tolist(),
+        s.expected_30.tolist(), s.expected_90.tolist(), s.p_alive.tolist(), s.likelihood.tolist(),
+        s.expected_value.tolist(), s.clv.tolist(), _nullable(churn, n),
+        s.churn_factors if s.churn_factors is not None else [[] for _ in range(n)],
+        s.next_products if s.next_products is not None else [[] for _ in range(n)],
+        s.call_score.tolist(), _nullable(churn * s.clv if churn is not None else None, n),
+        [str(k) for k in s.reason_keys], s.reason_params,
+    ]
+    rows = list(zip(*columns, strict=True))
     written = 0
     for start in range(0, n, WRITE_CHUNK):
-        stop = min(n, start + WRITE_CHUNK)
-        rows = []
-        for i in range(start, stop):
-            rows.append((
-                int(history.customer_id[i]), run.pk, int(x[i]), float(t_x[i]), float(T[i]), first[i], last[i],
-                float(s.mean_value[i]) if x[i] > 0 else None, float(s.margin_share[i]),
-                float(s.expected_30[i]), float(s.expected_90[i]), float(s.p_alive[i]), float(s.likelihood[i]),
-                float(s.expected_value[i]), float(s.clv[i]),
-                float(churn[i]) if churn is not None and np.isfinite(churn[i]) else None,
-                s.churn_factors[i] if s.churn_factors is not None else [],
-                s.next_products[i] if s.next_products is not None else [],
-                float(s.call_score[i]),
-                float(at_risk[i]) if at_risk is not None and np.isfinite(at_risk[i]) else None,
-                str(s.reason_keys[i]), s.reason_params[i],
-            ))
-        written += db.insert_rows(CustomerScore, SCORE_COLUMNS, rows)
+        written += db.insert_rows(CustomerScore, SCORE_COLUMNS, rows[start:start + WRITE_CHUNK])
         report("write", written, n)
     return written
-

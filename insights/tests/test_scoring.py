@@ -8,6 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from audit.models import ObjectChange
 from commerce.choices import OrderStatus
@@ -111,7 +112,7 @@ def test_too_little_data_fails_the_run_and_keeps_the_old_scores(history, make_cu
     before = CustomerScore.objects.count()
     # As of a date before nearly anyone bought, there is too little to fit.
     early = AS_OF - timedelta(weeks=103)
-    with pytest.raises(ValidationError):
+    with translation.override("en"), pytest.raises(ValidationError):
         services.scores_refresh(as_of=early)
     failed = ScoreRun.objects.order_by("-id").first()
     assert failed.status == RunStatus.FAILED and "Too little purchase history" in failed.error
