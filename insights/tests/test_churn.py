@@ -136,8 +136,11 @@ def test_classifier_beats_recency_where_churn_depends_on_more_than_recency(sales
     assert d["fallback"] is None and d["n_labelled"] >= MIN_LABELLED
     assert d["n_test"] > 60 and d["n_train"] > 180
     recency = d["baseline_aucs"]["recency_days"]
-    assert d["auc"] > recency + 0.1, d
-    assert d["out_of_time"]["auc"] > d["out_of_time"]["baseline_aucs"]["recency_days"] + 0.1, json.dumps(d)
+    # The model must at least halve the ranking errors of recency (1 − AUC), on held-out customers
+    # and out of time; a broken model (AUC ≈ 0.5) or a recency copy fails.
+    assert d["auc"] > recency and 1 - d["auc"] < 0.5 * (1 - recency), json.dumps(d)
+    oot = d["out_of_time"]
+    assert 1 - oot["auc"] < 0.5 * (1 - oot["baseline_aucs"]["recency_days"]), json.dumps(d)
     # Calibrated: better Brier than predicting the churn rate for everyone.
     assert d["brier"] < d["brier_reference"]
     assert sum(p["count"] for p in d["calibration"]) == d["n_test"]
