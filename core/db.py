@@ -325,7 +325,8 @@ def _sql_literal(value: Any) -> str:
         return "1" if value else "0"
     if isinstance(value, int | float):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    # Quotes doubled for SQL, % doubled for the driver's %s placeholders.
+    return "'" + str(value).replace("'", "''").replace("%", "%%") + "'"
 
 
 # SQLite: rows per INSERT statement (one statement per row costs about as much as the row itself).

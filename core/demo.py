@@ -166,25 +166,6 @@ def pick(items: Sequence[Any], index: np.ndarray) -> list[Any]:
 
 
 
-@dataclass(frozen=True)
-class CustomerTraits:
-    """The traits of one customer (see traits())."""
-
-    value: float
-    activity: float
-    churned: bool
-    stop_at: float
-    preference: float
-
-
-def customer_traits(seed: int, customer_id: int) -> CustomerTraits:
-    """The traits of one customer: the same as traits() gives for it in an array."""
-    t = traits(seed, np.array([customer_id]))
-    return CustomerTraits(value=float(t.value[0]), activity=float(t.activity[0]), churned=bool(t.churned[0]),
-                          stop_at=float(t.stop_at[0]), preference=float(t.preference[0]))
-
-
-
 def ahead(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
     """The items of `items`, produced by a thread that runs `depth` items ahead: the caller writes
     one block while the next one is generated. The two overlap on two cores because NumPy and

@@ -1054,10 +1054,8 @@ def demo_load(
     return result
 
 
-# For the other apps' demo generators (core.registry "demo_generators"): the same bulk-load mode
-# and the same second generating process as the customers.
+# For the other apps' demo generators (core.registry "demo_generators"): the same bulk-load mode.
 bulk_mode = _bulk_mode
-produce_in_child = _produce_in_child
 
 
 @dataclass

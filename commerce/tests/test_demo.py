@@ -182,7 +182,7 @@ def test_insert_columns_writes_constants_and_partial_statements():
     at = datetime_texts(np.array([29_000_000] * n))
     insert_columns(Order, {
         "id": list(range(10_001, 10_001 + n)), "customer_id": [customer.pk] * n, "ordered_at": at,
-        "status": Same("paid"), "channel": Same("branch"), "region": Same("上海"), "location": Same("O'Hara"),
+        "status": Same("paid"), "channel": Same("branch"), "region": Same("上海"), "location": Same("O'Hara 100%"),
         "salesperson_id": Same(None), "currency": Same("CNY"), "revenue": [12.34] * n, "cost": [0.1] * n,
         "margin": [12.24] * n, "status_changed_at": Same(None), "note": Same(""), "external_id": Same(None),
         "created_at": at, "updated_at": at, "deleted_at": Same(None),
@@ -191,7 +191,7 @@ def test_insert_columns_writes_constants_and_partial_statements():
     assert orders.count() == n
     order = orders.last()
     assert (order.revenue, order.cost, order.margin, order.location) == (
-        Decimal("12.34"), Decimal("0.10"), Decimal("12.24"), "O'Hara")
+        Decimal("12.34"), Decimal("0.10"), Decimal("12.24"), "O'Hara 100%")
     assert order.ordered_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=29_000_000)
     assert product.pk
 
