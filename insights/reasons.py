@@ -74,7 +74,7 @@ def reason_text(key: str, params: dict[str, Any]) -> str:
     if key == "likely":
         return _("%(percent)s%% likely to buy in the next %(period)s days") % p
     if key == "high_value":
-        return _("High value, silent for %(silent)s days") % p
+        return _("High value (top fifth), last purchase %(silent)s days ago") % p
     if key == "once":
         return _("Bought once, %(silent)s days ago") % p
     return _("%(count)s purchases, the last %(silent)s days ago") % p
