@@ -128,16 +128,6 @@ def _money(values: list[Any]) -> np.ndarray:
     return np.array([float(v) if v is not None else 0.0 for v in values], dtype=float)
 
 
-def population(cut: date) -> np.ndarray:
-    """Sorted ids of the non-deleted customers with a completed order on or before the cut."""
-    from commerce.models import Order
-
-    rows = (Order.objects.completed().filter(ordered_at__lt=day_start(cut + timedelta(days=1)),
-                                             customer__deleted_at__isnull=True)
-            .values_list("customer_id", flat=True).order_by().distinct())
-    return np.sort(np.fromiter(rows.iterator(chunk_size=20_000), dtype=np.int64))
-
-
 # --- built-in providers -----------------------------------------------------------------------
 
 ORDER_FEATURES = [

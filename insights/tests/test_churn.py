@@ -197,3 +197,16 @@ def test_one_small_class_falls_back_too(sales_a):
     assert d["fallback"] == "one_class_too_small" and d["fallback_detail"]["smaller_class"] == 10
     assert d["method"].startswith("baseline:")
     assert fallback_message(d)
+
+
+def test_customer_level_split_depends_on_the_id_only():
+    from insights.churn import TEST_SHARE, holdout_mask
+
+    ids = np.arange(1, 20_001)
+    test = holdout_mask(ids)
+    assert 0.28 < test.mean() < 0.32
+    shuffled = np.random.default_rng(1).permutation(ids)
+    assert set(shuffled[holdout_mask(shuffled)].tolist()) == set(ids[test].tolist())
+    # The validation fifth is taken from the training customers' own part of the hash range.
+    val = holdout_mask(ids[~test], TEST_SHARE + (1 - TEST_SHARE) * 0.2)
+    assert 0.18 < val.mean() < 0.22
