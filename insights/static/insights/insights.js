@@ -36,7 +36,7 @@
         grid: { left: 8, right: 16, top: 32, bottom: 28, containLabel: true },
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         xAxis: { type: "category", data: data.holdout.labels, name: data.holdout.axis, nameLocation: "middle", nameGap: 28 },
-        yAxis: { type: "value", name: data.holdout.value_axis },
+        yAxis: { type: "value", name: data.holdout.value_axis, nameTextStyle: { align: "left" } },
         series: [
           { name: data.holdout.predicted_label, type: "bar", barMaxWidth: 32, data: data.holdout.predicted },
           { name: data.holdout.actual_label, type: "bar", barMaxWidth: 32, data: data.holdout.actual },
@@ -54,7 +54,7 @@
         grid: { left: 8, right: 16, top: 32, bottom: 28, containLabel: true },
         tooltip: { trigger: "item" },
         xAxis: { type: "value", min: 0, max: 1, name: data.calibration.axis, nameLocation: "middle", nameGap: 28 },
-        yAxis: { type: "value", min: 0, max: 1, name: data.calibration.value_axis },
+        yAxis: { type: "value", min: 0, max: 1, name: data.calibration.value_axis, nameTextStyle: { align: "left" } },
         series: [
           { name: data.calibration.series, type: "line", data: points, symbolSize: 8 },
           { name: data.calibration.ideal, type: "line", data: [[0, 0], [1, 1]], symbol: "none",
