@@ -98,7 +98,7 @@ def date_day_sql(column: str, using: str = DEFAULT_DB_ALIAS) -> str:
 def day_date_sql(expression: str, using: str = DEFAULT_DB_ALIAS) -> str:
     """SQL turning days since 1970-01-01 back into a date (NULL stays NULL)."""
     if is_postgresql(using):
-        return f"(DATE '1970-01-01' + ({expression}))"
+        return f"(DATE '1970-01-01' + CAST(({expression}) AS INTEGER))"  # date + bigint is not defined
     return f"date(({expression}) * 86400, 'unixepoch')"
 
 
