@@ -155,3 +155,27 @@ def test_rule_scheme_pages(manager_a, sales_a, dataset, client_for):
     assert client.get(reverse("segmentation:rule_scheme_edit", args=[scheme.key])).status_code == 200
     assert client.post(reverse("segmentation:rule_scheme_delete", args=[scheme.key])).status_code == 302
     assert not Scheme.objects.filter(kind="rules").exists()
+
+
+def test_pareto_points_lie_on_the_exact_curve_of_the_viewers_customers(sales_a, sales_b):
+    """More customers than points: buckets of the stored rank; each point must be exact for the
+    viewer's own customers even when the ranks interleave with another team's."""
+    import random
+
+    from django.core.cache import cache
+
+    cache.clear()
+    rng = random.Random(7)
+    mine, theirs = customers(sales_a, 250), customers(sales_b, 100)
+    everyone = mine + theirs
+    profits = {c.pk: rng.randint(-300, 5000) for c in everyone}
+    order = sorted(everyone, key=lambda c: (-profits[c.pk], c.pk))
+    write_segments([segment(c, profit=profits[c.pk], profit_rank=i + 1) for i, c in enumerate(order)])
+    points = abc_pareto(user=sales_a, total=250)
+    mine_sorted = [profits[c.pk] for c in order if c.owner_id == sales_a.pk]
+    positive = sum(p for p in mine_sorted if p > 0)
+    exact = {round(k / 250, 9): sum(mine_sorted[:k]) / positive for k in range(251)}
+    assert len(points) > 50
+    for x, y in points:
+        assert y == pytest.approx(exact[round(x, 9)])
+    assert points[-1][0] == pytest.approx(1.0)
