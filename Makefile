@@ -44,6 +44,7 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --customers $(BENCH_CUSTOMERS)
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.segmentation --bench $(BENCH_CUSTOMERS)
 
 ## Production-style server: gunicorn + whitenoise (see docs/deploy.md)
 serve: $(STAMP)

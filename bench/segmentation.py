@@ -2,6 +2,7 @@
 """The segments refresh at scale, against DuckDB as the speed-of-light reference.
 
     DATABASE_URL=… .venv/bin/python -m bench.segmentation [--as-of DATE] [--skip-duckdb] [--runs 2]
+    .venv/bin/python -m bench.segmentation --bench 1000000   # the `make bench` databases, SQLite and PostgreSQL
 
 1. Times `segments_refresh()` on the database DATABASE_URL names (every phase; the first run and a
    second "nightly" run over the same data).
@@ -164,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", help="YYYY-MM-DD (default today in the business time zone)")
     parser.add_argument("--runs", type=int, default=2, help="kehu refresh runs (the first, then nightly re-runs)")
     parser.add_argument("--skip-duckdb", action="store_true")
+    parser.add_argument("--bench", type=int, metavar="CUSTOMERS",
+                        help="run on the databases `make bench` built for this many customers (both vendors)")
     args = parser.parse_args(argv)
+    if args.bench:
+        return _on_bench_databases(args.bench, [a for a in (argv or sys.argv[1:]) if a != "--bench"
+                                                and a != str(args.bench)])
     _setup()
     from django.db import connection
     from django.db.models import Count
@@ -218,6 +224,26 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds, detail in table:
         print(f"{name:<32} {seconds:9.2f}  {detail}")
     return 0 if ok else 1
+
+
+def _on_bench_databases(customers: int, rest: list[str]) -> int:
+    """This benchmark on `make bench`'s SQLite file and PostgreSQL database, when they exist."""
+    import subprocess
+
+    from bench.run import DEFAULT_PG, postgres_database, postgres_reachable, sqlite_database
+
+    status = 0
+    targets = [sqlite_database(customers)]
+    if postgres_reachable(DEFAULT_PG) is None:
+        targets.append(postgres_database(DEFAULT_PG, customers))
+    for db in targets:
+        if db.url.startswith("sqlite:") and not Path(db.url.removeprefix("sqlite:///")).exists():
+            print(f"{db.label}: no bench database yet (run `make bench` first)")
+            continue
+        print(f"\n=== {db.label} ===", flush=True)
+        env = {**db.env, "KEHU_LOG_LEVEL": "WARNING"}
+        status |= subprocess.run([sys.executable, "-m", "bench.segmentation", *rest], env=env).returncode
+    return status
 
 
 if __name__ == "__main__":
