@@ -56,6 +56,12 @@ def test_page_api_and_export_never_show_another_teams_customers(admin_user, sale
     assert len(rows) == 1 + 2 and all("乙队客户" in r[1] for r in rows[1:])
     log = AccessLog.objects.filter(user=sales_b, action="export").get()
     assert log.detail["rows"] == 2 and log.detail["segment"] == seg.pk
+    from openpyxl import load_workbook
+
+    xlsx = client.get(reverse("segmentation:segment_export", args=[seg.pk]) + "?format=xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    assert sorted(row[1] for row in sheet.iter_rows(min_row=2, values_only=True)) == ["乙队客户", "乙队客户"]
+    assert client.get(reverse("segmentation:segment_export", args=[seg.pk]) + "?format=pdf").status_code == 400
 
 
 def test_private_and_team_segments_are_invisible_to_others(sales_a, sales_b, manager_a, make_user, team_a, team_b):
