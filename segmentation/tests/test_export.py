@@ -7,12 +7,20 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from audit.models import AccessLog
 from segmentation.models import CustomerSegment
 from segmentation.tests.history import AS_OF, History, day
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # the messages are checked in English (the Chinese ones are in the catalogue)
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
