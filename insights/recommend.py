@@ -9,26 +9,36 @@ co-purchase count at once.
 Associations, for products i and j over the N customers holding anything:
 support(j) = n_j / N, confidence(i→j) = n_ij / n_i, lift(i, j) = n_ij · N / (n_i · n_j).
 
-Scoring ("association", the default). A customer's score for a product j they do not hold is the
-best smoothed confidence from any product i they hold: max_i (n_ij + m · support(j)) / (n_i + m),
-m = SMOOTHING. The smoothing pulls confidences resting on few customers toward plain popularity,
-so a product bought together twice by accident does not beat a product half the customers buy.
-The reason names the product i behind the best score and its lift; when that lift is below
-MIN_LIFT there is no real association and the reason says "popular" instead — we never claim
-"often bought with" for a pair that is not bought together more than by chance.
-Customers holding nothing (cold start) get the most popular products, with basis "popular".
-Only active, not deleted products are recommended.
+Scoring ("association_segment", the default). For a product j the customer does not hold:
+score(j) = log prior(j) + Σ_{i held} log lift*(i, j) / √(number held) — naive Bayes in log space.
+lift* shrinks each pair count toward independence by SMOOTHING, so a pair bought together twice by
+accident says nothing; dividing by √(number held) tempers the evidence of held products, which are
+far from independent. The prior is the share of customers with the same risk preference (风险偏好)
+holding j (suitability drives what a bank offers and what customers buy), shrunk toward the overall
+support; customers without a risk preference get the overall support. Customers holding nothing
+(cold start) get the prior alone: their risk group's most held products, or the most popular ones.
+Only active, not deleted products that someone has bought are recommended; never a held one.
 
-Other methods (for the evaluation): "popular" (support only, the baseline) and "cosine" (item-kNN:
-the sum of cosine similarities n_ij / sqrt(n_i · n_j) to the held products).
+Reasons. Each recommended product carries the evidence that sets it apart from the customer's other
+candidates: the prior's part and the held products' part, each centred on the customer's mean over
+the offered products (heavy buyers have lifts above 1 with everything — that ranks nothing and
+explains nothing); the larger positive one is the basis. "association" names the held product with
+the highest lift toward it (only when that lift is at least MIN_LIFT: we never claim "often bought
+with" for a pair not bought together more than by chance); "segment" names the risk preference and
+the share of that group holding it; otherwise "popular".
+
+Other methods (for the evaluation): "association" (the same score with the overall support as the
+prior: associations alone), "cosine" (item-kNN: the sum of cosine similarities n_ij / sqrt(n_i · n_j)
+to the held products) and "popular" (support only, the baseline).
 
 Result (`next_products(*, as_of, k=3) -> NextProducts`), compact: n × k arrays
 - product_ids (int64, -1 where there are fewer than k candidates), scores (float),
-- basis (int8: BASIS_NONE 0, BASIS_ASSOCIATION 1, BASIS_POPULAR 2),
-- because_of (the held product id behind an association, -1 otherwise), lift and support (float);
+- basis (int8: BASIS_NONE 0, BASIS_ASSOCIATION 1, BASIS_POPULAR 2, BASIS_SEGMENT 3),
+- because_of (the held product id behind an association, -1 otherwise), lift, support (the share of
+  all customers — or, for "segment", of the customer's risk group — holding the product), segment;
 `result.reasons_for(row)` turns one customer's row into JSON-safe dicts
-`{"product_id", "basis": "association"|"popular", "because_of", "lift", "support"}`, and
-`reason_text(reason, names)` into the one line staff read ("often bought with 稳享90天持有期 (lift 3.2)").
+`{"product_id", "basis": "association"|"segment"|"popular", "because_of", "lift", "segment", "support"}`,
+and `reason_text(reason, names)` into the one line staff read ("often bought with 稳享90天持有期 (lift 3.2)").
 `result.reasons` builds every row's list (convenient for small sets; for a million customers
 store the arrays or call reasons_for per row).
 
@@ -158,9 +168,6 @@ class Associations:
         n = self.holders
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.nan_to_num(self.counts * self.n_customers / np.outer(n, n))
-
-    def smoothed_confidence(self, m: float = SMOOTHING) -> np.ndarray:
-        return (self.counts + m * self.support[None, :]) / (self.holders[:, None] + m)
 
     def cosine(self) -> np.ndarray:
         n = self.holders
