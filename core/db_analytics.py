@@ -85,7 +85,9 @@ def local_day_sql(
     else:
         whens = " ".join(f"WHEN ({column}) >= '{at}' THEN {off}" for at, off in reversed(offsets[1:]))
         shift = f"(CASE {whens} ELSE {offsets[0][1]} END)"
-    return f"((CAST(strftime('%%s', {column}) AS INTEGER) + {shift}) / 86400)"
+    # Whole seconds only: SQLite rounds fractions to milliseconds, so 23:59:59.9999 would become the
+    # next day's 00:00:00.
+    return f"((CAST(strftime('%%s', substr({column}, 1, 19)) AS INTEGER) + {shift}) / 86400)"
 
 
 def date_day_sql(column: str, using: str = DEFAULT_DB_ALIAS) -> str:
