@@ -136,3 +136,17 @@ def test_a_filter_naming_a_deleted_scheme_matches_nobody(manager_a, two_teams):
     assert saved_segment_customers(user=manager_a, segment=seg).count() == 3
     rule_scheme_delete(actor=manager_a, scheme_id=scheme.pk)
     assert saved_segment_customers(user=manager_a, segment=seg).count() == 0
+
+
+def test_segment_lists_in_a_fixed_number_of_queries(admin_user, sales_a, team_a, client_for,
+                                                     django_assert_max_num_queries):
+    for i in range(6):
+        saved_segment_create(actor=sales_a, name=f"s{i}", rules=EVERYONE_A, team=team_a if i % 2 else None)
+    client = client_for(sales_a)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("segmentation:segment_list"))
+    assert len(page.context["rows"]) == 6
+    with django_assert_max_num_queries(6):
+        api = client.get("/api/v1/segments")
+    assert [s["name"] for s in api.json()] == [f"s{i}" for i in range(6)]
+    assert all(s["may_change"] for s in api.json())
