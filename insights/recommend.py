@@ -32,7 +32,9 @@ prior: associations alone), "cosine" (item-kNN: the sum of cosine similarities n
 to the held products) and "popular" (support only, the baseline).
 
 Result (`next_products(*, as_of, k=3) -> NextProducts`), compact: n × k arrays
-- product_ids (int64, -1 where there are fewer than k candidates), scores (float),
+- product_ids (int64, -1 where there are fewer than k candidates), scores (float: the method's
+  ranking score — for the association methods a naive-Bayes log score, not a probability; only the
+  order within one customer means anything),
 - basis (int8: BASIS_NONE 0, BASIS_ASSOCIATION 1, BASIS_POPULAR 2, BASIS_SEGMENT 3),
 - because_of (the held product id behind an association, -1 otherwise), lift, support (the share of
   all customers — or, for "segment", of the customer's risk group — holding the product), segment;
