@@ -368,6 +368,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not selectors.customers_visible(user).filter(pk=pk).exists():
             raise Http404(_("No such customer."))
         return render(request, "customers/customer_detail.html#timeline-entries", _timeline(request, user, pk))
+    if request.GET.get("part") == "panels":
+        # The analytics panels of the profile tab, loaded by the card after it is shown (htmx).
+        customer = _customer_or_404(user, pk, "view")
+        return render(request, "customers/customer_detail.html#card-panels", {
+            "customer": customer, "card_panels": card_panels(user=user, customer_id=customer.pk)})
     try:
         card = selectors.customer_card(user=user, customer_id=pk)
     except Customer.DoesNotExist as exc:
@@ -392,8 +397,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dimensions": KEY_PERSON_DIMENSIONS,
         "tags": list(customer.tags.all()),
     }
-    if tab == "profile":
-        context["card_panels"] = card_panels(user=user, customer_id=customer.pk)
     if tab == "documents":
         context["document_form"] = DocumentForm()
     if tab == "history":
