@@ -148,20 +148,20 @@ def test_card_panel_shows_the_scores_in_a_fixed_number_of_queries(client_for, sa
     # Another team's user gets no scores of this customer (the card itself answers 404).
     with django_assert_num_queries(2):
         assert score_card_panels(sales_b, customer.pk)[0].context["score"] is None
-    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk])).content.decode()
+    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk]) + "?part=panels").content.decode()
     assert "Predicted value" in html and "Lifetime value (CLV)" in html and "1,010" in html
     assert "Probability still active" in html and "not a churn risk" in html
     assert "Days since last purchase: 120 (typical 45), raises the risk" in html
     assert "稳健理财A" in html and "popular: held by 30% of customers" in html
     with translation.override("zh-hans"):
-        html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk]),
+        html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk]) + "?part=panels",
                                        HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "客户终生价值" in html
 
 
 def test_card_panel_before_any_run_and_for_a_customer_without_orders(client_for, sales_a, customer_a):
-    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk])).content.decode()
+    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk]) + "?part=panels").content.decode()
     assert "Not scored yet: the models have not run." in html
     scores_stored([])
-    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk])).content.decode()
+    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk]) + "?part=panels").content.decode()
     assert "Not scored: no paid order up to the model run" in html

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_panel_before_any_refresh(sales_a, customer_a, client_for):
-    response = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk]))
+    # The card loads its analytics panels as one fragment (customers.views, "part=panels").
+    response = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk]) + "?part=panels")
     body = response.content.decode()
     assert response.status_code == 200
     assert "panel-segments" in body
@@ -48,8 +49,8 @@ def test_panel_says_why(sales_a, analyst, customer_a, make_customer, client_for,
     # The analyst sees but may not change: no change links.
     seen = customer_segments(user=analyst, customer_id=customer_a.pk)
     assert not any(r["change_url"] for r in seen["others"]) and not seen["mark_url"]
-    body = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk])).content.decode()
-    assert "年度框架协议" in body
+    panels = reverse("customers:customer_detail", args=[customer_a.pk]) + "?part=panels"
+    assert "年度框架协议" in client_for(sales_a).get(panels).content.decode()
 
 
 def test_no_panel_for_a_customer_out_of_scope(sales_b, customer_a):
