@@ -35,6 +35,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from commerce.choices import OrderStatus
 from commerce.models import CustomerCost, Order
@@ -59,11 +60,23 @@ CAUSE_MARKED_CHURNED = "marked_churned"
 CAUSE_WON_BACK = "won_back"
 CAUSE_LOST_EXPIRED = "lost_expired"
 CAUSE_ORDERS_CHANGED = "orders_changed"
-CAUSES = [
-    CAUSE_NEW_CUSTOMER, CAUSE_MARKED_TARGET, CAUSE_MARKED_NON_CUSTOMER, CAUSE_MARK_CLEARED, CAUSE_FIRST_PURCHASE,
-    CAUSE_SECOND_PURCHASE, CAUSE_LOYAL_RULE, CAUSE_LOYAL_LAPSED, CAUSE_NO_PURCHASE, CAUSE_MARKED_CHURNED,
-    CAUSE_WON_BACK, CAUSE_LOST_EXPIRED, CAUSE_ORDERS_CHANGED,
-]
+# What users read for each cause (the history of a customer's stages).
+CAUSE_LABELS = {
+    CAUSE_NEW_CUSTOMER: _("new customer"),
+    CAUSE_MARKED_TARGET: _("marked as a target customer"),
+    CAUSE_MARKED_NON_CUSTOMER: _("marked as a non-customer"),
+    CAUSE_MARK_CLEARED: _("mark cleared"),
+    CAUSE_FIRST_PURCHASE: _("first purchase"),
+    CAUSE_SECOND_PURCHASE: _("second purchase"),
+    CAUSE_LOYAL_RULE: _("bought regularly (loyalty rule met)"),
+    CAUSE_LOYAL_LAPSED: _("loyalty rule no longer met"),
+    CAUSE_NO_PURCHASE: _("no purchase within the churn window"),
+    CAUSE_MARKED_CHURNED: _("marked as churned"),
+    CAUSE_WON_BACK: _("won back by a purchase"),
+    CAUSE_LOST_EXPIRED: _("lost for too long"),
+    CAUSE_ORDERS_CHANGED: _("orders refunded or removed"),
+}
+CAUSES = list(CAUSE_LABELS)
 
 
 @dataclass
