@@ -10,6 +10,7 @@ customer; rule schemes and class managers are for administrators and managers.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -183,6 +184,33 @@ def _rules_query(rules: list[dict[str, Any]]) -> str:
 
 # --- Rule schemes -------------------------------------------------------------------------------
 
+def _save_then_redirect(request: HttpRequest, form: Any, save: Callable[[], Any], *, message: str,
+                        to: Callable[[Any], str]) -> HttpResponse | None:
+    """Run a form's service write. A ValidationError from the service goes on the form and None is returned
+    (the service changed nothing, so the caller shows the form again); otherwise `message` is flashed and the
+    answer redirects to `to(what save returned)`."""
+    try:
+        saved = save()
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return None
+    messages.success(request, message)
+    return redirect(to(saved))
+
+
+def _delete_after_confirm(request: HttpRequest, delete: Callable[[], Any], *, question: str, explanation: str,
+                          cancel_url: str, deleted: str, then: str) -> HttpResponse:
+    """A delete page: GET asks `question` (with what deleting does), POST runs the service's `delete`, says
+    `deleted` and goes on to `then`."""
+    if request.method == "POST":
+        delete()
+        messages.success(request, deleted)
+        return redirect(then)
+    return render(request, "segmentation/confirm_delete.html", {
+        "question": question, "explanation": explanation, "cancel_url": cancel_url,
+    })
+
+
 def _rule_scheme_form(request: HttpRequest, scheme: Scheme | None) -> HttpResponse:
     user = request.user
     if not may_manage_schemes(user):
@@ -194,17 +222,17 @@ def _rule_scheme_form(request: HttpRequest, scheme: Scheme | None) -> HttpRespon
     form = RuleSchemeForm(request.POST or None, initial=initial)
     rows = rule_class_rows(request.POST if request.method == "POST" else None, scheme=scheme, segments=segments)
     if request.method == "POST" and form.is_valid():
-        try:
-            classes = rule_classes_from_rows(rows)
-            saved = rule_scheme_save(actor=user, name=form.cleaned_data["name"],
-                                     description=form.cleaned_data["description"], classes=classes,
-                                     catch_all_name=form.cleaned_data["catch_all_name"],
-                                     scheme_id=scheme.pk if scheme else None)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("Scheme saved; every customer has been placed in one of its classes."))
-            return redirect("segmentation:scheme_detail", key=saved.key)
+        def save() -> Scheme:
+            return rule_scheme_save(actor=user, name=form.cleaned_data["name"],
+                                    description=form.cleaned_data["description"], classes=rule_classes_from_rows(rows),
+                                    catch_all_name=form.cleaned_data["catch_all_name"],
+                                    scheme_id=scheme.pk if scheme else None)
+
+        done = _save_then_redirect(
+            request, form, save, message=_("Scheme saved; every customer has been placed in one of its classes."),
+            to=lambda saved: reverse("segmentation:scheme_detail", kwargs={"key": saved.key}))
+        if done:
+            return done
     return render(request, "segmentation/rule_scheme_form.html", {
         "form": form, "rows": rows, "segments": segments, "scheme": scheme,
     })
@@ -236,15 +264,12 @@ def rule_scheme_delete(request: HttpRequest, key: str) -> HttpResponse:
     if not may_manage_schemes(user):
         raise PermissionDenied(_("Only administrators and managers may define schemes."))
     scheme = _rule_scheme(key)
-    if request.method == "POST":
-        rule_services.rule_scheme_delete(actor=user, scheme_id=scheme.pk)
-        messages.success(request, _("Scheme “%(name)s” deleted.") % {"name": scheme.name})
-        return redirect("segmentation:overview")
-    return render(request, "segmentation/confirm_delete.html", {
-        "question": _("Delete the scheme “%(name)s”?") % {"name": scheme.name},
-        "explanation": _("Its classes and their memberships are removed; customers are not changed."),
-        "cancel_url": reverse("segmentation:scheme_detail", args=[key]),
-    })
+    return _delete_after_confirm(
+        request, lambda: rule_services.rule_scheme_delete(actor=user, scheme_id=scheme.pk),
+        question=_("Delete the scheme “%(name)s”?") % {"name": scheme.name},
+        explanation=_("Its classes and their memberships are removed; customers are not changed."),
+        cancel_url=reverse("segmentation:scheme_detail", args=[key]),
+        deleted=_("Scheme “%(name)s” deleted.") % {"name": scheme.name}, then=reverse("segmentation:overview"))
 
 
 # --- Saved segments ------------------------------------------------------------------------------
@@ -283,16 +308,15 @@ def _segment_form(request: HttpRequest, segment: SavedSegment | None) -> HttpRes
             data = form.cleaned_data
             kwargs = {"name": data["name"], "rules": data["rules"], "description": data["description"],
                       "team": data["shared_with_team"], "shared_with_all": data["shared_with_all"]}
-            try:
+            def save() -> SavedSegment:
                 if segment is None:
-                    saved = saved_segment_create(actor=user, **kwargs)
-                else:
-                    saved = saved_segment_update(actor=user, segment_id=segment.pk, **kwargs)
-            except ValidationError as exc:
-                form.add_error(None, exc.messages)
-            else:
-                messages.success(request, _("Segment saved."))
-                return redirect("segmentation:segment_detail", pk=saved.pk)
+                    return saved_segment_create(actor=user, **kwargs)
+                return saved_segment_update(actor=user, segment_id=segment.pk, **kwargs)
+
+            done = _save_then_redirect(request, form, save, message=_("Segment saved."),
+                                       to=lambda saved: reverse("segmentation:segment_detail", kwargs={"pk": saved.pk}))
+            if done:
+                return done
     return render(request, "segmentation/segment_form.html", {
         "form": form, "editor": editor, "segment": segment, "preview": preview,
     })
@@ -322,15 +346,12 @@ def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     segment = _segment_for_change(user, pk)
-    if request.method == "POST":
-        saved_segment_delete(actor=user, segment_id=segment.pk)
-        messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
-        return redirect("segmentation:segment_list")
-    return render(request, "segmentation/confirm_delete.html", {
-        "question": _("Delete the segment “%(name)s”?") % {"name": segment.name},
-        "explanation": _("Only the saved filter is deleted; its customers are not changed."),
-        "cancel_url": reverse("segmentation:segment_detail", args=[pk]),
-    })
+    return _delete_after_confirm(
+        request, lambda: saved_segment_delete(actor=user, segment_id=segment.pk),
+        question=_("Delete the segment “%(name)s”?") % {"name": segment.name},
+        explanation=_("Only the saved filter is deleted; its customers are not changed."),
+        cancel_url=reverse("segmentation:segment_detail", args=[pk]),
+        deleted=_("Segment “%(name)s” deleted.") % {"name": segment.name}, then=reverse("segmentation:segment_list"))
 
 
 @login_required
@@ -402,14 +423,13 @@ def customer_scheme(request: HttpRequest, customer_pk: int, scheme_key: str) -> 
                       initial={"class_key": current.scheme_class.key if current else NOT_SET,
                                "note": current.note if current else ""})
     if request.method == "POST" and form.is_valid():
-        try:
-            scheme_assign(actor=user, customer_id=customer.pk, scheme_key=scheme.key,
-                          class_key=form.cleaned_data["class_key"], note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("Class saved."))
-            return redirect(_card_url(customer.pk))
+        done = _save_then_redirect(
+            request, form, lambda: scheme_assign(actor=user, customer_id=customer.pk, scheme_key=scheme.key,
+                                                 class_key=form.cleaned_data["class_key"],
+                                                 note=form.cleaned_data["note"]),
+            message=_("Class saved."), to=lambda _saved: _card_url(customer.pk))
+        if done:
+            return done
     names = {c.pk: selectors.class_name(scheme, c) for c in classes}
     return render(request, "segmentation/customer_scheme.html", {
         "customer": customer, "scheme": scheme, "scheme_name": selectors.scheme_label(scheme), "form": form,
@@ -434,17 +454,18 @@ def customer_lifecycle(request: HttpRequest, customer_pk: int) -> HttpResponse:
     form = LifecycleMarkForm(request.POST or None, has_mark=current is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def save() -> Any:
             if data["kind"] == LifecycleMarkForm.CLEAR:
-                lifecycle_mark_clear(actor=user, customer_id=customer.pk, cleared_on=data["marked_on"])
-            else:
-                lifecycle_mark(actor=user, customer_id=customer.pk, kind=data["kind"], marked_on=data["marked_on"],
-                               churn_reason=data["churn_reason"], note=data["note"])
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("Saved. The lifecycle stage follows at the next refresh of the segments."))
-            return redirect(_card_url(customer.pk))
+                return lifecycle_mark_clear(actor=user, customer_id=customer.pk, cleared_on=data["marked_on"])
+            return lifecycle_mark(actor=user, customer_id=customer.pk, kind=data["kind"],
+                                  marked_on=data["marked_on"], churn_reason=data["churn_reason"], note=data["note"])
+
+        done = _save_then_redirect(
+            request, form, save, to=lambda _saved: _card_url(customer.pk),
+            message=_("Saved. The lifecycle stage follows at the next refresh of the segments."))
+        if done:
+            return done
     return render(request, "segmentation/customer_lifecycle.html", {
         "customer": customer, "form": form, "marks": marks, "current": current, "can_change": can_change,
     })
