@@ -60,6 +60,17 @@ def _check_history(x: object, t_x: object, T: object) -> tuple[np.ndarray, np.nd
     return xa.astype(float), ta.astype(float), Ta.astype(float)
 
 
+def _check_forecast(x: object, t_x: object, T: object,
+                    t: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A history plus a forecast horizon t ≥ 0, all broadcast to one shape."""
+    xa, ta, Ta = _check_history(x, t_x, T)
+    tt = as_float_array("t", t)
+    if np.any(tt < 0):
+        raise ValueError("t must be ≥ 0")
+    xa, ta, Ta, tt = np.broadcast_arrays(xa, ta, Ta, tt)
+    return xa, ta, Ta, tt
+
+
 def _check_params(params: BGNBDParams) -> tuple[float, float, float, float]:
     vals = (float(params.r), float(params.alpha), float(params.a), float(params.b))
     if not all(np.isfinite(v) and v > 0 for v in vals):
@@ -294,11 +305,7 @@ def bgnbd_p_alive(params: BGNBDParams, x: object, t_x: object, T: object) -> np.
 def bgnbd_expected_purchases(params: BGNBDParams, t: object, x: object, t_x: object, T: object) -> np.ndarray:
     """Expected number of purchases in (T, T+t] given the history (FHL 2005 eq. 10) = P(alive) · E[· | alive]."""
     r, alpha, a, b = _check_params(params)
-    xa, ta, Ta = _check_history(x, t_x, T)
-    tt = as_float_array("t", t)
-    if np.any(tt < 0):
-        raise ValueError("t must be ≥ 0")
-    xa, ta, Ta, tt = np.broadcast_arrays(xa, ta, Ta, tt)
+    xa, ta, Ta, tt = _check_forecast(x, t_x, T, t)
     alive = bgnbd_p_alive(params, xa, ta, Ta)
     if len(xa) > 1000:
         # The hypergeometric part depends on (x, T, t) only: evaluate it once per distinct triple.
@@ -315,11 +322,7 @@ def bgnbd_probability_purchase(params: BGNBDParams, t: object, x: object, t_x: o
     P(wait ≤ t) = 1 − E[e^−λt] = 1 − ((α+T)/(α+T+t))^(r+x). A customer who is inactive never buys again.
     """
     r, alpha, _, _ = _check_params(params)
-    xa, ta, Ta = _check_history(x, t_x, T)
-    tt = as_float_array("t", t)
-    if np.any(tt < 0):
-        raise ValueError("t must be ≥ 0")
-    xa, ta, Ta, tt = np.broadcast_arrays(xa, ta, Ta, tt)
+    xa, ta, Ta, tt = _check_forecast(x, t_x, T, t)
     alive = bgnbd_p_alive(params, xa, ta, Ta)
     return alive * -np.expm1((r + xa) * (np.log(alpha + Ta) - np.log(alpha + Ta + tt)))
 
