@@ -326,6 +326,25 @@ def result_json(res: FitResult) -> dict[str, Any]:
     return out
 
 
+def _not_converged(fit: dict[str, Any]) -> str:
+    return "" if fit.get("converged", True) else _(" (the optimiser did not converge)")
+
+
+def _bgnbd_line(fit: dict[str, Any]) -> str:
+    """The fitted BG/NBD model in one sentence: `clv fit` and the stored run shown by `clv refresh` say it alike."""
+    return (_("BG/NBD: r = %(r).4f, alpha = %(alpha).4f, a = %(a).4f, b = %(b).4f; log-likelihood %(ll).2f%(warn)s")
+            % {"r": fit["r"], "alpha": fit["alpha"], "a": fit["a"], "b": fit["b"], "ll": fit["log_likelihood"],
+               "warn": _not_converged(fit)})
+
+
+def _gamma_gamma_line(fit: dict[str, Any]) -> str:
+    """The fitted Gamma-Gamma model in one sentence (as `_bgnbd_line`)."""
+    return (_("Gamma-Gamma: p = %(p).4f, q = %(q).4f, gamma = %(gamma).4f; log-likelihood %(ll).2f "
+              "(%(n)d repeat buyers)%(warn)s")
+            % {"p": fit["p"], "q": fit["q"], "gamma": fit["gamma"], "ll": fit["log_likelihood"],
+               "n": fit["customers"], "warn": _not_converged(fit)})
+
+
 class Command(KehuCommand):
     # Option help is English, as for every kehu command; what the command reports follows the user's language.
     help = "Customer lifetime value models: fit them on a transaction file, or score the database's customers."
@@ -384,19 +403,17 @@ class Command(KehuCommand):
         unit_name = {"day": _("days"), "week": _("weeks"), "month": _("months")}[unit]
         w(_("Customers: %(n)d (repeat buyers: %(repeat)d); calibration period to %(end)s; time unit: %(unit)s.")
           % {"n": len(s), "repeat": int((s.x > 0).sum()), "end": _day_text(res.calibration_end), "unit": unit_name})
-        w(_("BG/NBD: r = %(r).4f, alpha = %(alpha).4f, a = %(a).4f, b = %(b).4f; log-likelihood %(ll).2f%(warn)s")
-          % {"r": b.params.r, "alpha": b.params.alpha, "a": b.params.a, "b": b.params.b, "ll": b.log_likelihood,
-             "warn": "" if b.converged else _(" (the optimiser did not converge)")})
+        w(_bgnbd_line({"r": b.params.r, "alpha": b.params.alpha, "a": b.params.a, "b": b.params.b,
+                       "log_likelihood": b.log_likelihood, "converged": b.converged}))
         repeat = int((s.x > 0).sum())
         if repeat < FEW_REPEAT_BUYERS:
             w(_("Warning: only %(n)d customers bought more than once; with so little data the parameters are "
                 "unreliable (a few hundred repeat buyers are a reasonable minimum).") % {"n": repeat})
         if res.gamma_gamma is not None:
             g = res.gamma_gamma
-            w(_("Gamma-Gamma: p = %(p).4f, q = %(q).4f, gamma = %(gamma).4f; log-likelihood %(ll).2f "
-                "(%(n)d repeat buyers)%(warn)s")
-              % {"p": g.params.p, "q": g.params.q, "gamma": g.params.gamma, "ll": g.log_likelihood, "n": g.customers,
-                 "warn": "" if g.converged else _(" (the optimiser did not converge)")})
+            w(_gamma_gamma_line({"p": g.params.p, "q": g.params.q, "gamma": g.params.gamma,
+                                 "log_likelihood": g.log_likelihood, "customers": g.customers,
+                                 "converged": g.converged}))
         else:
             w(_("Gamma-Gamma: not fitted. %(reason)s") % {"reason": res.gamma_gamma_error})
         if res.predicted is None or res.actual is None:
@@ -458,30 +475,28 @@ class Command(KehuCommand):
 
     def _refresh_models(self, run: Any) -> None:
         """The fitted models and the holdout check of a finished run, in the same words as `clv fit`."""
-        w = self.stdout.write
         bg = getattr(run, "bgnbd", None) or {}
-        if {"r", "alpha", "a", "b", "log_likelihood"} <= set(bg):
-            w("  " + _("BG/NBD: r = %(r).4f, alpha = %(alpha).4f, a = %(a).4f, b = %(b).4f; log-likelihood "
-                       "%(ll).2f%(warn)s")
-              % {"r": bg["r"], "alpha": bg["alpha"], "a": bg["a"], "b": bg["b"], "ll": bg["log_likelihood"],
-                 "warn": "" if bg.get("converged", True) else _(" (the optimiser did not converge)")})
-        elif bg:
-            w(f"  {self._label(run, 'bgnbd')}: {json.dumps(bg, ensure_ascii=False, default=str)}")
+        self._stored_line(run, "bgnbd", bg,
+                          _bgnbd_line(bg) if {"r", "alpha", "a", "b", "log_likelihood"} <= set(bg) else None)
         gg = getattr(run, "gamma_gamma", None) or {}
-        if {"p", "q", "gamma", "log_likelihood", "customers"} <= set(gg):
-            w("  " + _("Gamma-Gamma: p = %(p).4f, q = %(q).4f, gamma = %(gamma).4f; log-likelihood %(ll).2f "
-                       "(%(n)d repeat buyers)%(warn)s")
-              % {"p": gg["p"], "q": gg["q"], "gamma": gg["gamma"], "ll": gg["log_likelihood"], "n": gg["customers"],
-                 "warn": "" if gg.get("converged", True) else _(" (the optimiser did not converge)")})
-        elif gg:
-            w(f"  {self._label(run, 'gamma_gamma')}: {json.dumps(gg, ensure_ascii=False, default=str)}")
+        self._stored_line(run, "gamma_gamma", gg, _gamma_gamma_line(gg)
+                          if {"p", "q", "gamma", "log_likelihood", "customers"} <= set(gg) else None)
         holdout = getattr(run, "holdout", None) or {}
         total = holdout.get("total") if isinstance(holdout, dict) else None
+        text = None
         if isinstance(total, dict) and {"predicted", "actual"} <= set(total):
             actual, predicted = float(total["actual"]), float(total["predicted"])
-            w(f"  {self._label(run, 'holdout')} ({holdout.get('calibration_end', '')} – "
-              f"{holdout.get('holdout_end', '')}): "
-              + _("Total: actual %(actual)d, predicted %(predicted).1f repeat purchases (%(diff)+.1f%%).")
-              % {"actual": round(actual), "predicted": predicted, "diff": 100 * (predicted / max(actual, 1) - 1)})
-        elif holdout:
-            w(f"  {self._label(run, 'holdout')}: {json.dumps(holdout, ensure_ascii=False, default=str)}")
+            text = (f"{self._label(run, 'holdout')} ({holdout.get('calibration_end', '')} – "
+                    f"{holdout.get('holdout_end', '')}): "
+                    + _("Total: actual %(actual)d, predicted %(predicted).1f repeat purchases (%(diff)+.1f%%).")
+                    % {"actual": round(actual), "predicted": predicted,
+                       "diff": 100 * (predicted / max(actual, 1) - 1)})
+        self._stored_line(run, "holdout", holdout, text)
+
+    def _stored_line(self, run: Any, field: str, stored: Any, text: str | None) -> None:
+        """One stored result of the run: in words when it holds what the sentence needs, else as stored (JSON),
+        so that an older or partial result is still shown rather than hidden."""
+        if text is not None:
+            self.stdout.write("  " + text)
+        elif stored:
+            self.stdout.write(f"  {self._label(run, field)}: {json.dumps(stored, ensure_ascii=False, default=str)}")
