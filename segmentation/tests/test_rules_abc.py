@@ -23,23 +23,21 @@ def tiers(h: History, customers) -> list[str]:  # noqa: ANN001
     return [h.segment(c).abc_tier for c in customers]
 
 
-def test_the_customer_who_crosses_half_is_still_a(h):
+@pytest.mark.parametrize(("margins", "expected"), [
     # profits 40, 30, 20, 10 (total 100): before them 0, 40, 70, 90 → A (0 < 50), A (40 < 50), B (70 < 80), C
-    customers = h.customers(4)
-    for c, margin in zip(customers, ["40", "30", "20", "10"], strict=True):
-        h.orders(c, -5, margin=margin)
-    segments_refresh(as_of=AS_OF)
-    assert tiers(h, customers) == ["A", "A", "B", "C"]
-    assert [h.segment(c).profit_rank for c in customers] == [1, 2, 3, 4]
-
-
-def test_exactly_half_before_is_b_and_exactly_80_is_c(h):
+    pytest.param(["40", "30", "20", "10"], ["A", "A", "B", "C"], id="the customer who crosses half is still A"),
     # profits 50, 30, 20: before them 0, 50 (= 50 %, not below → B), 80 (= 80 %, not below → C)
-    customers = h.customers(3)
-    for c, margin in zip(customers, ["50", "30", "20"], strict=True):
+    pytest.param(["50", "30", "20"], ["A", "B", "C"], id="exactly half before is B and exactly 80 % is C"),
+    # 0.10 + 0.20 = 0.30 exactly: before the third customer 0.30 of 0.60 = 50 % → B, not A by a rounding error
+    pytest.param(["0.30", "0.20", "0.10"], ["A", "B", "C"], id="cents are exact"),
+])
+def test_tier_boundaries(h, margins, expected):
+    customers = h.customers(len(margins))
+    for c, margin in zip(customers, margins, strict=True):
         h.orders(c, -5, margin=margin)
     segments_refresh(as_of=AS_OF)
-    assert tiers(h, customers) == ["A", "B", "C"]
+    assert tiers(h, customers) == expected
+    assert [h.segment(c).profit_rank for c in customers] == list(range(1, len(margins) + 1))
 
 
 def test_ties_in_profit_are_ordered_by_customer_id(h):
@@ -50,15 +48,6 @@ def test_ties_in_profit_are_ordered_by_customer_id(h):
     segments_refresh(as_of=AS_OF)
     assert tiers(h, customers) == ["A", "A", "B", "B"]
     assert [h.segment(c).profit_rank for c in customers] == [1, 2, 3, 4]
-
-
-def test_cents_are_exact(h):
-    # 0.10 + 0.20 = 0.30 exactly: before the third customer 0.30 of 0.60 = 50 % → B, not A by a rounding error
-    customers = h.customers(3)
-    for c, margin in zip(customers, ["0.30", "0.20", "0.10"], strict=True):
-        h.orders(c, -5, margin=margin)
-    segments_refresh(as_of=AS_OF)
-    assert tiers(h, customers) == ["A", "B", "C"]
 
 
 def test_zero_and_negative_profit_are_c_and_only_negative_is_loss_making(h):
