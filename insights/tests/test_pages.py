@@ -139,6 +139,11 @@ def test_settings_page_for_administrators_only(client_for, admin_user, manager_a
     assert (saved.horizon_months, str(saved.monthly_discount_rate), saved.period_days) == (18, "0.0150", 60)
 
 
+def _panels(customer):
+    """The card's analytics panels fragment (the card loads it after the page)."""
+    return reverse("customers:customer_detail", args=[customer.pk]) + "?part=panels"
+
+
 def test_card_panel_shows_the_scores_in_a_fixed_number_of_queries(client_for, sales_a, sales_b, scored,
                                                                   django_assert_num_queries):
     customer = scored["a"][0]
@@ -148,20 +153,20 @@ def test_card_panel_shows_the_scores_in_a_fixed_number_of_queries(client_for, sa
     # Another team's user gets no scores of this customer (the card itself answers 404).
     with django_assert_num_queries(2):
         assert score_card_panels(sales_b, customer.pk)[0].context["score"] is None
-    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk]) + "?part=panels").content.decode()
+    html = client_for(sales_a).get(_panels(customer)).content.decode()
     assert "Predicted value" in html and "Lifetime value (CLV)" in html and "1,010" in html
     assert "Probability still active" in html and "not a churn risk" in html
     assert "Days since last purchase: 120 (typical 45), raises the risk" in html
     assert "稳健理财A" in html and "popular: held by 30% of customers" in html
     with translation.override("zh-hans"):
-        html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer.pk]) + "?part=panels",
+        html = client_for(sales_a).get(_panels(customer),
                                        HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "客户终生价值" in html
 
 
 def test_card_panel_before_any_run_and_for_a_customer_without_orders(client_for, sales_a, customer_a):
-    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk]) + "?part=panels").content.decode()
+    html = client_for(sales_a).get(_panels(customer_a)).content.decode()
     assert "Not scored yet: the models have not run." in html
     scores_stored([])
-    html = client_for(sales_a).get(reverse("customers:customer_detail", args=[customer_a.pk]) + "?part=panels").content.decode()
+    html = client_for(sales_a).get(_panels(customer_a)).content.decode()
     assert "Not scored: no paid order up to the model run" in html
