@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run --customers $(BENCH_CUSTOMERS)
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.segmentation --bench $(BENCH_CUSTOMERS)
+	$(BIN)/python -m bench.insights --customers 100000 1000000
 
 ## Production-style server: gunicorn + whitenoise (see docs/deploy.md)
 serve: $(STAMP)

@@ -3,6 +3,10 @@
 KEHU_TEST_POSTGRES_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/kehu_test;
 pytest-django creates and drops its own test_* databases there). KEHU_REQUIRE_POSTGRES=1 turns
 "not reachable" from a printed skip into a failure (CI sets it). Extra arguments go to pytest.
+
+Suites marked `slow` or `browser` (production-server and deploy checks, model training, headless Chromium) are left
+out unless KEHU_TEST_SLOW=1, so that a developer's `make test` stays within minutes; CI sets it and
+runs everything.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ def run_suite(label: str, env: dict[str, str], args: list[str], report: Path) ->
 
 def main() -> int:
     args = sys.argv[1:]
+    if os.environ.get("KEHU_TEST_SLOW") != "1" and "-m" not in args:
+        args = ["-m", "not slow and not browser", *args]
+        print("Slow and browser suites are left out; KEHU_TEST_SLOW=1 runs them too (CI does).", flush=True)
     base_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     results: list[tuple[str, int, dict[str, int]]] = []
     with tempfile.TemporaryDirectory() as tmp:
