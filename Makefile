@@ -24,7 +24,10 @@ install: $(STAMP)
 ## Create the venv, migrate, load the demo data once, serve http://127.0.0.1:8000
 run: $(STAMP)
 	$(KEHU) migrate --no-input
-	$(KEHU) demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --if-empty
+	@# A freshly loaded demo also gets its segments and predictive scores computed (the nightly jobs'
+	@# work), so every page has data from the first start.
+	@if $(KEHU) demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --if-empty | tee /dev/stderr \
+		| grep -q 'demo data not loaded'; then :; else $(KEHU) segments refresh && $(KEHU) clv refresh; fi
 	$(KEHU) runserver $(HOST):$(PORT)
 
 ## The whole suite on SQLite, then on PostgreSQL when reachable (required when KEHU_REQUIRE_POSTGRES=1)
