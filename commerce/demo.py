@@ -25,7 +25,6 @@ the tables' indexes built afterwards. Never through the services; there are no p
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,6 +41,7 @@ from core.demo import (
     BLOCK,
     STREAM_ORDERS,
     Calendar,
+    PhaseClock,
     ahead,
     block_rng,
     first_days,
@@ -383,14 +383,8 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
     from customers.demo import bulk_mode, customer_frame
 
-    phases: dict[str, float] = {}
-    lap_at = time.monotonic()
-
-    def lap(name: str) -> None:
-        nonlocal lap_at
-        now = time.monotonic()
-        phases[name] = round(now - lap_at, 1)
-        lap_at = now
+    clock = PhaseClock()
+    phases, lap = clock.phases, clock.lap
 
     frame = customer_frame(first_customer_id, last_customer_id)
     total = len(frame)

@@ -17,6 +17,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+from time import monotonic
 from typing import Any
 
 import numpy as np
@@ -202,3 +203,17 @@ def ahead(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
                 box.get_nowait()
             except queue.Empty:
                 worker.join(0.05)
+
+
+class PhaseClock:
+    """Seconds spent in each named phase of a bulk load (rows, indexes, commit …), as `kehu demo` prints them."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._at = monotonic()
+
+    def lap(self, name: str) -> None:
+        """Close the phase `name` now; the next phase starts from here."""
+        now = monotonic()
+        self.phases[name] = round(now - self._at, 1)
+        self._at = now

@@ -14,7 +14,6 @@ Generated with NumPy a block of customers at a time (see commerce.demo) and writ
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.db import Same, date_texts, datetime_texts
-from core.demo import STREAM_INTERACTIONS, Calendar, ahead, block_rng, first_days, pick, traits, weighted
+from core.demo import (
+    STREAM_INTERACTIONS,
+    Calendar,
+    PhaseClock,
+    ahead,
+    block_rng,
+    first_days,
+    pick,
+    traits,
+    weighted,
+)
 from interactions.choices import Direction, InteractionChannel
 from interactions.models import FollowUpTask, Interaction
 
@@ -166,14 +175,8 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
     from customers.demo import bulk_mode, customer_frame
 
-    phases: dict[str, float] = {}
-    lap_at = time.monotonic()
-
-    def lap(name: str) -> None:
-        nonlocal lap_at
-        now = time.monotonic()
-        phases[name] = round(now - lap_at, 1)
-        lap_at = now
+    clock = PhaseClock()
+    phases, lap = clock.phases, clock.lap
 
     frame = customer_frame(first_customer_id, last_customer_id)
     total = len(frame)
