@@ -16,8 +16,8 @@ Four statements do the work, whatever the number of customers (docs/segmentation
    configured percentiles, the lifecycle stage by CASE, and the stage change against the stored row
    with its date and cause.
 3. INSERT … SELECT into LifecycleTransition for every changed stage.
-4. INSERT … SELECT … ON CONFLICT (customer_id) DO UPDATE into CustomerSegment; rows of customers
-   deleted since are removed.
+4. UPDATE … FROM and INSERT … SELECT into CustomerSegment; rows of customers deleted since are
+   removed.
 
 All in one transaction: readers see the previous classes until it commits.
 """
@@ -196,7 +196,8 @@ class _Statements:
                                 Customer._meta.db_table)
         # Purchases in each loyalty period k (a day d is in period k when A − P·(k+1) < d ≤ A − P·k).
         periods = " + ".join(
-            f"MAX(CASE WHEN o.ordered_at >= %(period_{k + 1})s AND o.ordered_at < %(period_{k})s THEN 1 ELSE 0 END)"
+            f"CASE WHEN COUNT(*) FILTER (WHERE o.ordered_at >= %(period_{k + 1})s "
+            f"AND o.ordered_at < %(period_{k})s) > 0 THEN 1 ELSE 0 END"
             for k in range(conf.loyal_periods)
         )
         potential = "CAST(ROUND((COALESCE(x.margin_p0, 0) - COALESCE(x.margin_p1, 0)) * 100) AS BIGINT)"
@@ -210,14 +211,14 @@ class _Statements:
         WITH agg AS (
             SELECT o.customer_id AS c, COUNT(*) AS orders_total,
                    MIN(o.ordered_at) AS first_t, MAX(o.ordered_at) AS last_t,
-                   SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS frequency,
-                   SUM(CASE WHEN {in_window} THEN o.revenue ELSE 0 END) AS revenue_w,
-                   SUM(CASE WHEN {in_window} THEN o.margin ELSE 0 END) AS margin_w,
-                   MAX(CASE WHEN {in_window} THEN o.ordered_at END) AS last_window_t,
+                   COUNT(*) FILTER (WHERE {in_window}) AS frequency,
+                   SUM(o.revenue) FILTER (WHERE {in_window}) AS revenue_w,
+                   SUM(o.margin) FILTER (WHERE {in_window}) AS margin_w,
+                   MAX(o.ordered_at) FILTER (WHERE {in_window}) AS last_window_t,
                    {periods} AS periods,
-                   SUM(CASE WHEN o.ordered_at >= %(period_1)s THEN o.margin ELSE 0 END) AS margin_p0,
-                   SUM(CASE WHEN o.ordered_at >= %(period_2)s AND o.ordered_at < %(period_1)s
-                            THEN o.margin ELSE 0 END) AS margin_p1
+                   SUM(o.margin) FILTER (WHERE o.ordered_at >= %(period_1)s) AS margin_p0,
+                   SUM(o.margin) FILTER (WHERE o.ordered_at >= %(period_2)s AND o.ordered_at < %(period_1)s)
+                       AS margin_p1
             FROM {self.order} o
             WHERE {self._paid('o')}
             GROUP BY o.customer_id
@@ -433,7 +434,7 @@ class _Statements:
         FROM kehu_seg_new WHERE record_change = 1
         """
 
-    def upsert(self) -> str:
+    def upsert(self) -> list[str]:
         table = CustomerSegment._meta.db_table
         columns = [
             "customer_id", "as_of", "revenue", "margin", "cost_to_serve", "profit", "profit_rank", "abc_tier",
@@ -449,12 +450,18 @@ class _Statements:
             f"CASE WHEN changed = 0 AND old_since IS NOT NULL THEN old_since ELSE {self.date('change_day')} END",
             "loyalty", "profit_c / 100.0", "potential_c / 100.0", "value_class", "%(now)s",
         ]
-        updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns[1:])
-        return f"""
-        INSERT INTO {_q(table)} ({", ".join(_q(c) for c in columns)})
-        SELECT {", ".join(values)} FROM kehu_seg_new WHERE 1 = 1
-        ON CONFLICT (customer_id) DO UPDATE SET {updates}
-        """
+        select = ", ".join(f"{v} AS {_q(c)}" for c, v in zip(columns, values, strict=True))
+        updates = ", ".join(f"{_q(c)} = n.{_q(c)}" for c in columns[1:])
+        # An UPDATE … FROM (one join of the two tables) and an INSERT of the customers without a row,
+        # rather than INSERT … ON CONFLICT, which probes the primary key row by row (PostgreSQL, 1M
+        # customers: docs/segmentation.md).
+        return [
+            f"""UPDATE {_q(table)} SET {updates}
+            FROM (SELECT {select} FROM kehu_seg_new) n WHERE {_q(table)}.customer_id = n.customer_id""",
+            f"""INSERT INTO {_q(table)} ({", ".join(_q(c) for c in columns)})
+            SELECT {", ".join(values)} FROM kehu_seg_new
+            WHERE NOT EXISTS (SELECT 1 FROM {_q(table)} s WHERE s.customer_id = kehu_seg_new.customer_id)""",
+        ]
 
     def remove_deleted(self) -> str:
         segment, customer = CustomerSegment._meta.db_table, Customer._meta.db_table
@@ -549,7 +556,7 @@ def compute(
             step("stage days", sql, cursor)
         step("stage days", statements.change(), cursor)
         result.transitions = max(step("transitions", statements.transitions(), cursor), 0)
-        result.customers = max(step("segments", statements.upsert(), cursor), 0)
+        result.customers = sum(max(step("segments", sql, cursor), 0) for sql in statements.upsert())
         result.removed = max(step("removed", statements.remove_deleted(), cursor), 0)
         for table in temporary:
             cursor.execute(f"DROP TABLE {table}")
