@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
@@ -32,6 +33,7 @@ from django.utils.translation import ngettext
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict, Field, create_model
 
 from core.actor import Source, acting_as
@@ -94,6 +96,30 @@ def cursor_page_schema(item: type[Schema], name: str) -> type[Schema]:
         items=(list[item], ...),  # type: ignore[valid-type]
         next_cursor=(str | None, Field(None, description="Pass as `cursor` to get the next page.")),
         previous_cursor=(str | None, Field(None, description="Pass as `cursor` to get the previous page.")),
+    )
+
+
+# Dates and times as ninja's encoder writes them (DjangoJSONEncoder: ISO 8601, milliseconds, "Z").
+_time_text = NinjaJSONEncoder().default
+
+
+def times_as_text(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """Write the date/datetime values of `row` under `keys` as the JSON encoder would, in place:
+    50 rows of 3 timestamps otherwise call back from the C encoder into Python 150 times."""
+    for key in keys:
+        value = row[key]
+        if value is not None:
+            row[key] = _time_text(value)
+    return row
+
+
+def json_response(data: Any, status: int = 200) -> HttpResponse:
+    """An answer the endpoint built itself in its schema's shape (keys in the schema's order,
+    values of the schema's types), rendered as ninja renders a validated answer (same encoder,
+    same content type). Hot read endpoints use it to skip validating, field by field, data they
+    read from the database and assembled themselves; a test compares the two renderings."""
+    return HttpResponse(
+        json.dumps(data, cls=NinjaJSONEncoder), status=status, content_type="application/json; charset=utf-8"
     )
 
 

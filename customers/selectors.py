@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Concat, Lower
@@ -18,10 +19,16 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Sensitive
+from core import compiled
 from core.db import prefix_q, sortable, text_contains, text_ids, text_matches
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.pagination import KeysetPage, keyset_page
+from core.pagination import _after as keyset_after
+from core.pagination import _decode as keyset_decode
+from core.pagination import _encode as keyset_encode
+from core.pagination import _flip as keyset_flip
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
+from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer
 from customers.search import CUSTOMER_TEXT_INDEX, normalise_query
 
@@ -80,9 +87,13 @@ def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "vie
     return _filtered(user, filters, action)[0]
 
 
-def _filtered(user: User, filters: Mapping[str, Any], action: str = "view") -> tuple[QuerySet[Customer], bool]:
-    """customer_filtered(), and whether its search matches a large part of the table."""
-    qs = Customer.objects.restrict(user, action)
+def _filtered(
+    user: User, filters: Mapping[str, Any], action: str = "view", scoped: QuerySet[Customer] | None = None
+) -> tuple[QuerySet[Customer], bool]:
+    """customer_filtered(), and whether its search matches a large part of the table. `scoped`: the
+    user's customers for `action` when the caller has them (the API's compiled list builds them from
+    the scope's template, core.compiled.ScopeTemplate)."""
+    qs = Customer.objects.restrict(user, action) if scoped is None else scoped
     dense = False
     for key, lookup in CUSTOMER_FILTERS.items():
         value = filters.get(key)
@@ -129,6 +140,25 @@ def customer_list(
     prefetch_related_objects(page.items, "tags")
     page.items = [mask_customer(user, c) for c in page.items]
     return page
+
+
+# Sensitive columns as a row dict may hold them, with their masks (as mask_customer() applies them).
+_ROW_MASKS: dict[str, tuple[tuple[str, Any], ...]] = {
+    Sensitive.ID_NUMBER: (("id_number", mask_id_number),),
+    Sensitive.PHONES: (("phone", mask_phone), ("phone_alt", mask_phone)),
+    Sensitive.ASSETS: (("assets", mask_amount),),
+}
+
+
+def mask_rows(user: User, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """mask_customer() for rows read with values(): every sensitive column a row holds is masked
+    for roles that must not see it."""
+    masks = [pair for group, pairs in _ROW_MASKS.items() if user.masks(group) for pair in pairs]
+    for row in rows:
+        for name, mask in masks:
+            if name in row:
+                row[name] = mask(row[name])
+    return rows
 
 
 # How many candidates each index contributes to the header search before ranking.
@@ -402,3 +432,202 @@ def ownership_transfer_timeline(
         )
         for t in rows
     ]
+
+# --- The API's reads: plain values, no model instances -------------------------------------------
+# The API answers with JSON, so it reads values() rows rather than model instances, and the queries
+# of its card, whose shape is the same on every call, from SQL compiled once (core.compiled). Same
+# scope, same masking, same order as customer_card() and customer_list().
+
+# A customer's owner and team as columns of the customer's row.
+_OWNER_COLUMNS = ("owner_id", "owner__username", "owner__first_name", "owner__last_name")
+_TEAM_COLUMNS = ("team_id", "team__name")
+_NAME_COLUMNS = ("id", "username", "first_name", "last_name")
+CARD_CONTACT_FIELDS = tuple(f.attname for f in Contact._meta.concrete_fields if f.attname != "deleted_at")
+CARD_FAMILY_FIELDS = tuple(f.attname for f in FamilyMember._meta.concrete_fields if f.attname != "deleted_at")
+_SCORE_FIELDS = tuple(f for f, _label in KEY_PERSON_DIMENSIONS)
+
+
+@dataclass
+class CustomerCardValues:
+    """customer_card() as plain values: `customer` holds the requested columns plus "owner"
+    ({id, username, name}), "team" ({id, name} or None) and "tags" ([{id, name}] in name order);
+    contacts and family members hold their columns (contacts also "relationship_score")."""
+
+    customer: dict[str, Any]
+    contacts: list[dict[str, Any]]
+    family_members: list[dict[str, Any]]
+    can_change: bool
+    can_delete: bool
+    can_transfer: bool
+
+
+def _with_refs(rows: list[dict[str, Any]], tags: Mapping[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Owner, team and tags of customer rows as the nested values the API returns; the columns
+    they were read from are removed."""
+    owners: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        owner_id = row.pop("owner_id")
+        username, first, last = row.pop("owner__username"), row.pop("owner__first_name"), row.pop("owner__last_name")
+        owner = owners.get(owner_id)
+        if owner is None:
+            # The name as the user model writes it (family name first for Chinese names).
+            person = User.from_db(None, _NAME_COLUMNS, [owner_id, username, first, last])
+            owner = owners[owner_id] = {"id": owner_id, "username": username, "name": str(person)}
+        row["owner"] = owner
+        team_id, team_name = row.pop("team_id"), row.pop("team__name")
+        row["team"] = None if team_id is None else {"id": team_id, "name": team_name}
+        row["tags"] = tags.get(row["id"], [])
+    return rows
+
+
+def _tag_values(customer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each customer's tags ({id, name}, in name order as Tag orders them), in one query."""
+    if not customer_ids:
+        return {}
+    names, slots = compiled.in_slots("customer", customer_ids)
+    rows = compiled.fetch(
+        ("customers.tags_of", len(names)),
+        lambda v: Customer.tags.through.objects.filter(customer_id__in=[v[n] for n in names])
+        .order_by("tag__name", "tag_id").values("customer_id", "tag_id", "tag__name"),
+        slots,
+    )
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["customer_id"], []).append({"id": row["tag_id"], "name": row["tag__name"]})
+    return out
+
+
+def _scoped_rows(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
+                 build: Any) -> list[dict[str, Any]]:
+    """`build(queryset restricted for user, values)` as rows, from compiled SQL keyed by `key` and
+    the shape of the user's scope (restrict() itself when the scope cannot be a template)."""
+    scope = compiled.ScopeTemplate.of(queryset, user, "view")
+    if scope is None:
+        return list(build(queryset.restrict(user, "view"), values))
+    if scope.empty:
+        return []
+    return compiled.fetch(
+        (key, scope.key), lambda v: build(compiled.scoped(queryset, scope, v), v), {**scope.values, **values}
+    )
+
+
+def customer_card_values(*, user: User, customer_id: int, fields: Collection[str]) -> CustomerCardValues:
+    """customer_card() as plain values (see CustomerCardValues), for the API: the customer's
+    `fields`, owner, team, tags and permissions, its contacts and family members, masked, in five
+    queries whose SQL is compiled once per scope shape. Raises Customer.DoesNotExist when the
+    customer is outside the user's scope."""
+    fields = tuple(fields)
+    may = {action: _may(user, action) for action in ("change", "delete", "transfer")}
+    checks = {a: compiled.ScopeTemplate.of(Customer.objects.all(), user, a, prefix=f"may_{a}")
+              for a, m in may.items() if not isinstance(m, Value)}
+
+    def card_query(scoped: QuerySet, v: Mapping[str, Any]) -> QuerySet:
+        annotations = {}
+        for action, check in checks.items():
+            objects = Customer.objects.all()
+            allowed = (compiled.scoped(objects, check, v) if check is not None
+                       else objects.restrict(user, action))
+            annotations[f"_can_{action}"] = Exists(allowed.filter(pk=OuterRef("pk")))
+        return (scoped.filter(pk=v["customer_id"]).annotate(**annotations)
+                .values(*fields, *_OWNER_COLUMNS, *_TEAM_COLUMNS, *annotations))
+
+    key = ("customers.card", fields, tuple(None if c is None else c.key for c in checks.values()), tuple(checks))
+    extra = {name: value for check in checks.values() if check is not None for name, value in check.values.items()}
+    if any(c is None for c in checks.values()):
+        # A permission scope that cannot be a template: the query is built for this user alone.
+        rows = list(card_query(Customer.objects.restrict(user, "view"), {"customer_id": customer_id}))
+    else:
+        rows = _scoped_rows(repr(key), Customer.objects.all(), user, {"customer_id": customer_id, **extra},
+                            card_query)
+    if not rows:
+        raise Customer.DoesNotExist("Customer matching query does not exist.")
+    customer = rows[0]
+    can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]
+    _with_refs([customer], _tag_values([customer_id]))
+    mask_rows(user, [customer])
+
+    contacts = _scoped_rows(
+        "customers.card_contacts", Contact.objects.all(), user, {"customer_id": customer_id},
+        lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_CONTACT_FIELDS),
+    )
+    masks_phones = user.masks(Sensitive.PHONES)
+    for contact in contacts:
+        scores = [contact[f] for f in _SCORE_FIELDS]
+        contact["relationship_score"] = None if any(s is None for s in scores) else sum(scores)
+        if masks_phones:
+            contact["phone"] = mask_phone(contact["phone"])
+    family = _scoped_rows(
+        "customers.card_family", FamilyMember.objects.all(), user, {"customer_id": customer_id},
+        lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_FAMILY_FIELDS),
+    )
+    return CustomerCardValues(
+        customer=customer, contacts=contacts, family_members=family,
+        can_change=can["change"], can_delete=can["delete"], can_transfer=can["transfer"],
+    )
+
+
+def customer_page_values(
+    *, user: User, filters: Mapping[str, Any], fields: Collection[str], sort: str = DEFAULT_SORT,
+    cursor: str | None = None, size: int = 50,
+) -> KeysetPage:
+    """customer_list() as plain values, for the API: the same rows in the same order and the same
+    cursors, each row a dict of `fields` plus "owner", "team" and "tags" (see CustomerCardValues),
+    masked. Two queries (the page with owner and team, the page's tags); without a search the
+    page's SQL is compiled once per shape (filters present, sort, direction, size, scope shape)."""
+    fields = tuple(fields)
+    ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
+    searched = None
+    if (filters.get("q") or "").strip():
+        # A search's query follows its matches (their ids, or the dense ordering): built each time.
+        searched, dense = _filtered(user, filters)
+        if dense:
+            searched, ordering = _ordering_from_matches(searched, ordering)
+    boundary: list[Any] = []
+    backwards = False
+    if cursor:
+        boundary, backwards = keyset_decode(cursor)
+        if len(boundary) != len(ordering):
+            raise ValidationError(gettext("The page link is invalid or out of date."), code="invalid_cursor")
+    walk = keyset_flip(ordering) if backwards else ordering
+    columns = (*fields, *_OWNER_COLUMNS, *_TEAM_COLUMNS)
+    # The sort's columns too: the cursors are made of them.
+    sort_columns = tuple(c for c in (o.lstrip("-") for o in ordering) if c not in columns)
+    present = tuple(k for k in CUSTOMER_FILTERS if k != "q" and filters.get(k) not in (None, ""))
+    values = {**{f"filter_{k}": filters[k] for k in present}, **{f"after_{i}": v for i, v in enumerate(boundary)}}
+
+    def page_query(scoped: QuerySet[Customer], v: Mapping[str, Any]) -> QuerySet[Customer]:
+        qs = searched if searched is not None else _filtered(
+            user, {k: v[f"filter_{k}"] for k in present}, scoped=scoped)[0]
+        if boundary:
+            qs = qs.filter(keyset_after(walk, [v[f"after_{i}"] for i in range(len(walk))]))
+        return qs.order_by(*walk).values(*columns, *sort_columns)[: size + 1]
+
+    if searched is not None:
+        rows = list(page_query(searched, values))
+    else:
+        key = repr(("customers.page", columns, present, tuple(walk), bool(boundary), size))
+        rows = _scoped_rows(key, Customer.objects.all(), user, values, page_query)
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    page = KeysetPage(items=rows, ordering=ordering)
+    if rows:
+        # As keyset_page(): forward, more rows ahead if we over-fetched and rows behind if we came
+        # from a cursor; backward, the cursor row lies ahead and more rows behind if we over-fetched.
+        if backwards or more:
+            page.next_cursor = keyset_encode(_row_key(rows[-1], ordering), False)
+        if (more if backwards else cursor is not None):
+            page.previous_cursor = keyset_encode(_row_key(rows[0], ordering), True)
+    _with_refs(rows, _tag_values([row["id"] for row in rows]))
+    for row in rows:
+        for column in sort_columns:
+            del row[column]
+    page.items = mask_rows(user, rows)
+    return page
+
+
+def _row_key(row: Mapping[str, Any], ordering: list[str]) -> list[Any]:
+    """A row's values of `ordering`, as a cursor holds them (dates as ISO text)."""
+    values = (row[o.lstrip("-")] for o in ordering)
+    return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
