@@ -39,7 +39,13 @@ from django.utils.translation import gettext_lazy as _
 
 from commerce.choices import OrderStatus
 from commerce.models import CustomerCost, Order
-from core.db_analytics import analytics_settings, date_day_sql, day_date_sql, local_day_sql
+from core.db_analytics import (
+    analytics_settings,
+    date_day_sql,
+    day_date_sql,
+    grouping_in_index_order,
+    local_day_sql,
+)
 from customers.models import Customer
 from segmentation.choices import AbcTier, LifecycleMarkKind, LifecycleStage, Loyalty, RfmSegment, ValueClass
 from segmentation.models import CustomerSegment, LifecycleMark, LifecycleTransition, SegmentationSettings
@@ -243,7 +249,10 @@ class _Statements:
                   AND {self.day('x.ordered_at')} > m.mark_day
             GROUP BY m.c
         ),
-        x AS (
+        -- Materialized: the outer SELECT refers to its day columns several times, and an inlined
+        -- CTE would convert each order time to a local day once per reference (PostgreSQL, 1M
+        -- customers: 22.5 s → 11.2 s for this statement).
+        x AS MATERIALIZED (
             SELECT cu.id AS customer_id, {self.day('cu.created_at')} AS created_day,
                    COALESCE(a.orders_total, 0) AS orders_total,
                    {self.day('a.first_t')} AS first_day, {self.day('a.last_t')} AS last_day,
@@ -549,7 +558,8 @@ def compute(
         params = _params(using=using, conf=conf, as_of=as_of, now=timezone.now())
         for table in temporary:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        step("base", statements.base(), cursor)
+        with grouping_in_index_order(cursor, using):
+            step("base", statements.base(), cursor)
         step("ranks", statements.ranks(), cursor)
         step("classes", statements.new(), cursor)
         for sql in statements.lazy_days():
