@@ -26,6 +26,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -99,8 +100,9 @@ def cursor_page_schema(item: type[Schema], name: str) -> type[Schema]:
     )
 
 
-# Dates and times as ninja's encoder writes them (DjangoJSONEncoder: ISO 8601, milliseconds, "Z").
-_time_text = NinjaJSONEncoder().default
+# Dates and times as ninja's encoder writes them: it hands them to DjangoJSONEncoder (ISO 8601,
+# milliseconds, "Z"), called here directly, past ninja's checks for its own types.
+_time_text = DjangoJSONEncoder().default
 
 
 def times_as_text(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:

@@ -85,6 +85,22 @@ def test_unknown_token_is_401(client, sales_a, secret):
     assert client.get(ME, **bearer(secret)).status_code == 401
 
 
+@pytest.mark.parametrize(("header", "status"), [
+    ("bearer {secret}", 200),  # the scheme in any case
+    ("BEARER {secret}", 200),
+    ("Bearer  {secret}", 401),  # everything after the first space is the token
+    ("Bearer", 401),
+    ("Basic {secret}", 200),  # another scheme is not a token: the session answers
+    ("Token {secret}", 200),
+])
+def test_authorization_header_forms(client_for, sales_a, header, status):
+    _, secret = token_create(user=sales_a, name="t")
+    response = client_for(sales_a).get(ME, HTTP_AUTHORIZATION=header.format(secret=secret))
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["username"] == "sales_a"
+
+
 def test_revoked_token_is_401(client, sales_a):
     token, secret = token_create(user=sales_a, name="t")
     assert client.get(ME, **bearer(secret)).status_code == 200
