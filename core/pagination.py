@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,27 +69,78 @@ def _flip(ordering: list[str]) -> list[str]:
     return [o[1:] if o.startswith("-") else f"-{o}" for o in ordering]
 
 
+def _get(obj: Any, name: str) -> Any:
+    # Rows are model instances or, for lists read with values(), dicts.
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
 def _values(obj: Any, ordering: list[str]) -> list[Any]:
     out = []
     for o in ordering:
-        value = getattr(obj, o.lstrip("-"))
+        value = _get(obj, o.lstrip("-"))
         out.append(value.isoformat() if hasattr(value, "isoformat") else value)
     return out
 
 
+def _kept(queryset: QuerySet, walk: list[str], keep: Callable[[Any], bool], wanted: int) -> list[Any]:
+    """The first `wanted` rows of `queryset` (ordered by `walk`) that `keep` accepts, read in chunks
+    of 2, 8, 32 … times `wanted` rows, each starting after the last row read.
+
+    Why not a WHERE clause: for a condition it cannot estimate (the first character of a name), the
+    PostgreSQL planner guesses that few rows match, reads the whole index range and sorts it; a
+    plain range with ORDER BY and LIMIT is walked in the index and stops early on both databases."""
+    out: list[Any] = []
+    part, limit = queryset, 2 * wanted
+    while True:
+        batch = list(part[:limit])
+        out.extend(row for row in batch if keep(row))
+        if len(out) >= wanted or len(batch) < limit:
+            return out[:wanted]
+        part = queryset.filter(_after(walk, _values(batch[-1], walk)))
+        limit *= 4
+
+
 def keyset_page(queryset: QuerySet, *, ordering: list[str], cursor: str | None = None, size: int = 50) -> KeysetPage:
-    """One page of `queryset` in `ordering`, starting after (or before) `cursor`."""
+    """One page of `queryset` in `ordering`, starting after (or before) `cursor`. The queryset may
+    yield model instances or dicts (values()), which then must hold the ordering's columns."""
+    return keyset_page_merged([queryset], ordering=ordering, cursor=cursor, size=size)
+
+
+def keyset_page_merged(
+    querysets: Sequence[QuerySet], *, ordering: list[str], cursor: str | None = None, size: int = 50,
+    keep: Callable[[Any], bool] | None = None,
+) -> KeysetPage:
+    """One page of the union of `querysets` (disjoint sets of rows) in `ordering`: each is read
+    from the cursor for at most size + 1 rows, and the rows are merged in Python.
+
+    For a condition the database cannot walk in the sort's index as one range (a name starting with
+    王 is a row in one of a few pinyin ranges), each part walks its own range and stops early. With
+    several querysets every column of `ordering` must sort the same way (all ascending or all
+    descending), and the database must compare the columns as Python does (byte order).
+
+    `keep` is a condition tested in Python on each row read: the querysets are then read in growing
+    chunks along the ordering until size + 1 rows are kept (see _kept)."""
     if not ordering or ordering[-1].lstrip("-") not in ("id", "pk"):
         raise ValueError("keyset ordering must end with the primary key")
+    if len(querysets) > 1 and len({o.startswith("-") for o in ordering}) > 1:
+        raise ValueError("merged keyset pages need one direction for every column")
     backwards = False
-    qs = queryset
+    after: Q | None = None
     if cursor:
         values, backwards = _decode(cursor)
         if len(values) != len(ordering):
             raise ValidationError(_("The page link is invalid or out of date."), code="invalid_cursor")
-        qs = qs.filter(_after(_flip(ordering) if backwards else ordering, values))
-    qs = qs.order_by(*(_flip(ordering) if backwards else ordering))
-    rows = list(qs[: size + 1])
+        after = _after(_flip(ordering) if backwards else ordering, values)
+    walk = _flip(ordering) if backwards else ordering
+    rows: list[Any] = []
+    for qs in querysets:
+        if after is not None:
+            qs = qs.filter(after)
+        qs = qs.order_by(*walk)
+        rows.extend(qs[: size + 1] if keep is None else _kept(qs, walk, keep, size + 1))
+    if len(querysets) > 1:
+        names = [o.lstrip("-") for o in walk]
+        rows.sort(key=lambda row: tuple(_get(row, n) for n in names), reverse=walk[0].startswith("-"))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
