@@ -46,6 +46,36 @@ def name_keys(name: str, person: bool = False) -> tuple[str, str]:
     return full[:400], initials[:200]
 
 
+@lru_cache(maxsize=4096)
+def first_readings(char: str) -> frozenset[str] | None:
+    """Every syllable the pinyin key of a name starting with `char` can start with, or None when
+    `char` is not a Chinese character with a reading.
+
+    name_keys() reads a person's first character as a surname (SURNAME_READINGS, else its default
+    reading) and an organisation's name as pypinyin's phrases: its first syllable is the default
+    reading or the first reading of a dictionary phrase starting with `char`. Readings that start
+    with another of the readings are dropped (its range holds them), so the ranges are disjoint.
+    """
+    if len(char) != 1 or not _CJK.match(char):
+        return None
+    default = lazy_pinyin(char, style=Style.NORMAL)[0]
+    if not default.isalnum() or not default.isascii():
+        return None  # no reading: name_keys() keeps the character itself or skips it
+    readings = {default.lower()}
+    if char in SURNAME_READINGS:
+        readings.add(SURNAME_READINGS[char])
+    readings.update(lazy_pinyin(phrase, style=Style.NORMAL)[0].lower() for phrase in _phrases_starting_with(char))
+    if not all(r.isascii() and r.isalnum() for r in readings):
+        return None
+    return frozenset(r for r in readings if not any(o != r and r.startswith(o) for o in readings))
+
+
+def _phrases_starting_with(char: str) -> list[str]:
+    from pypinyin.constants import PHRASES_DICT
+
+    return [phrase for phrase in PHRASES_DICT if phrase[0] == char]
+
+
 def phone_digits(*phones: str) -> str:
     """Digits of every phone, space-separated, so a fragment like 5678 finds them."""
     return " ".join(d for d in (_DIGITS.sub("", p or "") for p in phones) if d)[:80]

@@ -121,6 +121,15 @@ def _first_error(form: BaseForm) -> str:
 
 # --- list, bulk actions, export ----------------------------------------------------------------
 
+def _fixed_choices(field: Any, objects: list[Any]) -> None:
+    """Give a model choice field's select the options of `objects`, read once for the page: the
+    filter and bulk forms offer the same owners and tags, and each ModelChoiceField would otherwise
+    run its own query (and build its own instances) while rendering. The field keeps its queryset,
+    so a submitted value is still validated against it."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = [*empty, *((obj.pk, field.label_from_instance(obj)) for obj in objects)]
+
+
 @login_required
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
@@ -130,22 +139,30 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filters = filter_form.filters()
     sort = filter_form.sort_key()
     try:
-        page = selectors.customer_list(
+        page = selectors.customer_list_rows(
             user=user, filters=filters, sort=sort, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
         )
     except ValidationError:
         messages.warning(request, _("The page link was out of date; here is the first page."))
-        page = selectors.customer_list(user=user, filters=filters, sort=sort, size=PAGE_SIZE)
-    # Tags for the whole page in one query (the items are already scoped and masked).
+        page = selectors.customer_list_rows(user=user, filters=filters, sort=sort, size=PAGE_SIZE)
     can_transfer = user.can(Cap.TRANSFER)
     can_tag = user.can(Cap.CHANGE)
+    bulk_form = BulkActionForm(user=user) if (can_transfer or can_tag) else None
+    owners = list(filter_form.fields["owner"].queryset)
+    tags = list(filter_form.fields["tag"].queryset)
+    _fixed_choices(filter_form.fields["owner"], owners)
+    _fixed_choices(filter_form.fields["team"], list(filter_form.fields["team"].queryset))
+    _fixed_choices(filter_form.fields["tag"], tags)
+    if bulk_form is not None:
+        _fixed_choices(bulk_form.fields["to_user"], owners)
+        _fixed_choices(bulk_form.fields["tag"], tags)
     export_query = urlencode({k: v for k, v in request.GET.items() if k not in ("cursor", "format")})
     return render(request, "customers/customer_list.html", {
         "page": page,
         "filter_form": filter_form,
         "filtered": bool(filters),
         "sort": sort,
-        "bulk_form": BulkActionForm(user=user) if (can_transfer or can_tag) else None,
+        "bulk_form": bulk_form,
         "can_transfer": can_transfer,
         "can_tag": can_tag,
         "can_export": user.can(Cap.EXPORT),
@@ -383,8 +400,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         tabs.append(("contacts", _("Contacts"), len(card.contacts)))
     if customer.kind == CustomerKind.PERSON or card.family_members:
         tabs.append(("family", _("Family"), len(card.family_members)))
-    tabs += [("documents", _("Documents"), len(card.documents)), ("history", _("History"), None)]
     tab = request.GET.get("tab") or "profile"
+    # The documents tab lists them; the others only show how many (a count, not the rows).
+    documents = len(card.documents) if tab == "documents" else (
+        CustomerDocument.objects.restrict(user).filter(customer_id=customer.pk).count())
+    tabs += [("documents", _("Documents"), documents), ("history", _("History"), None)]
     if tab not in {key for key, _label, _count in tabs}:
         tab = "profile"
     access_record(user=user, action=AccessAction.VIEW, customer_id=customer.pk, object_repr=customer.name,

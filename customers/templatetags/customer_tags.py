@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.utils import formats
-from django.utils.translation import get_language
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape as esc
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.masking import MASK, mask_phone
+from core.templatetags.fast_dates import date_formatter
+from customers.choices import CustomerKind
 from customers.forms import CUSTOMER_BLOCKS
 
 register = template.Library()
@@ -93,47 +102,87 @@ def customer_blocks(customer: Any) -> list[dict[str, Any]]:
     return blocks
 
 
+@register.simple_tag
+def customer_blocks_html(customer: Any) -> str:
+    """The card's blocks (customer_blocks) as markup: what a template loop over the blocks and their
+    rows gave, whitespace included (about fifty rows of three template nodes each cost the card
+    more than its queries). Labels and values are escaped here."""
+    out = []
+    for block in customer_blocks(customer):
+        rows = "".join(
+            f'\n        <dt>{esc(capfirst(label))}</dt><dd>{esc(value) if value else MISSING}</dd>\n        '
+            for label, value in block["rows"]
+        )
+        out.append(f'\n    <div class="card block block-{esc(block["key"])}">\n      <h2>{esc(block["legend"])}</h2>\n'
+                   f'      <dl class="facts">\n        {rows}\n      </dl>\n    </div>\n  ')
+    return mark_safe("".join(out))  # noqa: S308 (every value above is escaped)
+
+
+MISSING = '<span class="muted">—</span>'
+
+
 @register.filter
 def score_label(contact: Any, field: str) -> Any:
     """The value of one of a contact's score fields (used with KEY_PERSON_DIMENSIONS)."""
     return getattr(contact, field, None)
 
 
-@register.simple_tag
-def customer_rows(customers: list[Any], selectable: Any = None) -> str:
-    """The <tr> rows of the customer list, built in Python: the hottest list in the product renders 50
-    rows of ten cells, and per-cell template nodes (url, blocktranslate, date filters) cost more than
-    the page's queries. Same markup as a template loop would give; values are escaped here."""
-    from django.urls import reverse
-    from django.utils import timezone
-    from django.utils.html import conditional_escape as esc
-    from django.utils.safestring import mark_safe
-    from django.utils.translation import gettext
+def _local_day(fmt: str) -> Any:
+    """formats.date_format(localtime(value), fmt) for a date format, memoised per day."""
+    memo: dict[date, str] = {}
+    format_day = date_formatter(fmt)
 
-    if not customers:
+    def day(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = timezone.localtime(value).date()
+        text = memo.get(local)
+        if text is None:
+            text = memo[local] = format_day(local)
+        return text
+
+    return day
+
+
+@register.simple_tag
+def customer_rows(rows: list[dict[str, Any]], selectable: Any = None) -> str:
+    """The <tr> rows of the customer list from customers.selectors.customer_list_rows() (dicts of the
+    shown columns, already masked), built in Python: the hottest list in the product renders 50 rows
+    of ten cells, and per-cell template nodes (url, blocktranslate, date filters) cost more than the
+    page's queries. Same markup as a template loop would give; values are escaped here."""
+    if not rows:
         return ""
     card = reverse("customers:customer_detail", args=[0])[:-2]  # "/customers/": the card is <card><pk>/
     select = gettext("Select %(name)s")
-    stale = gettext("stale")
-    now = timezone.now()
+    stale = esc(gettext("stale"))
+    kinds = {value: esc(label) for value, label in CustomerKind.choices}
+    # As Customer.is_stale(): never verified, or not within KEHU_STALE_AFTER_DAYS.
+    stale_before = timezone.now() - timedelta(days=settings.KEHU_STALE_AFTER_DAYS)
+    day = _local_day(get_format("SHORT_DATE_FORMAT"))
+    owners: dict[int, str] = {}
 
-    def day(value: datetime | None) -> str:
-        return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT") if value else ""
-
-    rows = []
-    for c in customers:
-        name = esc(c.name)
-        check = (f'<td class="check"><input type="checkbox" name="ids" value="{c.pk}" '
-                 f'aria-label="{esc(select % {"name": c.name})}"></td>') if selectable else ""
-        industry = f'<div class="muted small">{esc(c.industry)}</div>' if c.industry else ""
-        tags = "".join(f'<span class="tag">{esc(t.name)}</span>' for t in c.tags.all())
-        badge = f' <span class="badge warn">{esc(stale)}</span>' if c.is_stale(now) else ""
-        rows.append(
-            f'<tr>{check}<td class="name"><a href="{card}{c.pk}/">{name}</a>{industry}</td>'
-            f'<td><span class="kind kind-{esc(c.kind)}">{esc(c.get_kind_display())}</span></td>'
-            f'<td>{esc(c.city)}</td><td class="nowrap">{esc(c.phone)}</td><td>{esc(str(c.owner))}</td>'
-            f'<td>{esc(str(c.team)) if c.team else ""}</td><td>{tags}</td>'
-            f'<td class="nowrap">{day(c.created_at)}</td>'
-            f'<td class="nowrap">{day(c.last_verified_at)}{badge}</td></tr>'
+    out = []
+    for c in rows:
+        pk = c["id"]
+        owner = owners.get(c["owner_id"])
+        if owner is None:
+            owner = owners[c["owner_id"]] = esc(str(User(
+                pk=c["owner_id"], username=c["owner__username"], first_name=c["owner__first_name"],
+                last_name=c["owner__last_name"],
+            )))
+        check = (f'<td class="check"><input type="checkbox" name="ids" value="{pk}" '
+                 f'aria-label="{esc(select % {"name": c["name"]})}"></td>') if selectable else ""
+        industry = f'<div class="muted small">{esc(c["industry"])}</div>' if c["industry"] else ""
+        tags = "".join(f'<span class="tag">{esc(t)}</span>' for t in c["tags"])
+        verified = c["last_verified_at"]
+        badge = f' <span class="badge warn">{stale}</span>' if verified is None or verified < stale_before else ""
+        kind = c["kind"]
+        out.append(
+            f'<tr>{check}<td class="name"><a href="{card}{pk}/">{esc(c["name"])}</a>{industry}</td>'
+            f'<td><span class="kind kind-{esc(kind)}">{kinds.get(kind) or esc(kind)}</span></td>'
+            f'<td>{esc(c["city"])}</td><td class="nowrap">{esc(c["phone"])}</td><td>{owner}</td>'
+            f'<td>{esc(c["team__name"]) if c["team__name"] is not None else ""}</td><td>{tags}</td>'
+            f'<td class="nowrap">{day(c["created_at"])}</td>'
+            f'<td class="nowrap">{day(verified)}{badge}</td></tr>'
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 (every value above is escaped)
+    return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)

@@ -127,6 +127,49 @@ def test_list_query_count_is_bounded_and_never_counts_the_table(
     assert not [q for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
 
 
+def test_list_selects_show_the_forms_own_options_read_once(
+    en, client_for, customer_a, manager_a, sales_a, make_user, team_a
+):
+    """The owners and tags of the filter and bulk forms are read once for the page; the selects are
+    the ones the forms render themselves (labels, the empty choice, the selected value)."""
+    from django.utils import translation
+
+    from customers.forms import BulkActionForm, CustomerFilterForm
+
+    make_user("sales", team_a, username="sales_x", first_name="晓", last_name="李")
+    tag = services.tag_create(actor=manager_a, name="<VIP>")
+    client = client_for(manager_a)
+    params = {"owner": sales_a.pk, "tag": tag.pk}
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(_url("customer_list"), params).content.decode()
+    with translation.override("en"):
+        filter_form = CustomerFilterForm(params, user=manager_a)
+        bulk_form = BulkActionForm(user=manager_a)
+        for field in (filter_form["owner"], filter_form["team"], filter_form["tag"], bulk_form["to_user"],
+                      bulk_form["tag"]):
+            assert str(field) in html, field.name
+    assert "&lt;VIP&gt;" in html and "<VIP>" not in html
+    owner_lists = [q for q in ctx.captured_queries if q["sql"].endswith('"accounts_user"."username" ASC')]
+    tag_lists = [q for q in ctx.captured_queries if q["sql"].endswith('ORDER BY "customers_tag"."name" ASC')
+                 and "customers_customer_tags" not in q["sql"]]
+    assert len(owner_lists) == 1 and len(tag_lists) == 1
+
+
+def test_list_rows_escape_and_show_owner_team_tags_dates(en, client_for, make_customer, sales_a):
+    customer = make_customer(sales_a, name="<b>张</b>", industry="A&B", city="北京")
+    services.customers_bulk_add_tag(actor=sales_a, customer_ids=[customer.pk],
+                                    tag=services.tag_create(actor=sales_a, name="x<y"))
+    html = client_for(sales_a).get(_url("customer_list")).content.decode()
+    assert "&lt;b&gt;张&lt;/b&gt;" in html and "<b>张</b>" not in html
+    assert '<div class="muted small">A&amp;B</div>' in html and '<span class="tag">x&lt;y</span>' in html
+    assert f"<td>{sales_a}</td><td>{sales_a.team.name}</td>" in html
+    assert 'aria-label="Select &lt;b&gt;张&lt;/b&gt;"' in html
+    assert '<span class="badge warn">stale</span>' in html  # never verified
+    services.customer_mark_verified(actor=sales_a, customer_id=customer.pk)
+    html = client_for(sales_a).get(_url("customer_list")).content.decode()
+    assert '<span class="badge warn">stale</span>' not in html
+
+
 def test_list_masks_phones_for_analyst(client_for, customer_a, analyst, sales_a):
     html = client_for(analyst).get(_url("customer_list")).content.decode()
     assert "138****5678" in html
@@ -208,6 +251,49 @@ def test_card_tabs_render(client_for, customer_a, sales_a, tab, django_assert_ma
     with django_assert_max_num_queries(18):
         response = client.get(_url("customer_detail", customer_a.pk), {"tab": tab})
     assert response.status_code == 200
+
+
+# The loop the card's profile tab rendered its blocks with before customer_blocks_html.
+_BLOCKS_LOOP = """{% load customer_tags %}{% customer_blocks customer as blocks %}{% for block in blocks %}
+    <div class="card block block-{{ block.key }}">
+      <h2>{{ block.legend }}</h2>
+      <dl class="facts">
+        {% for label, value in block.rows %}
+        <dt>{{ label|capfirst }}</dt><dd>{% if value %}{{ value }}{% else %}<span class="muted">—</span>{% endif %}</dd>
+        {% endfor %}
+      </dl>
+    </div>
+  {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_card_blocks_markup_is_the_template_loops(customer_a, sales_a, analyst, language):
+    from django.template import engines
+    from django.utils import translation
+
+    from customers import selectors
+    from customers.templatetags.customer_tags import customer_blocks_html
+
+    org = _org(sales_a, name="<A&B> 公司", assets="1234567.8", special_notes="x < y", industry="金融")
+    shown = []
+    for user, customer in ((sales_a, customer_a), (analyst, customer_a), (sales_a, org), (analyst, org)):
+        card = selectors.customer_card(user=user, customer_id=customer.pk)
+        with translation.override(language):
+            expected = engines["django"].from_string(_BLOCKS_LOOP).render({"customer": card.customer})
+            assert customer_blocks_html(card.customer) == expected
+        shown.append(expected)
+    assert "<dd>x &lt; y</dd>" in shown[2] and "138****5678" in shown[1]  # escaped; masked for the analyst
+
+
+def test_card_counts_documents_without_reading_them(client_for, customer_a, sales_a):
+    _upload(client_for(sales_a), customer_a)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client_for(sales_a).get(_url("customer_detail", customer_a.pk)).content.decode()
+    documents = [q["sql"] for q in ctx.captured_queries if "customers_customerdocument" in q["sql"]]
+    assert len(documents) == 1 and "COUNT(" in documents[0].upper()
+    assert re.search(r'\?tab=documents" role="tab" aria-selected="false">[^<]+ <span class="count">1</span>', html)
+    html = client_for(sales_a).get(_url("customer_detail", customer_a.pk), {"tab": "documents"}).content.decode()
+    assert "proposal.pdf" in html and '<span class="count">1</span>' in html
 
 
 @pytest.mark.parametrize("name", ["customer_detail", "customer_edit", "customer_transfer", "customer_delete",
