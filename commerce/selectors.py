@@ -27,7 +27,10 @@ from core.timeline import (
     TimelineFact,
     as_moment,
     before_q,
+    choice_labels,
+    person_fields,
     timeline_provider,
+    url_of,
     wants,
 )
 from customers.querysets import customer_permits
@@ -201,18 +204,22 @@ def order_timeline(user: Any, customer_id: int, kinds: Collection[str] | None, b
     rows = (
         Order.objects.restrict(user, "view").filter(customer_id=customer_id)
         .filter(before_q(field_name="ordered_at", kind="order", before=before))
-        .select_related("salesperson").order_by("-ordered_at", "-id")[:limit]
+        .select_related("salesperson").order_by("-ordered_at", "-id")
+        .only("id", "ordered_at", "channel", "location", "region", "margin", "revenue", "currency", "status",
+              "external_id", *person_fields("salesperson"))[:limit]
     )
     label = pgettext("sales order", "Order")
+    url = url_of("commerce:order_detail")
+    channel, status = choice_labels(Order, "channel"), choice_labels(Order, "status")
     out = []
     for o in rows:
-        where = " · ".join(x for x in (o.get_channel_display(), o.location or o.region) if x)
+        where = " · ".join(x for x in (channel(o.channel), o.location or o.region) if x)
         out.append(TimelineEntry(
             kind="order", kind_label=label, at=o.ordered_at, pk=o.pk,
             title=_("Order %(number)s") % {"number": o.number},
             detail=_("margin %(margin)s") % {"margin": _money(o.margin, o.currency)} + (f" · {where}" if where else ""),
-            url=reverse("commerce:order_detail", args=[o.pk]), actor=str(o.salesperson or ""),
-            amount=o.revenue, currency=o.currency, badge=o.get_status_display(), badge_class=STATUS_BADGES[o.status],
+            url=url(o.pk), actor=str(o.salesperson or ""),
+            amount=o.revenue, currency=o.currency, badge=status(o.status), badge_class=STATUS_BADGES[o.status],
         ))
     return out
 
@@ -226,16 +233,18 @@ def cost_timeline(user: Any, customer_id: int, kinds: Collection[str] | None, be
     rows = (
         CustomerCost.objects.restrict(user, "view").filter(customer_id=customer_id)
         .filter(before_q(field_name="incurred_on", kind="cost", before=before, is_date=True))
-        .select_related("created_by").order_by("-incurred_on", "-id")[:limit]
+        .select_related("created_by").order_by("-incurred_on", "-id")
+        .only("id", "incurred_on", "kind", "description", "amount", "currency", *person_fields("created_by"))[:limit]
     )
     label = _("Cost")
     # Costs have no page of their own: the entry links to the form, for users who may change it.
     editable = customer_permits(user, "change")
+    url, kind = url_of("commerce:cost_edit"), choice_labels(CustomerCost, "kind")
     return [
         TimelineEntry(
             kind="cost", kind_label=label, at=as_moment(c.incurred_on), pk=c.pk,
-            title=c.get_kind_display(), detail=c.description,
-            url=reverse("commerce:cost_edit", args=[c.pk]) if editable else "", actor=str(c.created_by or ""),
+            title=kind(c.kind), detail=c.description,
+            url=url(c.pk) if editable else "", actor=str(c.created_by or ""),
             amount=c.amount, currency=c.currency, badge="", extra={"date_only": True},
         )
         for c in rows

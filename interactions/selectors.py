@@ -16,7 +16,17 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.pagination import KeysetPage, keyset_page
-from core.timeline import TimelineAction, TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
+from core.timeline import (
+    TimelineAction,
+    TimelineCursor,
+    TimelineEntry,
+    before_q,
+    choice_labels,
+    person_fields,
+    timeline_provider,
+    url_of,
+    wants,
+)
 from interactions.models import FollowUpTask, Interaction
 
 INTERACTION_FILTERS: dict[str, str] = {
@@ -119,17 +129,21 @@ def interaction_timeline(user: Any, customer_id: int, kinds: Collection[str] | N
         Interaction.objects.restrict(user, "view").filter(customer_id=customer_id)
         .filter(before_q(field_name="occurred_at", kind="interaction", before=before))
         .select_related("staff").order_by("-occurred_at", "-id")
+        .only("id", "occurred_at", "channel", "direction", "subject", "content", "outcome", *person_fields("staff"))
     )[:limit]
+    url = url_of("interactions:interaction_detail")
+    channel, direction = choice_labels(Interaction, "channel"), choice_labels(Interaction, "direction")
+    outcome, open_task = _("Outcome"), _("follow-up open")
     out = []
     for i in rows:
         detail = Truncator(i.content).chars(240)
         if i.outcome:
-            detail = f"{detail} — {_('Outcome')}: {i.outcome}" if detail else f"{_('Outcome')}: {i.outcome}"
+            detail = f"{detail} — {outcome}: {i.outcome}" if detail else f"{outcome}: {i.outcome}"
         out.append(TimelineEntry(
-            kind="interaction", kind_label=i.get_channel_display(), at=i.occurred_at, pk=i.pk, title=i.subject,
-            detail=detail, url=reverse("interactions:interaction_detail", args=[i.pk]), actor=str(i.staff or ""),
-            badge=_("follow-up open") if i.has_open_task else "", badge_class="warn" if i.has_open_task else "",
-            extra={"direction": i.get_direction_display(), "channel": i.channel},
+            kind="interaction", kind_label=channel(i.channel), at=i.occurred_at, pk=i.pk, title=i.subject,
+            detail=detail, url=url(i.pk), actor=str(i.staff or ""),
+            badge=open_task if i.has_open_task else "", badge_class="warn" if i.has_open_task else "",
+            extra={"direction": direction(i.direction), "channel": i.channel},
         ))
     return out
 
