@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
 
+from accounts.models import User
 from audit.models import AccessLog
 from core import compiled
 from customers import selectors, services
@@ -48,7 +49,9 @@ def _fresh_shapes():
 
 @pytest.fixture
 def full_card(customer_a, sales_a):
-    """A card with every kind of value: tags, a rated key person, family, dates, assets."""
+    """A card with every kind of value: tags, a rated key person, family, dates, assets, an owner
+    with a Chinese name (family name first)."""
+    User.objects.filter(pk=sales_a.pk).update(first_name="敏", last_name="张")
     for name in ("VIP", "老客户", "A-tier"):
         Tag.objects.create(name=name)
     services.customer_update(actor=sales_a, customer_id=customer_a.pk, data={
@@ -92,6 +95,7 @@ def test_card_masks_for_the_role(api_users, full_card):
     assert admin["phone"] == "138-1234-5678" and admin["id_number"] == "110101199003071234"
     assert admin["contacts"][0]["relationship_score"] == 24 and admin["contacts"][1]["relationship_score"] is None
     assert admin["can_change"] and admin["can_delete"] and admin["can_transfer"]
+    assert admin["owner"]["name"] == "张敏" and admin["team"]["name"] == "Team A"
 
 
 @pytest.fixture
