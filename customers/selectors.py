@@ -166,6 +166,13 @@ def mask_rows(user: User, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _many_names_start_with(char: str) -> bool:
+    """Whether more than SEARCH_LIST_IDS names start with `char`: _search_filter's test for a
+    one-character search, asked for one row past the limit instead of reading every id up to it."""
+    names = Customer.objects.filter(prefix_q("name", char)).order_by()
+    return bool(list(names.values_list("pk", flat=True)[SEARCH_LIST_IDS:SEARCH_LIST_IDS + 1]))
+
+
 def _first_letter_parts(base: QuerySet[Customer], q: str) -> list[QuerySet[Customer]] | None:
     """A one-character search (a surname: 王 is 7 % of a Chinese customer base) as one queryset per
     pinyin range its names can sort in, or None when the character has no reading.
@@ -187,20 +194,18 @@ def customer_list_rows(
     name order), masked: the same rows and order as customer_list(), without building model
     instances for them.
 
-    A search matching many customers (see _search_filter) by one character, sorted by name, reads
-    the page from the pinyin ranges of that character (_first_letter_parts); otherwise as
-    customer_list()."""
+    A one-character search matching many customers (more than SEARCH_LIST_IDS, as _search_filter
+    counts them), sorted by name, reads the page from the pinyin ranges of that character
+    (_first_letter_parts); otherwise as customer_list()."""
     ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
     q = (filters.get("q") or "").strip()
     qs = _filtered(user, {k: v for k, v in filters.items() if k != "q"})[0]
-    dense = False
-    if q:
-        base = qs
-        qs, dense = _search_filter(base, q)
-    parts = None
-    if dense and ordering[0].lstrip("-") == "name_pinyin":
-        parts = _first_letter_parts(base, q)
-    if parts is None and dense:
+    dense, parts = False, None
+    if q and ordering[0].lstrip("-") == "name_pinyin" and first_readings(q) and _many_names_start_with(q):
+        parts = _first_letter_parts(qs, q)
+    elif q:
+        qs, dense = _search_filter(qs, q)
+    if dense:
         qs, ordering = _ordering_from_matches(qs, ordering)
     columns = (*LIST_ROW_FIELDS, *(o.lstrip("-") for o in ordering if o.lstrip("-") not in LIST_ROW_FIELDS))
     page = keyset_page_merged(

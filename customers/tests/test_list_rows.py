@@ -90,6 +90,7 @@ def test_one_character_search_reads_pinyin_ranges_in_order(listed_customers, sal
             assert forward == backward == expected, (q, sort)
             ranges = [f"'{r}'" for r in first_readings(q)]  # the range plan ran: one range per reading
             assert all(any(r in query["sql"] for query in ctx.captured_queries) for r in ranges)
+            assert any("OFFSET 1" in query["sql"] for query in ctx.captured_queries)  # counted by one probe
 
 
 def test_rows_mask_phones_for_analyst(customer_a, analyst, sales_a):
