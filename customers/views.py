@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import DateField, DateTimeField, Model
-from django.forms import BaseForm
+from django.forms import BaseForm, BoundField
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -25,8 +25,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Team, User
@@ -130,6 +130,23 @@ def _fixed_choices(field: Any, objects: list[Any]) -> None:
     field.widget.choices = [*empty, *((obj.pk, field.label_from_instance(obj)) for obj in objects)]
 
 
+# <label> tags of the list's filter fields by (language, field): a label depends on nothing but the
+# language (no prefix, no required fields), and Django renders each through a template.
+_FILTER_LABELS: dict[tuple[str, str], str] = {}
+
+
+def _filter_fields(form: CustomerFilterForm) -> list[tuple[BoundField, str]]:
+    """The filter form's fields with their label tags, each rendered once per language."""
+    language = get_language()
+    out = []
+    for bound in form:
+        label = _FILTER_LABELS.get((language, bound.name))
+        if label is None:
+            label = _FILTER_LABELS[(language, bound.name)] = bound.label_tag()
+        out.append((bound, label))
+    return out
+
+
 @login_required
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
@@ -160,6 +177,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/customer_list.html", {
         "page": page,
         "filter_form": filter_form,
+        "filter_fields": _filter_fields(filter_form),
         "filtered": bool(filters),
         "sort": sort,
         "bulk_form": bulk_form,

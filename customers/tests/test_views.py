@@ -155,6 +155,21 @@ def test_list_selects_show_the_forms_own_options_read_once(
     assert len(owner_lists) == 1 and len(tag_lists) == 1
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_list_filter_labels_are_the_forms_own(client_for, customer_a, sales_a, language):
+    """The filter labels, rendered once per language, are the ones each bound field renders."""
+    from django.utils import translation
+
+    from customers.forms import CustomerFilterForm
+
+    client = client_for(sales_a)
+    for params in ({}, {"city": "北京", "owner": "x"}):
+        html = client.get(_url("customer_list"), params, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        with translation.override(language):
+            for field in CustomerFilterForm(params or None, user=sales_a):
+                assert f'">{field.label_tag()}{field}' in html, field.name
+
+
 def test_list_rows_escape_and_show_owner_team_tags_dates(en, client_for, make_customer, sales_a):
     customer = make_customer(sales_a, name="<b>张</b>", industry="A&B", city="北京")
     services.customers_bulk_add_tag(actor=sales_a, customer_ids=[customer.pk],
