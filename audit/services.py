@@ -81,6 +81,8 @@ def access_record(
         ip=actor.ip,
         detail=detail or {},
     )
-    # One row per card read: the INSERT is compiled once rather than on every call.
-    compiled.insert(entry)
+    # One row per card read: the INSERT is compiled once rather than on every call, and commits
+    # without waiting for the disk (core.db.commit_without_flush; docs/permissions.md).
+    with db.commit_without_flush():
+        compiled.insert(entry)
     return entry
