@@ -498,6 +498,7 @@ def ownership_transfer_timeline(
         for t in rows
     ]
 
+
 # --- The API's reads: plain values, no model instances -------------------------------------------
 # The API answers with JSON, so it reads values() rows rather than model instances, and the queries
 # of its card, whose shape is the same on every call, from SQL compiled once (core.compiled). Same
