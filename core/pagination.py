@@ -34,12 +34,14 @@ class KeysetPage:
         return self.previous_cursor is not None
 
 
-def _encode(values: list[Any], backwards: bool) -> str:
+def keyset_encode(values: list[Any], backwards: bool) -> str:
+    """The opaque cursor of a page boundary: the ordering's values of the row, and the direction."""
     raw = json.dumps({"v": values, "b": backwards}, default=str, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[list[Any], bool]:
+def keyset_decode(cursor: str) -> tuple[list[Any], bool]:
+    """The values and direction of a cursor made by keyset_encode (ValidationError when it is not one)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
@@ -48,7 +50,7 @@ def _decode(cursor: str) -> tuple[list[Any], bool]:
         raise ValidationError(_("The page link is invalid or out of date."), code="invalid_cursor") from exc
 
 
-def _after(ordering: list[str], values: list[Any]) -> Q:
+def keyset_after(ordering: list[str], values: list[Any]) -> Q:
     """Rows strictly after `values` in `ordering` (lexicographic, per-column direction)."""
     q = Q()
     for i in range(len(ordering) - 1, -1, -1):
@@ -65,7 +67,8 @@ def _after(ordering: list[str], values: list[Any]) -> Q:
     return q
 
 
-def _flip(ordering: list[str]) -> list[str]:
+def keyset_flip(ordering: list[str]) -> list[str]:
+    """The ordering read backwards (for the previous page)."""
     return [o[1:] if o.startswith("-") else f"-{o}" for o in ordering]
 
 
@@ -96,7 +99,7 @@ def _kept(queryset: QuerySet, walk: list[str], keep: Callable[[Any], bool], want
         out.extend(row for row in batch if keep(row))
         if len(out) >= wanted or len(batch) < limit:
             return out[:wanted]
-        part = queryset.filter(_after(walk, _values(batch[-1], walk)))
+        part = queryset.filter(keyset_after(walk, _values(batch[-1], walk)))
         limit *= 4
 
 
@@ -127,11 +130,11 @@ def keyset_page_merged(
     backwards = False
     after: Q | None = None
     if cursor:
-        values, backwards = _decode(cursor)
+        values, backwards = keyset_decode(cursor)
         if len(values) != len(ordering):
             raise ValidationError(_("The page link is invalid or out of date."), code="invalid_cursor")
-        after = _after(_flip(ordering) if backwards else ordering, values)
-    walk = _flip(ordering) if backwards else ordering
+        after = keyset_after(keyset_flip(ordering) if backwards else ordering, values)
+    walk = keyset_flip(ordering) if backwards else ordering
     rows: list[Any] = []
     for qs in querysets:
         if after is not None:
@@ -152,7 +155,7 @@ def keyset_page_merged(
         has_next = backwards or more
         has_previous = (more if backwards else cursor is not None)
         if has_next:
-            page.next_cursor = _encode(_values(rows[-1], ordering), False)
+            page.next_cursor = keyset_encode(_values(rows[-1], ordering), False)
         if has_previous:
-            page.previous_cursor = _encode(_values(rows[0], ordering), True)
+            page.previous_cursor = keyset_encode(_values(rows[0], ordering), True)
     return page

@@ -22,11 +22,15 @@ from accounts.roles import Sensitive
 from core import compiled
 from core.db import prefix_q, sortable, text_contains, text_ids, text_matches
 from core.masking import mask_amount, mask_id_number, mask_phone
-from core.pagination import KeysetPage, keyset_page, keyset_page_merged
-from core.pagination import _after as keyset_after
-from core.pagination import _decode as keyset_decode
-from core.pagination import _encode as keyset_encode
-from core.pagination import _flip as keyset_flip
+from core.pagination import (
+    KeysetPage,
+    keyset_after,
+    keyset_decode,
+    keyset_encode,
+    keyset_flip,
+    keyset_page,
+    keyset_page_merged,
+)
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer
