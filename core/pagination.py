@@ -144,6 +144,15 @@ def keyset_page_merged(
     if len(querysets) > 1:
         names = [o.lstrip("-") for o in walk]
         rows.sort(key=lambda row: tuple(_get(row, n) for n in names), reverse=walk[0].startswith("-"))
+    return keyset_page_of(rows, ordering=ordering, size=size, backwards=backwards, from_cursor=cursor is not None)
+
+
+def keyset_page_of(
+    rows: list[Any], *, ordering: list[str], size: int, backwards: bool, from_cursor: bool
+) -> KeysetPage:
+    """The page made of `rows` as read along the walk (`ordering`, flipped when `backwards`), at
+    most size + 1 of them (one more than the page tells that more lie ahead): trimmed, put back in
+    `ordering`'s direction, with its cursors. For callers that read the rows themselves."""
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -153,7 +162,7 @@ def keyset_page_merged(
         # Going forward: more rows ahead if we over-fetched; rows behind if we came from a cursor.
         # Going backward: the cursor row lies ahead; more rows behind if we over-fetched.
         has_next = backwards or more
-        has_previous = (more if backwards else cursor is not None)
+        has_previous = (more if backwards else from_cursor)
         if has_next:
             page.next_cursor = keyset_encode(_values(rows[-1], ordering), False)
         if has_previous:

@@ -20,6 +20,16 @@ def _media_root(settings, tmp_path):  # noqa: ANN001
 
 
 @pytest.fixture
+def fresh_compiled_shapes():  # noqa: ANN201
+    """Compiled query shapes (core.compiled) forgotten before and after the test."""
+    from core import compiled
+
+    compiled.clear()
+    yield
+    compiled.clear()
+
+
+@pytest.fixture
 def make_team(db):  # noqa: ANN001, ARG001
     from accounts.models import Team
 

@@ -26,10 +26,10 @@ from core.pagination import (
     KeysetPage,
     keyset_after,
     keyset_decode,
-    keyset_encode,
     keyset_flip,
     keyset_page,
     keyset_page_merged,
+    keyset_page_of,
 )
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.choices import KEY_PERSON_DIMENSIONS
@@ -677,27 +677,11 @@ def customer_page_values(
     else:
         key = repr(("customers.page", columns, present, tuple(walk), bool(boundary), size))
         rows = _scoped_rows(key, Customer.objects.all(), user, values, page_query)
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    page = KeysetPage(items=rows, ordering=ordering)
-    if rows:
-        # As keyset_page(): forward, more rows ahead if we over-fetched and rows behind if we came
-        # from a cursor; backward, the cursor row lies ahead and more rows behind if we over-fetched.
-        if backwards or more:
-            page.next_cursor = keyset_encode(_row_key(rows[-1], ordering), False)
-        if (more if backwards else cursor is not None):
-            page.previous_cursor = keyset_encode(_row_key(rows[0], ordering), True)
+    page = keyset_page_of(rows, ordering=ordering, size=size, backwards=backwards, from_cursor=cursor is not None)
+    rows = page.items
     _with_refs(rows, _tag_values([row["id"] for row in rows]))
     for row in rows:
         for column in sort_columns:
             del row[column]
     page.items = mask_rows(user, rows)
     return page
-
-
-def _row_key(row: Mapping[str, Any], ordering: list[str]) -> list[Any]:
-    """A row's values of `ordering`, as a cursor holds them (dates as ISO text)."""
-    values = (row[o.lstrip("-")] for o in ordering)
-    return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]

@@ -41,10 +41,8 @@ def _rendered(schema: Any, obj: Any) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_shapes():
-    compiled.clear()
-    yield
-    compiled.clear()
+def _fresh_shapes(fresh_compiled_shapes):  # noqa: ANN001, ANN202
+    """Every test starts with no compiled shape."""
 
 
 @pytest.fixture
