@@ -15,8 +15,8 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import router, transaction
-from django.db.models import Count, DateField, DateTimeField, Model
+from django.db import transaction
+from django.db.models import DateField, DateTimeField, Model
 from django.forms import BaseForm, BoundField
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -34,7 +34,6 @@ from accounts.roles import Cap, Sensitive
 from audit.models import AccessAction
 from audit.selectors import customer_history
 from audit.services import access_record
-from core import compiled
 from core.http import safe_next
 from core.masking import mask_amount, mask_id_number, mask_phone
 from core.middleware import is_htmx
@@ -54,7 +53,6 @@ from customers.forms import (
     masked_fields,
 )
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, Tag
-from customers.selectors import CARD_CONTACT_FIELDS, CARD_FAMILY_FIELDS
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 50
@@ -395,69 +393,6 @@ def _timeline(request: HttpRequest, user: User, customer_id: int) -> dict[str, A
     return {"timeline": page, "timeline_kinds": kinds, "timeline_kind": asked[0] if len(asked) == 1 else ""}
 
 
-# The card's columns of the customer: every concrete field but the owner and team, which come
-# with the row as their own columns (customer_card_values).
-_CARD_CUSTOMER_FIELDS = tuple(
-    f.attname for f in Customer._meta.concrete_fields if f.attname not in ("owner_id", "team_id"))
-_CUSTOMER_ATTNAMES = tuple(f.attname for f in Customer._meta.concrete_fields)
-_OWNER_FIELDS = ("id", "username", "first_name", "last_name")
-
-
-@dataclass
-class _CardRead(selectors.CustomerCard):
-    tags: list[Tag] = field(default_factory=list)
-
-
-def _card(user: User, customer_id: int) -> _CardRead:
-    """selectors.customer_card() (model instances, as the card's template uses them) built from the
-    compiled reads of customer_card_values (same scope, same masking), plus the owner's name
-    columns in one compiled query: the ORM turned the card's five querysets into SQL on every
-    request, which cost more than the database spent on them. Raises Customer.DoesNotExist."""
-    values = selectors.customer_card_values(user=user, customer_id=customer_id, fields=_CARD_CUSTOMER_FIELDS)
-    row = values.customer
-    owner, team, tags = row.pop("owner"), row.pop("team"), row.pop("tags")
-    db = router.db_for_read(Customer)
-    row["owner_id"], row["team_id"] = owner["id"], team["id"] if team else None
-    # from_db takes the values in the model's field order.
-    customer = Customer.from_db(db, _CUSTOMER_ATTNAMES, tuple(row[f] for f in _CUSTOMER_ATTNAMES))
-    customer._masked = True  # masked by customer_card_values: never to be saved
-    owners = compiled.fetch(("customers.card_owner",),
-                            lambda v: User.objects.filter(pk=v["id"]).values(*_OWNER_FIELDS), {"id": owner["id"]})
-    customer.owner = User.from_db(db, _OWNER_FIELDS, tuple(owners[0][f] for f in _OWNER_FIELDS))
-    customer.team = Team.from_db(db, ("id", "name"), (team["id"], team["name"])) if team else None
-    contacts = []
-    for contact_row in values.contacts:
-        contact_row.pop("relationship_score")  # a property of the model
-        contact = Contact.from_db(db, CARD_CONTACT_FIELDS, tuple(contact_row[f] for f in CARD_CONTACT_FIELDS))
-        contact._masked = True  # the phone was masked on the row
-        contacts.append(contact)
-    family = [FamilyMember.from_db(db, CARD_FAMILY_FIELDS, tuple(r[f] for f in CARD_FAMILY_FIELDS))
-              for r in values.family_members]
-    return _CardRead(
-        customer=customer, contacts=contacts, family_members=family, can_change=values.can_change,
-        can_delete=values.can_delete, can_transfer=values.can_transfer, user=user,
-        tags=[Tag.from_db(db, ("id", "name"), (t["id"], t["name"])) for t in tags],
-    )
-
-
-def _documents_count(user: User, customer_id: int) -> int:
-    """How many of the customer's documents the user may see (the tab's count), from SQL compiled
-    once per scope shape (restrict() itself when the scope cannot be a template)."""
-    objects = CustomerDocument.objects.all()
-    scope = compiled.ScopeTemplate.of(objects, user, "view")
-    if scope is None:
-        return objects.restrict(user, "view").filter(customer_id=customer_id).count()
-    if scope.empty:
-        return 0
-    rows = compiled.fetch(
-        ("customers.card_documents_count", scope.key),
-        lambda v: compiled.scoped(objects, scope, v).filter(customer_id=v["customer_id"]).order_by()
-        .values("customer_id").annotate(n=Count("pk")),
-        {**scope.values, "customer_id": customer_id},
-    )
-    return rows[0]["n"] if rows else 0
-
-
 @login_required
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -474,7 +409,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "customers/customer_detail.html#card-panels", {
             "customer": customer, "card_panels": card_panels(user=user, customer_id=customer.pk)})
     try:
-        card = _card(user, pk)
+        card = selectors.customer_card_instances(user=user, customer_id=pk)
     except Customer.DoesNotExist as exc:
         raise Http404(_("No such customer.")) from exc
     customer, card_tags = card.customer, card.tags
@@ -485,7 +420,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         tabs.append(("family", _("Family"), len(card.family_members)))
     tab = request.GET.get("tab") or "profile"
     # The documents tab lists them; the others only show how many (a count, not the rows).
-    documents = len(card.documents) if tab == "documents" else _documents_count(user, customer.pk)
+    documents = (len(card.documents) if tab == "documents"
+                 else selectors.customer_documents_count(user=user, customer_id=customer.pk))
     tabs += [("documents", _("Documents"), documents), ("history", _("History"), None)]
     if tab not in {key for key, _label, _count in tabs}:
         tab = "profile"

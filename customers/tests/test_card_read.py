@@ -1,5 +1,5 @@
-"""The HTML card's read (customers.views._card): the instances selectors.customer_card() gives, from
-compiled SQL, for every role; the page's queries."""
+"""The HTML card's read (customers.selectors.customer_card_instances): the instances
+selectors.customer_card() gives, from compiled SQL, for every role; the page's queries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from customers import selectors, services, views
+from customers import selectors, services
 from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Customer
 from customers.selectors import CARD_CONTACT_FIELDS, CARD_FAMILY_FIELDS
@@ -56,13 +56,13 @@ def test_card_read_is_customer_card(request, filled, role):
     user = request.getfixturevalue(role)
     for customer in filled:
         expected = selectors.customer_card(user=user, customer_id=customer.pk)
-        card = views._card(user, customer.pk)
+        card = selectors.customer_card_instances(user=user, customer_id=customer.pk)
         assert _card_facts(card) == _card_facts(expected)
         assert [t.name for t in card.tags] == [t.name for t in expected.customer.tags.all()]
 
 
 def test_card_read_masks_for_the_analyst(filled, analyst):
-    card = views._card(analyst, filled[0].pk)
+    card = selectors.customer_card_instances(user=analyst, customer_id=filled[0].pk)
     assert card.customer.phone == "138****5678" and card.customer.phone_alt == "139****1111"
     assert "110101199003071234" not in card.customer.id_number
     assert all("1111-2222" not in c.phone for c in card.contacts)
@@ -70,7 +70,7 @@ def test_card_read_masks_for_the_analyst(filled, analyst):
 
 def test_card_read_keeps_the_scope(filled, sales_b):
     with pytest.raises(Customer.DoesNotExist):
-        views._card(sales_b, filled[0].pk)
+        selectors.customer_card_instances(user=sales_b, customer_id=filled[0].pk)
 
 
 def test_card_page_queries_are_compiled_once(filled, client_for, sales_a, monkeypatch):
