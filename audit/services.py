@@ -82,7 +82,6 @@ def access_record(
         detail=detail or {},
     )
     # One row per card read: the INSERT is compiled once rather than on every call, and commits
-    # without waiting for the disk (core.db.commit_without_flush; docs/permissions.md).
-    with db.commit_without_flush():
-        compiled.insert(entry)
+    # without waiting for the disk (core.compiled.insert; docs/permissions.md).
+    compiled.insert(entry, wait_for_flush=False)
     return entry

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
@@ -839,24 +839,6 @@ def pg_extension_create(schema_editor: Any, extension: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"CREATE EXTENSION IF NOT EXISTS {_q(extension)}")
 
-
-@contextlib.contextmanager
-def commit_without_flush(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """Around a small write whose loss in a database-server crash is acceptable (an access-log
-    row of a read): on PostgreSQL, outside any transaction, the write commits with
-    `synchronous_commit = off` — it is not lost on an application crash and the database stays
-    consistent, but the last ~0.6 s of such commits can be lost if the server itself crashes.
-    The commit then does not wait for the disk (2–3 ms of each API read's ~5 ms on this machine).
-    SQLite in WAL mode with synchronous=NORMAL already commits this way. Inside a transaction
-    nothing changes: the setting would cover the transaction's other writes too."""
-    connection = connections[using]
-    if not is_postgresql(using) or connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic(using=using):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        yield
 
 
 def analyze(tables: Sequence[str], using: str = DEFAULT_DB_ALIAS) -> None:
