@@ -3,7 +3,7 @@ masked values where the user's role may not see them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -521,7 +521,8 @@ _SCORE_FIELDS = tuple(f for f, _label in KEY_PERSON_DIMENSIONS)
 class CustomerCardValues:
     """customer_card() as plain values: `customer` holds the requested columns plus "owner"
     ({id, username, name}), "team" ({id, name} or None) and "tags" ([{id, name}] in name order);
-    contacts and family members hold their columns (contacts also "relationship_score")."""
+    contacts and family members hold their columns (contacts also "relationship_score").
+    `owner_person` is the owner as a User with its name columns (the HTML card shows it)."""
 
     customer: dict[str, Any]
     contacts: list[dict[str, Any]]
@@ -529,19 +530,22 @@ class CustomerCardValues:
     can_change: bool
     can_delete: bool
     can_transfer: bool
+    owner_person: User
 
 
-def _with_refs(rows: list[dict[str, Any]], tags: Mapping[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _with_refs(rows: list[dict[str, Any]], tags: Mapping[int, list[dict[str, Any]]],
+               people: dict[int, User] | None = None) -> list[dict[str, Any]]:
     """Owner, team and tags of customer rows as the nested values the API returns; the columns
-    they were read from are removed."""
+    they were read from are removed. `people` collects the owners as Users (by id)."""
     owners: dict[int, dict[str, Any]] = {}
+    people = {} if people is None else people
     for row in rows:
         owner_id = row.pop("owner_id")
         username, first, last = row.pop("owner__username"), row.pop("owner__first_name"), row.pop("owner__last_name")
         owner = owners.get(owner_id)
         if owner is None:
             # The name as the user model writes it (family name first for Chinese names).
-            person = User.from_db(None, _NAME_COLUMNS, [owner_id, username, first, last])
+            person = people[owner_id] = User.from_db(None, _NAME_COLUMNS, [owner_id, username, first, last])
             owner = owners[owner_id] = {"id": owner_id, "username": username, "name": str(person)}
         row["owner"] = owner
         team_id, team_name = row.pop("team_id"), row.pop("team__name")
@@ -550,42 +554,61 @@ def _with_refs(rows: list[dict[str, Any]], tags: Mapping[int, list[dict[str, Any
     return rows
 
 
-def _tag_values(customer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each customer's tags ({id, name}, in name order as Tag orders them), in one query."""
-    if not customer_ids:
-        return {}
+def _tags_query(customer_ids: list[int], scoped: Callable[[Mapping[str, Any]], QuerySet] | None = None,
+                key: Hashable = ()) -> compiled.Query:
+    """The read of these customers' tag links (customer_id, tag_id, tag__name) in tag name order.
+    With `scoped` (values → the user's customers), only links of customers in it."""
     names, slots = compiled.in_slots("customer", customer_ids)
-    rows = compiled.fetch(
-        ("customers.tags_of", len(names)),
-        lambda v: Customer.tags.through.objects.filter(customer_id__in=[v[n] for n in names])
-        .order_by("tag__name", "tag_id").values("customer_id", "tag_id", "tag__name"),
-        slots,
-    )
+
+    def build(v: Mapping[str, Any]) -> QuerySet:
+        links = Customer.tags.through.objects.filter(customer_id__in=[v[n] for n in names])
+        if scoped is not None:
+            links = links.filter(customer__in=scoped(v).values("pk"))
+        return links.order_by("tag__name", "tag_id").values("customer_id", "tag_id", "tag__name")
+
+    return compiled.Query(("customers.tags_of", len(names), key), build, slots)
+
+
+def _tags_by_customer(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Tag-link rows (_tags_query) as each customer's tags ({id, name})."""
     out: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         out.setdefault(row["customer_id"], []).append({"id": row["tag_id"], "name": row["tag__name"]})
     return out
 
 
-def _scoped_rows(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
-                 build: Any) -> list[dict[str, Any]]:
-    """`build(queryset restricted for user, values)` as rows, from compiled SQL keyed by `key` and
-    the shape of the user's scope (restrict() itself when the scope cannot be a template)."""
+def _tag_values(customer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each customer's tags ({id, name}, in name order as Tag orders them), in one query."""
+    if not customer_ids:
+        return {}
+    return _tags_by_customer(compiled.fetch_many([_tags_query(customer_ids)])[0])
+
+
+def _scoped_query(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
+                  build: Any) -> compiled.Query:
+    """The read of `build(queryset restricted for user, values)`, compiled under `key` and the
+    shape of the user's scope (restrict() itself when the scope cannot be a template)."""
     scope = compiled.ScopeTemplate.of(queryset, user, "view")
     if scope is None:
-        return list(build(queryset.restrict(user, "view"), values))
+        return compiled.Query(None, lambda v: build(queryset.restrict(user, "view"), v), values)
     if scope.empty:
-        return []
-    return compiled.fetch(
-        (key, scope.key), lambda v: build(compiled.scoped(queryset, scope, v), v), {**scope.values, **values}
-    )
+        return compiled.Query(None, lambda _v: [], {})
+    return compiled.Query((key, scope.key), lambda v: build(compiled.scoped(queryset, scope, v), v),
+                          {**scope.values, **values})
+
+
+def _scoped_rows(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
+                 build: Any) -> list[dict[str, Any]]:
+    """The rows of _scoped_query()."""
+    return compiled.fetch_many([_scoped_query(key, queryset, user, values, build)])[0]
 
 
 def customer_card_values(*, user: User, customer_id: int, fields: Collection[str]) -> CustomerCardValues:
     """customer_card() as plain values (see CustomerCardValues), for the API: the customer's
-    `fields`, owner, team, tags and permissions, its contacts and family members, masked, in five
-    queries whose SQL is compiled once per scope shape. Raises Customer.DoesNotExist when the
-    customer is outside the user's scope."""
+    `fields`, owner, team, tags and permissions, its contacts and family members, masked. Four
+    reads, each scoped to the user, whose SQL is compiled once per scope shape; on PostgreSQL they
+    go to the server in one round trip (compiled.fetch_many). Raises Customer.DoesNotExist when
+    the customer is outside the user's scope."""
     fields = tuple(fields)
     may = {action: _may(user, action) for action in ("change", "delete", "transfer")}
     checks = {a: compiled.ScopeTemplate.of(Customer.objects.all(), user, a, prefix=f"may_{a}")
@@ -605,34 +628,47 @@ def customer_card_values(*, user: User, customer_id: int, fields: Collection[str
     extra = {name: value for check in checks.values() if check is not None for name, value in check.values.items()}
     if any(c is None for c in checks.values()):
         # A permission scope that cannot be a template: the query is built for this user alone.
-        rows = list(card_query(Customer.objects.restrict(user, "view"), {"customer_id": customer_id}))
+        card = compiled.Query(None, lambda v: card_query(Customer.objects.restrict(user, "view"), v),
+                              {"customer_id": customer_id})
     else:
-        rows = _scoped_rows(repr(key), Customer.objects.all(), user, {"customer_id": customer_id, **extra},
-                            card_query)
+        card = _scoped_query(repr(key), Customer.objects.all(), user, {"customer_id": customer_id, **extra},
+                             card_query)
+    # The tag links only of a customer in the user's scope, like the other reads.
+    view_scope = compiled.ScopeTemplate.of(Customer.objects.all(), user, "view", prefix="tags_scope")
+    if view_scope is None:
+        tags = _tags_query([customer_id], lambda _v: Customer.objects.restrict(user, "view"))
+    elif view_scope.empty:
+        tags = compiled.Query(None, lambda _v: [], {})
+    else:
+        query = _tags_query([customer_id], lambda v: compiled.scoped(Customer.objects.all(), view_scope, v),
+                            key=view_scope.key)
+        tags = compiled.Query(query.key, query.build, {**query.values, **view_scope.values})
+    contacts = _scoped_query(
+        "customers.card_contacts", Contact.objects.all(), user, {"customer_id": customer_id},
+        lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_CONTACT_FIELDS),
+    )
+    family = _scoped_query(
+        "customers.card_family", FamilyMember.objects.all(), user, {"customer_id": customer_id},
+        lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_FAMILY_FIELDS),
+    )
+    rows, tag_rows, contact_rows, family_rows = compiled.fetch_many([card, tags, contacts, family])
     if not rows:
         raise Customer.DoesNotExist("Customer matching query does not exist.")
     customer = rows[0]
     can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]
-    _with_refs([customer], _tag_values([customer_id]))
+    people: dict[int, User] = {}
+    _with_refs([customer], _tags_by_customer(tag_rows), people)
     mask_rows(user, [customer])
-
-    contacts = _scoped_rows(
-        "customers.card_contacts", Contact.objects.all(), user, {"customer_id": customer_id},
-        lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_CONTACT_FIELDS),
-    )
     masks_phones = user.masks(Sensitive.PHONES)
-    for contact in contacts:
+    for contact in contact_rows:
         scores = [contact[f] for f in _SCORE_FIELDS]
         contact["relationship_score"] = None if any(s is None for s in scores) else sum(scores)
         if masks_phones:
             contact["phone"] = mask_phone(contact["phone"])
-    family = _scoped_rows(
-        "customers.card_family", FamilyMember.objects.all(), user, {"customer_id": customer_id},
-        lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_FAMILY_FIELDS),
-    )
     return CustomerCardValues(
-        customer=customer, contacts=contacts, family_members=family,
+        customer=customer, contacts=contact_rows, family_members=family_rows,
         can_change=can["change"], can_delete=can["delete"], can_transfer=can["transfer"],
+        owner_person=people[customer["owner"]["id"]],
     )
 
 
@@ -694,7 +730,6 @@ def customer_page_values(
 _CARD_CUSTOMER_FIELDS = tuple(
     f.attname for f in Customer._meta.concrete_fields if f.attname not in ("owner_id", "team_id"))
 _CUSTOMER_ATTNAMES = tuple(f.attname for f in Customer._meta.concrete_fields)
-_OWNER_FIELDS = ("id", "username", "first_name", "last_name")
 
 
 @dataclass
@@ -704,8 +739,8 @@ class CustomerCardRead(CustomerCard):
 
 def customer_card_instances(*, user: User, customer_id: int) -> CustomerCardRead:
     """customer_card() (model instances, as the card's template uses them) built from the
-    compiled reads of customer_card_values (same scope, same masking), plus the owner's name
-    columns in one compiled query: the ORM turned the card's five querysets into SQL on every
+    compiled reads of customer_card_values (same scope, same masking, the owner's name columns
+    read with the customer): the ORM turned the card's five querysets into SQL on every
     request, which cost more than the database spent on them. Raises Customer.DoesNotExist."""
     values = customer_card_values(user=user, customer_id=customer_id, fields=_CARD_CUSTOMER_FIELDS)
     row = values.customer
@@ -715,9 +750,8 @@ def customer_card_instances(*, user: User, customer_id: int) -> CustomerCardRead
     # from_db takes the values in the model's field order.
     customer = Customer.from_db(db, _CUSTOMER_ATTNAMES, tuple(row[f] for f in _CUSTOMER_ATTNAMES))
     customer._masked = True  # masked by customer_card_values: never to be saved
-    owners = compiled.fetch(("customers.card_owner",),
-                            lambda v: User.objects.filter(pk=v["id"]).values(*_OWNER_FIELDS), {"id": owner["id"]})
-    customer.owner = User.from_db(db, _OWNER_FIELDS, tuple(owners[0][f] for f in _OWNER_FIELDS))
+    customer.owner = values.owner_person
+    customer.owner._state.db = db
     customer.team = Team.from_db(db, ("id", "name"), (team["id"], team["name"])) if team else None
     contacts = []
     for contact_row in values.contacts:

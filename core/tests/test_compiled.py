@@ -4,6 +4,7 @@ the values are refused (and answered by the ORM); permission scopes as templates
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.db.models.signals import pre_save
 from django.utils import timezone
@@ -48,6 +49,26 @@ def test_rows_are_the_orms_rows_with_its_converters(make_user, make_team, compil
         assert rows == list(_users({"team": team.pk}))
         assert all(isinstance(r["is_active"], bool) and timezone.is_aware(r["date_joined"]) for r in rows)
     assert len(compiles) == 1  # compiled once, then run with each team's id
+
+
+def test_many_reads_give_each_its_rows_in_one_round_trip_on_postgresql(make_user, make_team,
+                                                                         django_assert_num_queries):
+    a, b = make_team("A"), make_team("B")
+    for team in (a, a, b):
+        make_user("sales", team)
+    queries = [
+        compiled.Query("users_of_team", _users, {"team": a.pk}),
+        compiled.Query(None, lambda v: list(_users(v)), {"team": b.pk}),  # not compiled: run as it is
+        compiled.Query("users_of_team", _users, {"team": b.pk}),
+        compiled.Query("users_of_team", _users, {"team": -1}),  # no rows
+    ]
+    expected = [list(_users({"team": t})) for t in (a.pk, b.pk, b.pk, -1)]
+    assert compiled.fetch_many(queries) == expected  # shapes compiled on the first call
+    # the uncompiled read, then the three compiled ones: one statement list on PostgreSQL
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 4):
+        rows = compiled.fetch_many(queries)
+    assert rows == expected
+    assert all(isinstance(r["is_active"], bool) and timezone.is_aware(r["date_joined"]) for r in rows[0])
 
 
 def test_sql_that_depends_on_the_value_is_not_kept(make_user, make_team, compiles):
