@@ -609,6 +609,14 @@ def customer_card_values(*, user: User, customer_id: int, fields: Collection[str
     reads, each scoped to the user, whose SQL is compiled once per scope shape; on PostgreSQL they
     go to the server in one round trip (compiled.fetch_many). Raises Customer.DoesNotExist when
     the customer is outside the user's scope."""
+    queries, finish = _card_reads(user, customer_id, fields)
+    return finish(compiled.fetch_many(queries))
+
+
+def _card_reads(user: User, customer_id: int, fields: Collection[str]) -> tuple[
+        list[compiled.Query], Callable[[list[list[dict[str, Any]]]], CustomerCardValues]]:
+    """The reads of customer_card_values and the function that makes its answer from their rows
+    (a caller may send more reads in the same round trip)."""
     fields = tuple(fields)
     may = {action: _may(user, action) for action in ("change", "delete", "transfer")}
     checks = {a: compiled.ScopeTemplate.of(Customer.objects.all(), user, a, prefix=f"may_{a}")
@@ -651,25 +659,29 @@ def customer_card_values(*, user: User, customer_id: int, fields: Collection[str
         "customers.card_family", FamilyMember.objects.all(), user, {"customer_id": customer_id},
         lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_FAMILY_FIELDS),
     )
-    rows, tag_rows, contact_rows, family_rows = compiled.fetch_many([card, tags, contacts, family])
-    if not rows:
-        raise Customer.DoesNotExist("Customer matching query does not exist.")
-    customer = rows[0]
-    can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]
-    people: dict[int, User] = {}
-    _with_refs([customer], _tags_by_customer(tag_rows), people)
-    mask_rows(user, [customer])
-    masks_phones = user.masks(Sensitive.PHONES)
-    for contact in contact_rows:
-        scores = [contact[f] for f in _SCORE_FIELDS]
-        contact["relationship_score"] = None if any(s is None for s in scores) else sum(scores)
-        if masks_phones:
-            contact["phone"] = mask_phone(contact["phone"])
-    return CustomerCardValues(
-        customer=customer, contacts=contact_rows, family_members=family_rows,
-        can_change=can["change"], can_delete=can["delete"], can_transfer=can["transfer"],
-        owner_person=people[customer["owner"]["id"]],
-    )
+
+    def finish(results: list[list[dict[str, Any]]]) -> CustomerCardValues:
+        rows, tag_rows, contact_rows, family_rows = results
+        if not rows:
+            raise Customer.DoesNotExist("Customer matching query does not exist.")
+        customer = rows[0]
+        can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]
+        people: dict[int, User] = {}
+        _with_refs([customer], _tags_by_customer(tag_rows), people)
+        mask_rows(user, [customer])
+        masks_phones = user.masks(Sensitive.PHONES)
+        for contact in contact_rows:
+            scores = [contact[f] for f in _SCORE_FIELDS]
+            contact["relationship_score"] = None if any(s is None for s in scores) else sum(scores)
+            if masks_phones:
+                contact["phone"] = mask_phone(contact["phone"])
+        return CustomerCardValues(
+            customer=customer, contacts=contact_rows, family_members=family_rows,
+            can_change=can["change"], can_delete=can["delete"], can_transfer=can["transfer"],
+            owner_person=people[customer["owner"]["id"]],
+        )
+
+    return [card, tags, contacts, family], finish
 
 
 def customer_page_values(
@@ -735,14 +747,21 @@ _CUSTOMER_ATTNAMES = tuple(f.attname for f in Customer._meta.concrete_fields)
 @dataclass
 class CustomerCardRead(CustomerCard):
     tags: list[Tag] = field(default_factory=list)
+    documents_count: int | None = None
 
 
-def customer_card_instances(*, user: User, customer_id: int) -> CustomerCardRead:
+def customer_card_instances(*, user: User, customer_id: int, count_documents: bool = False) -> CustomerCardRead:
     """customer_card() (model instances, as the card's template uses them) built from the
     compiled reads of customer_card_values (same scope, same masking, the owner's name columns
     read with the customer): the ORM turned the card's five querysets into SQL on every
-    request, which cost more than the database spent on them. Raises Customer.DoesNotExist."""
-    values = customer_card_values(user=user, customer_id=customer_id, fields=_CARD_CUSTOMER_FIELDS)
+    request, which cost more than the database spent on them. With `count_documents`, also how
+    many documents the user may see (customer_documents_count), in the same round trip.
+    Raises Customer.DoesNotExist."""
+    queries, finish = _card_reads(user, customer_id, _CARD_CUSTOMER_FIELDS)
+    if count_documents:
+        queries.append(_documents_count_query(user, customer_id))
+    results = compiled.fetch_many(queries)
+    values = finish(results[:4])
     row = values.customer
     owner, team, tags = row.pop("owner"), row.pop("team"), row.pop("tags")
     db = router.db_for_read(Customer)
@@ -765,22 +784,22 @@ def customer_card_instances(*, user: User, customer_id: int) -> CustomerCardRead
         customer=customer, contacts=contacts, family_members=family, can_change=values.can_change,
         can_delete=values.can_delete, can_transfer=values.can_transfer, user=user,
         tags=[Tag.from_db(db, ("id", "name"), (t["id"], t["name"])) for t in tags],
+        documents_count=_documents_count(results[4]) if count_documents else None,
     )
 
 
 def customer_documents_count(*, user: User, customer_id: int) -> int:
     """How many of the customer's documents the user may see (the tab's count), from SQL compiled
     once per scope shape (restrict() itself when the scope cannot be a template)."""
-    objects = CustomerDocument.objects.all()
-    scope = compiled.ScopeTemplate.of(objects, user, "view")
-    if scope is None:
-        return objects.restrict(user, "view").filter(customer_id=customer_id).count()
-    if scope.empty:
-        return 0
-    rows = compiled.fetch(
-        ("customers.card_documents_count", scope.key),
-        lambda v: compiled.scoped(objects, scope, v).filter(customer_id=v["customer_id"]).order_by()
-        .values("customer_id").annotate(n=Count("pk")),
-        {**scope.values, "customer_id": customer_id},
+    return _documents_count(compiled.fetch_many([_documents_count_query(user, customer_id)])[0])
+
+
+def _documents_count_query(user: User, customer_id: int) -> compiled.Query:
+    return _scoped_query(
+        "customers.card_documents_count", CustomerDocument.objects.all(), user, {"customer_id": customer_id},
+        lambda qs, v: qs.filter(customer_id=v["customer_id"]).order_by().values("customer_id").annotate(n=Count("pk")),
     )
+
+
+def _documents_count(rows: list[dict[str, Any]]) -> int:
     return rows[0]["n"] if rows else 0

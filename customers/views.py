@@ -408,8 +408,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         customer = _customer_or_404(user, pk, "view")
         return render(request, "customers/customer_detail.html#card-panels", {
             "customer": customer, "card_panels": card_panels(user=user, customer_id=customer.pk)})
+    tab = request.GET.get("tab") or "profile"
     try:
-        card = selectors.customer_card_instances(user=user, customer_id=pk)
+        # The documents tab lists them; the others only show how many (a count, not the rows),
+        # read with the card.
+        card = selectors.customer_card_instances(user=user, customer_id=pk, count_documents=tab != "documents")
     except Customer.DoesNotExist as exc:
         raise Http404(_("No such customer.")) from exc
     customer, card_tags = card.customer, card.tags
@@ -418,10 +421,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         tabs.append(("contacts", _("Contacts"), len(card.contacts)))
     if customer.kind == CustomerKind.PERSON or card.family_members:
         tabs.append(("family", _("Family"), len(card.family_members)))
-    tab = request.GET.get("tab") or "profile"
-    # The documents tab lists them; the others only show how many (a count, not the rows).
-    documents = (len(card.documents) if tab == "documents"
-                 else selectors.customer_documents_count(user=user, customer_id=customer.pk))
+    documents = len(card.documents) if card.documents_count is None else card.documents_count
     tabs += [("documents", _("Documents"), documents), ("history", _("History"), None)]
     if tab not in {key for key, _label, _count in tabs}:
         tab = "profile"
