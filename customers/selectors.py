@@ -561,9 +561,12 @@ def _tags_query(customer_ids: list[int], scoped: Callable[[Mapping[str, Any]], Q
     names, slots = compiled.in_slots("customer", customer_ids)
 
     def build(v: Mapping[str, Any]) -> QuerySet:
-        links = Customer.tags.through.objects.filter(customer_id__in=[v[n] for n in names])
+        ids = [v[n] for n in names]
+        links = Customer.tags.through.objects.filter(customer_id__in=ids)
         if scoped is not None:
-            links = links.filter(customer__in=scoped(v).values("pk"))
+            # The ids inside the subquery too: it is then a primary-key lookup (SQLite otherwise
+            # walks the whole scope: 270 ms at 1M customers).
+            links = links.filter(customer__in=scoped(v).filter(pk__in=ids).values("pk"))
         return links.order_by("tag__name", "tag_id").values("customer_id", "tag_id", "tag__name")
 
     return compiled.Query(("customers.tags_of", len(names), key), build, slots)
