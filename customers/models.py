@@ -174,9 +174,13 @@ class Customer(TimeStampedModel, SoftDeleteModel):
     def is_person(self) -> bool:
         return self.kind == CustomerKind.PERSON
 
+    @staticmethod
+    def stale_before(now: timezone.datetime | None = None) -> timezone.datetime:
+        """A card verified before this moment (or never) is stale (KEHU_STALE_AFTER_DAYS)."""
+        return (now or timezone.now()) - timezone.timedelta(days=settings.KEHU_STALE_AFTER_DAYS)
+
     def is_stale(self, now: timezone.datetime | None = None) -> bool:
-        limit = (now or timezone.now()) - timezone.timedelta(days=settings.KEHU_STALE_AFTER_DAYS)
-        return self.last_verified_at is None or self.last_verified_at < limit
+        return self.last_verified_at is None or self.last_verified_at < self.stale_before(now)
 
 
 class Contact(TimeStampedModel, SoftDeleteModel):

@@ -3,18 +3,15 @@ masked values where the user's role may not see them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, router
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Concat, Lower
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Team, User
@@ -219,16 +216,9 @@ def customer_list_rows(
         [p.values(*columns) for p in (parts or [qs])], ordering=ordering, cursor=cursor, size=size,
         keep=(lambda row: row["name"].startswith(q)) if parts else None,
     )
-    tags: dict[int, list[str]] = {}
-    if page.items:
-        links = (
-            Customer.tags.through.objects.filter(customer_id__in=[row["id"] for row in page.items])
-            .order_by("tag__name").values_list("customer_id", "tag__name")
-        )
-        for customer_id, name in links:
-            tags.setdefault(customer_id, []).append(name)
+    tags = _tag_values([row["id"] for row in page.items])
     for row in page.items:
-        row["tags"] = tags.get(row["id"], [])
+        row["tags"] = [tag["name"] for tag in tags.get(row["id"], ())]
     mask_rows(user, page.items)
     return page
 
@@ -460,7 +450,7 @@ def customer_card(*, user: User, customer_id: int) -> CustomerCard:
 
 def customers_stale(*, user: User, limit: int = 10) -> QuerySet[Customer]:
     """The user's own customers whose card was not verified within KEHU_STALE_AFTER_DAYS."""
-    limit_at = timezone.now() - timedelta(days=settings.KEHU_STALE_AFTER_DAYS)
+    limit_at = Customer.stale_before()
     return (
         customers_visible(user)
         .filter(owner=user)
@@ -557,26 +547,13 @@ def _with_refs(rows: list[dict[str, Any]], tags: Mapping[int, list[dict[str, Any
     return rows
 
 
-def _tags_query(customer_ids: list[int], scoped: Callable[[Mapping[str, Any]], QuerySet] | None = None,
-                key: Hashable = ()) -> compiled.Query:
-    """The read of these customers' tag links (customer_id, tag_id, tag__name) in tag name order.
-    With `scoped` (values → the user's customers), only links of customers in it."""
-    names, slots = compiled.in_slots("customer", customer_ids)
-
-    def build(v: Mapping[str, Any]) -> QuerySet:
-        ids = [v[n] for n in names]
-        links = Customer.tags.through.objects.filter(customer_id__in=ids)
-        if scoped is not None:
-            # The ids inside the subquery too: it is then a primary-key lookup (SQLite otherwise
-            # walks the whole scope: 270 ms at 1M customers).
-            links = links.filter(customer__in=scoped(v).filter(pk__in=ids).values("pk"))
-        return links.order_by("tag__name", "tag_id").values("customer_id", "tag_id", "tag__name")
-
-    return compiled.Query(("customers.tags_of", len(names), key), build, slots)
+def _tag_links(links: QuerySet) -> QuerySet:
+    """Tag-link rows (customer_id, tag_id, tag__name) in tag name order, as Tag orders them."""
+    return links.order_by("tag__name", "tag_id").values("customer_id", "tag_id", "tag__name")
 
 
 def _tags_by_customer(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    """Tag-link rows (_tags_query) as each customer's tags ({id, name})."""
+    """Tag-link rows (_tag_links) as each customer's tags ({id, name})."""
     out: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         out.setdefault(row["customer_id"], []).append({"id": row["tag_id"], "name": row["tag__name"]})
@@ -584,10 +561,17 @@ def _tags_by_customer(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, An
 
 
 def _tag_values(customer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each customer's tags ({id, name}, in name order as Tag orders them), in one query."""
+    """Each customer's tags ({id, name}, in name order), in one query, for customers already read
+    through the user's scope (a page's rows)."""
     if not customer_ids:
         return {}
-    return _tags_by_customer(compiled.fetch_many([_tags_query(customer_ids)])[0])
+    names, slots = compiled.in_slots("customer", customer_ids)
+    rows = compiled.fetch(
+        ("customers.tags_of", len(names)),
+        lambda v: _tag_links(Customer.tags.through.objects.filter(customer_id__in=[v[n] for n in names])),
+        slots,
+    )
+    return _tags_by_customer(rows)
 
 
 def _scoped_query(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
@@ -647,16 +631,14 @@ def _card_reads(user: User, customer_id: int, fields: Collection[str]) -> tuple[
     else:
         card = _scoped_query(repr(key), Customer.objects.all(), user, {"customer_id": customer_id, **extra},
                              card_query)
-    # The tag links only of a customer in the user's scope, like the other reads.
-    view_scope = compiled.ScopeTemplate.of(Customer.objects.all(), user, "view", prefix="tags_scope")
-    if view_scope is None:
-        tags = _tags_query([customer_id], lambda _v: Customer.objects.restrict(user, "view"))
-    elif view_scope.empty:
-        tags = compiled.Query(None, lambda _v: [], {})
-    else:
-        query = _tags_query([customer_id], lambda v: compiled.scoped(Customer.objects.all(), view_scope, v),
-                            key=view_scope.key)
-        tags = compiled.Query(query.key, query.build, {**query.values, **view_scope.values})
+    # The tag links only of a customer in the user's scope, like the other reads; the id inside the
+    # scope's subquery too, which makes it a primary-key lookup (SQLite otherwise walks the whole
+    # scope: 270 ms at 1M customers).
+    tags = _scoped_query(
+        "customers.card_tags", Customer.objects.all(), user, {"customer_id": customer_id},
+        lambda qs, v: _tag_links(Customer.tags.through.objects.filter(
+            customer_id=v["customer_id"], customer__in=qs.filter(pk=v["customer_id"]).values("pk"))),
+    )
     contacts = _scoped_query(
         "customers.card_contacts", Contact.objects.all(), user, {"customer_id": customer_id},
         lambda qs, v: qs.filter(customer_id=v["customer_id"]).values(*CARD_CONTACT_FIELDS),

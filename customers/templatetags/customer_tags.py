@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.formats import get_format
@@ -22,6 +21,7 @@ from core.masking import MASK, mask_phone
 from core.templatetags.fast_dates import date_formatter
 from customers.choices import CustomerKind
 from customers.forms import CUSTOMER_BLOCKS
+from customers.models import Customer
 
 register = template.Library()
 
@@ -157,7 +157,7 @@ def customer_rows(rows: list[dict[str, Any]], selectable: Any = None) -> str:
     stale = esc(gettext("stale"))
     kinds = {value: esc(label) for value, label in CustomerKind.choices}
     # As Customer.is_stale(): never verified, or not within KEHU_STALE_AFTER_DAYS.
-    stale_before = timezone.now() - timedelta(days=settings.KEHU_STALE_AFTER_DAYS)
+    stale_before = Customer.stale_before()
     day = _local_day(get_format("SHORT_DATE_FORMAT"))
     owners: dict[int, str] = {}
 
