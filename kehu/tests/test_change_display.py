@@ -140,3 +140,25 @@ def test_audit_page_names_the_customer_without_a_grouped_number(client_for, admi
     row = next(r for r in response.context["rows"] if r.change.object_type == "commerce.order")
     assert row.customer_name == "张伟"
     assert f'customer <a href="/customers/{customer_a.pk}/">张伟</a>' in response.content.decode()
+
+
+def test_notes_the_code_writes_read_in_the_readers_language(admin_user, sales_a):
+    from accounts.services import user_password_change
+
+    with translation.override("zh-hans"):
+        user_password_change(actor=sales_a, new_password="A-much-longer-pass-2026")
+    assert ObjectChange.objects.get(object_type="accounts.user").note == "Password changed."  # stored untranslated
+    entry, _fields = _entry(admin_user, "accounts.user", sales_a.pk, "zh-hans")
+    assert entry.note == "密码已修改。"
+    entry, _fields = _entry(admin_user, "accounts.user", sales_a.pk, "en")
+    assert entry.note == "Password changed."
+
+
+def test_a_deleted_tags_customers_are_named_only_where_visible(sales_a, admin_user, customer_a, customer_b):
+    tag = customers.tag_create(actor=admin_user, name="VIP")
+    customers.customers_bulk_add_tag(actor=admin_user, customer_ids=[customer_a.pk, customer_b.pk], tag=tag)
+    customers.tag_delete(actor=admin_user, tag_id=tag.pk)
+    _e, fields = _entry(admin_user, "customers.tag", tag.pk)
+    assert (fields["customers"].paired, fields["customers"].after) == (False, "张伟, 李娜")
+    _e, fields = _entry(sales_a, "customers.tag", tag.pk)
+    assert fields["customers"].after == f"张伟, #{customer_b.pk}"
