@@ -57,6 +57,9 @@ MASKERS: dict[str, Callable[[str], Any]] = {
 EXTRA_LABELS = {
     "merged_customer": gettext_lazy("merged customer"),
     "lifecycle_mark": gettext_lazy("lifecycle stage"),
+    # The demo's one summary entry counts what it loaded (customers.demo).
+    "customers": gettext_lazy("customers"),
+    "demo_users": gettext_lazy("demo users"),
 }
 # Byte counts shown as "2.4 MB".
 SIZE_FIELDS = {("customers.customerdocument", "size")}
