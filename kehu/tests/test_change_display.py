@@ -112,9 +112,11 @@ def test_a_change_made_on_a_chinese_page_reads_in_english(client_for, sales_a, m
         customers.customer_update(actor=sales_a, customer_id=customer_a.pk, data={"risk_preference": "aggressive"})
     html = client_for(manager_a).get(_history(customer_a.pk), headers={"Accept-Language": "en"}).content.decode()
     assert "Risk preference" in html and "Aggressive" in html and "Order lines" in html and "Salesperson" in html
-    assert "风险" not in html and "订单明细" not in html and "销售人员" not in html
+    assert "风险" not in html and "订单" not in html and "销售人员" not in html
     html = client_for(manager_a).get(AUDIT, headers={"Accept-Language": "en"}).content.decode()
     assert "Order lines" in html and "货币基金A × 1" in html and "订单明细" not in html
+    assert "订单" not in html  # the order's name is kept without the word (audit.services.record_repr)
+    assert ObjectChange.objects.get(object_type="commerce.order").object_repr == f"#{order.pk}"
 
 
 def test_document_size_is_a_file_size(sales_a, customer_a):
