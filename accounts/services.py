@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import ApiToken, LoginFailure, Team, User
 from accounts.roles import Cap, Role
@@ -228,7 +229,9 @@ def user_password_set(*, actor: User, user_id: int, password: str) -> User:
     _check_password(password, user, "new_password")
     user.set_password(password)
     user.save(update_fields=["password"])
-    _change_record(user=actor, instance=user, action="update", changes={}, note=_("Password set by an administrator."))
+    # Notes are stored untranslated and read in the reader's language (audit.presentation).
+    _change_record(user=actor, instance=user, action="update", changes={},
+                   note=gettext_noop("Password set by an administrator."))
     return user
 
 
@@ -270,7 +273,7 @@ def user_password_change(*, actor: User, new_password: str) -> User:
     _check_password(new_password, actor, "new_password1")
     actor.set_password(new_password)
     actor.save(update_fields=["password"])
-    _change_record(user=actor, instance=actor, action="update", changes={}, note=_("Password changed."))
+    _change_record(user=actor, instance=actor, action="update", changes={}, note=gettext_noop("Password changed."))
     return actor
 
 

@@ -13,6 +13,15 @@ from core import compiled, db
 from core.actor import current_actor
 
 
+def record_repr(instance: models.Model) -> str:
+    """The record's name as the trail keeps it. A model whose str() is worded in the active language
+    (an order is "订单 #12" on a Chinese page) gives a language-free `audit_repr` instead ("#12"):
+    the trail stores no translated text, and its pages show the record's kind in the reader's language
+    next to this name (audit.presentation)."""
+    name = getattr(instance, "audit_repr", None)
+    return str(instance if name is None else name)[:200]
+
+
 def change_record(
     *,
     user: Any,
@@ -30,7 +39,7 @@ def change_record(
         action=action,
         object_type=instance._meta.label_lower,
         object_id=instance.pk,
-        object_repr=str(instance)[:200],
+        object_repr=record_repr(instance),
         customer_id=customer_id,
         changes=changes or {},
         note=note[:500],
@@ -51,7 +60,7 @@ def change_records_bulk(
     at = timezone.now()
     changes_of = changes if callable(changes) else (lambda _instance: changes)
     rows = (
-        (at, uid, actor.source, action, i._meta.label_lower, i.pk, str(i)[:200],
+        (at, uid, actor.source, action, i._meta.label_lower, i.pk, record_repr(i),
          getattr(i, customer_attr) if customer_attr else None, changes_of(i), note[:500])
         for i in instances
     )

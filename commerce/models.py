@@ -99,6 +99,11 @@ class Order(TimeStampedModel, SoftDeleteModel):
         return _("Order %(number)s") % {"number": self.number}
 
     @property
+    def audit_repr(self) -> str:
+        """The name the audit trail keeps: without the translated word (audit.services.record_repr)."""
+        return self.number
+
+    @property
     def number(self) -> str:
         """The order number shown to users: the external id when imported, else #id."""
         return self.external_id or f"#{self.pk}"
@@ -176,3 +181,8 @@ class CustomerCost(TimeStampedModel, SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+    @property
+    def audit_repr(self) -> str:
+        """The name the audit trail keeps: the amount; the kind is a field the trail shows translated."""
+        return f"{self.amount} {self.currency}"

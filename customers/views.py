@@ -7,35 +7,31 @@ user sees but may not change is a 403 (django turns PermissionDenied into it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import DateField, DateTimeField, Model
+from django.db.models import Model
 from django.forms import BaseForm, BoundField
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Team, User
-from accounts.roles import Cap, Sensitive
+from accounts.models import User
+from accounts.roles import Cap
 from audit.models import AccessAction
+from audit.presentation import ChangeEntry, present_changes
 from audit.selectors import customer_history
 from audit.services import access_record
 from core.http import safe_next
-from core.masking import mask_amount, mask_id_number, mask_phone
 from core.middleware import is_htmx
 from core.pagination import keyset_page
 from core.timeline import card_panels, timeline_actions, timeline_facts, timeline_kinds, timeline_page
@@ -299,85 +295,10 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@dataclass
-class HistoryEntry:
-    change: Any
-    model_label: str
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-# Audited fields holding sensitive values, by model: masked in the history like on the card.
-_SENSITIVE = {
-    ("customers.customer", "id_number"): Sensitive.ID_NUMBER,
-    ("customers.customer", "phone"): Sensitive.PHONES,
-    ("customers.customer", "phone_alt"): Sensitive.PHONES,
-    ("customers.customer", "assets"): Sensitive.ASSETS,
-    ("customers.contact", "phone"): Sensitive.PHONES,
-}
-_MASKERS = {Sensitive.ID_NUMBER: mask_id_number, Sensitive.PHONES: mask_phone, Sensitive.ASSETS: mask_amount}
-
-
-def _history(user: User, customer_id: int) -> list[HistoryEntry]:
-    """The customer's change trail with readable labels, choice names, people's names and masking."""
-    changes = customer_history(user=user, customer_id=customer_id)
-    user_ids: set[int] = set()
-    team_ids: set[int] = set()
-    for c in changes:
-        for name, key in (("owner", user_ids), ("team", team_ids)):
-            value = c.changes.get(name)
-            if isinstance(value, list):
-                key.update(v for v in value if isinstance(v, int))
-    # Names of owners and teams in transfers (users and teams are not customer data).
-    users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
-    teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
-
-    def show(model: Any, object_type: str, name: str, value: Any) -> str:
-        if value is None or value == "" or value == []:
-            return ""
-        if isinstance(value, list):
-            return ", ".join(show(model, object_type, name, v) for v in value)
-        group = _SENSITIVE.get((object_type, name))
-        if group and user.masks(group):
-            return str(_MASKERS[group](str(value)) or "")
-        if name == "owner":
-            return users.get(value, f"#{value}")
-        if name == "team":
-            return teams.get(value, f"#{value}")
-        try:
-            f = model._meta.get_field(name) if model else None
-        except FieldDoesNotExist:
-            f = None
-        if f is not None and f.choices:
-            return str(dict(f.flatchoices).get(value, value))
-        if isinstance(f, DateTimeField) and isinstance(value, str) and (moment := parse_datetime(value)):
-            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-        if isinstance(f, DateField) and isinstance(value, str) and (day := parse_date(value)):
-            return formats.date_format(day, "DATE_FORMAT")
-        if object_type == "customers.customerdocument" and name == "size" and isinstance(value, int):
-            return filesizeformat(value)
-        return str(value)
-
-    out = []
-    for c in changes:
-        try:
-            model = apps.get_model(c.object_type)
-        except (LookupError, ValueError):
-            model = None
-        entry = HistoryEntry(change=c, model_label=str(model._meta.verbose_name) if model else c.object_type)
-        for name, value in c.changes.items():
-            try:
-                label = str(model._meta.get_field(name).verbose_name) if model else name
-            except FieldDoesNotExist:
-                label = name
-            if isinstance(value, list) and len(value) == 2:
-                before, after = value
-            else:
-                before, after = None, value
-            entry.rows.append(
-                (label, show(model, c.object_type, name, before), show(model, c.object_type, name, after))
-            )
-        out.append(entry)
-    return out
+def _history(user: User, customer_id: int) -> list[ChangeEntry]:
+    """The customer's change trail as the reader reads it (audit.presentation: labels, names, local
+    dates, masking), in one query per model named."""
+    return present_changes(customer_history(user=user, customer_id=customer_id), reader=user)
 
 
 def _timeline(request: HttpRequest, user: User, customer_id: int) -> dict[str, Any]:

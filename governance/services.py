@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.roles import Cap
@@ -273,7 +274,7 @@ def customer_unmerge(*, actor: User, merge_id: int) -> CustomerMerge:
         manager.filter(pk__in=back).update(**{o.field: merged.pk})
         change_records_bulk(user=actor, instances=manager.filter(pk__in=back), action=ChangeAction.UPDATE,
                             changes={o.field: [survivor.pk, merged.pk]}, customer_attr=f"{o.field}_id",
-                            note=_("Merge undone"))
+                            note=gettext_noop("Merge undone"))
     through = Customer.tags.through
     through.objects.filter(customer_id=survivor.pk, tag_id__in=record.moved.get("tags_added", [])).delete()
     through.objects.bulk_create(
@@ -288,7 +289,7 @@ def customer_unmerge(*, actor: User, merge_id: int) -> CustomerMerge:
     record.undone_at, record.undone_by = now, actor
     record.save(update_fields=["undone_at", "undone_by"])
     change_record(user=actor, instance=survivor, action=ChangeAction.UPDATE, customer_id=survivor.pk,
-                  changes={**restored, "merged_customer": [merged.pk, None]}, note=_("Merge undone"))
+                  changes={**restored, "merged_customer": [merged.pk, None]}, note=gettext_noop("Merge undone"))
     change_record(user=actor, instance=merged, action=ChangeAction.RESTORE, customer_id=merged.pk,
                   changes={"deleted_at": [str(record.at), None], "merged_into": [survivor.pk, None]},
                   note=_("Merge undone") + (f" ({', '.join(kept)})" if kept else ""))

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.roles import Cap
-from audit.models import ObjectChange
+from audit.presentation import present_changes
 from audit.selectors import recent_changes
 from customers.choices import RiskPreference
 from customers.selectors import customers_stale, customers_visible
@@ -26,16 +23,6 @@ from interactions.selectors import follow_ups_open
 RECENT_CHANGES = 10
 STALE_SHOWN = 10
 FOLLOW_UPS_SHOWN = 20
-# Changed-field names shown per recent change before "…".
-FIELDS_SHOWN = 4
-
-
-@dataclass
-class RecentChange:
-    change: ObjectChange
-    what: str  # the kind of record ("customer", "contact"), translated
-    fields: list[str]  # translated names of the changed fields
-    more_fields: bool
 
 
 def _counts(user: User) -> dict[str, int]:
@@ -56,22 +43,6 @@ def _risk_chart(user: User) -> dict[str, Any]:
     return {"labels": labels, "values": values, "series": _("Customers")}
 
 
-def _describe(change: ObjectChange) -> RecentChange:
-    """Translated record kind and changed-field names (never the values: those may be masked)."""
-    try:
-        model = apps.get_model(change.object_type)
-    except (LookupError, ValueError):
-        model = None
-    what = str(model._meta.verbose_name) if model else change.object_type
-    names = []
-    for name in change.changes or {}:
-        try:
-            names.append(str(model._meta.get_field(name).verbose_name) if model else name)
-        except FieldDoesNotExist:
-            names.append(name)
-    return RecentChange(change=change, what=what, fields=names[:FIELDS_SHOWN], more_fields=len(names) > FIELDS_SHOWN)
-
-
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -82,7 +53,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "sees_all": user.sees_all_customers,
         "stale": list(customers_stale(user=user, limit=STALE_SHOWN)),
         "can_verify": user.can(Cap.CHANGE),
-        "changes": [_describe(c) for c in recent_changes(user=user, limit=RECENT_CHANGES)],
+        # Which fields changed, not their values (labels only: no names to read, nothing to mask).
+        "changes": present_changes(recent_changes(user=user, limit=RECENT_CHANGES), reader=user, values=False),
         "stale_days": settings.KEHU_STALE_AFTER_DAYS,
         "follow_ups": follow_ups_open(user=user, limit=FOLLOW_UPS_SHOWN),
     }

@@ -22,7 +22,8 @@ def rows(response):
 
 
 def reprs(response):
-    return [r.entry.object_repr for r in rows(response)]
+    # Change rows (audit.presentation.ChangeEntry) hold .change, access rows .entry.
+    return [getattr(r, "change", getattr(r, "entry", None)).object_repr for r in rows(response)]
 
 
 @pytest.mark.parametrize("url", [CHANGES, ACCESSES])
@@ -66,7 +67,7 @@ def test_changed_fields_show_before_and_after(client_for, admin_user, sales_a, c
     customer_update(actor=sales_a, customer_id=customer_a.pk, data={"city": "上海", "occupation": "律师"})
     response = client_for(admin_user).get(CHANGES, {"action": "update"})
     [row] = rows(response)
-    by_name = {c.name: c for c in row.changes}
+    by_name = {c.name: c for c in row.fields}
     assert (by_name["city"].before, by_name["city"].after) == ("北京", "上海")
     html = response.content.decode()
     assert re.search(r'class="diff-before">北京</span>\s*→\s*<span class="diff-after">上海<', html)
@@ -76,7 +77,7 @@ def test_changed_fields_show_before_and_after(client_for, admin_user, sales_a, c
 def test_choice_values_show_their_labels(client_for, admin_user, sales_a, customer_a):
     customer_update(actor=sales_a, customer_id=customer_a.pk, data={"risk_preference": "aggressive"})
     response = client_for(admin_user).get(CHANGES, {"action": "update"}, headers={"Accept-Language": "en"})
-    [change] = rows(response)[0].changes
+    [change] = rows(response)[0].fields
     assert (change.name, change.before, change.after) == ("risk_preference", None, "Aggressive")
 
 
@@ -84,17 +85,17 @@ def test_transfer_within_a_team_shows_owners_by_name(client_for, admin_user, man
     customer_transfer_owner(actor=manager_a, customer_id=customer_a.pk, to_user=service_a, reason="holiday cover")
     response = client_for(admin_user).get(CHANGES, {"action": "transfer"})
     [row] = rows(response)
-    owner = next(c for c in row.changes if c.name == "owner")
+    owner = next(c for c in row.fields if c.name == "owner")
     assert (owner.before, owner.after) == (str(sales_a), str(service_a))
     # Both are in team A: the recorded team did not change and is not listed as a change.
-    assert "team" not in {c.name for c in row.changes}
+    assert "team" not in {c.name for c in row.fields}
     assert "holiday cover" in response.content.decode()
 
 
 def test_transfer_to_another_team_shows_both_team_names(client_for, admin_user, sales_b, customer_a):
     customer_transfer_owner(actor=admin_user, customer_id=customer_a.pk, to_user=sales_b, reason="moved")
     [row] = rows(client_for(admin_user).get(CHANGES, {"action": "transfer"}))
-    team = next(c for c in row.changes if c.name == "team")
+    team = next(c for c in row.fields if c.name == "team")
     assert (team.before, team.after) == ("Team A", "Team B")
 
 
@@ -130,11 +131,11 @@ def test_pages_are_keyset_cursors_and_a_bad_cursor_restarts(client_for, admin_us
     client = client_for(admin_user)
     first = client.get(CHANGES)
     assert len(rows(first)) == 50 and first.context["page"].has_next
-    ids = [r.entry.pk for r in rows(first)]
+    ids = [r.change.pk for r in rows(first)]
     assert ids == sorted(ids, reverse=True)
     second = client.get(CHANGES, {"cursor": first.context["page"].next_cursor})
     assert len(rows(second)) == 5  # 1 create + 54 updates
-    assert not set(ids) & {r.entry.pk for r in rows(second)}
+    assert not set(ids) & {r.change.pk for r in rows(second)}
     assert 'rel="prev"' in second.content.decode()
     bad = client.get(CHANGES, {"cursor": "nonsense"}, headers={"Accept-Language": "en"})
     assert bad.status_code == 200 and len(rows(bad)) == 50
