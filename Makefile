@@ -39,7 +39,7 @@ lint: $(STAMP)
 
 ## Refresh the translation catalogues (needs GNU gettext) and compile them
 messages: $(STAMP)
-	$(KEHU) makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='data/*' --no-obsolete
+	$(KEHU) makemessages -l zh_Hans --ignore='.venv/*' --ignore='data/*' --no-obsolete
 	$(KEHU) compilemessages --ignore='.venv/*'
 
 ## Benchmark through the production server on SQLite and PostgreSQL (not part of `make test`; see
