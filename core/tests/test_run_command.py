@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 
 from core import supervisor
 from core.supervisor import Child, Supervisor
+from core.testing_run import alive, command_line, descendants, free_port, http_status, user_env, wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads process trees from /proc")
 
@@ -30,32 +29,6 @@ SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 STUBBORN = [sys.executable, "-c",
             "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); "
             "time.sleep(120)"]
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting to be reaped counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except FileNotFoundError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-    return found
 
 
 def test_when_one_child_ends_the_others_are_stopped():
@@ -80,20 +53,6 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_period(monkeypat
 
 # --- the real command (slow) ----------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kehu_env(data_dir: Path) -> dict[str, str]:
-    """The environment of a user's `make run`: SQLite in a fresh data folder, nothing from the tests."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KEHU_", "DATABASE_URL", "DJANGO_", "PYTEST_"))}
-    env["KEHU_DATA_DIR"] = str(data_dir)
-    return env
-
-
 def kehu(*args: str, env: dict[str, str], timeout: float = 300) -> str:
     result = subprocess.run([sys.executable, "-m", "kehu", *args], env=env, capture_output=True, text=True,  # noqa: S603
                             timeout=timeout, check=False)
@@ -104,37 +63,17 @@ def kehu(*args: str, env: dict[str, str], timeout: float = 300) -> str:
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("kehu-run-data")
-    kehu("migrate", "--no-input", env=kehu_env(data_dir))
+    kehu("migrate", "--no-input", env=user_env(data_dir))
     return data_dir
-
-
-def wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN201
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-def http_status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own local server)
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return None
 
 
 @pytest.fixture
 def kehu_run(migrated: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "run.log").open("w")
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "kehu", "run", f"127.0.0.1:{port}", "--periodic-interval", "1"],
-        env=kehu_env(migrated), stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=user_env(migrated), stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     try:
         wait_for(lambda: http_status(f"http://127.0.0.1:{port}/healthz") == 200, 60, "the web server")
@@ -157,7 +96,7 @@ def task_status(data_dir: Path, task_id: str) -> str | None:
 def test_kehu_run_serves_runs_tasks_and_stops_on_ctrl_c(kehu_run, migrated):
     process, port, log = kehu_run
     children = descendants(process.pid)
-    commands = {" ".join(Path(f"/proc/{pid}/cmdline").read_text().split("\0")) for pid in children}
+    commands = {command_line(pid) for pid in children}
     assert any("gunicorn kehu.wsgi" in c for c in commands), commands
     assert any("db_worker" in c for c in commands) and any("periodic --loop" in c for c in commands), commands
     # DEBUG off: the friendly 404 (not Django's list of URL patterns), static files still served
@@ -169,7 +108,7 @@ def test_kehu_run_serves_runs_tasks_and_stops_on_ctrl_c(kehu_run, migrated):
         assert exc.code == 404 and "URLconf" not in body and "404" in body
     # a task enqueued (as the pages do) is done by the worker
     task_id = kehu("shell", "-c", "from segmentation.tasks import segments_refresh_task; "
-                   "print(segments_refresh_task.enqueue().id)", env=kehu_env(migrated)).split()[-1]
+                   "print(segments_refresh_task.enqueue().id)", env=user_env(migrated)).split()[-1]
     assert wait_for(lambda: task_status(migrated, task_id) in {"SUCCESSFUL", "FAILED"} and task_status(
         migrated, task_id), 60, "the worker") == "SUCCESSFUL"
     # Ctrl-C: everything ends, nothing is left behind
@@ -183,7 +122,7 @@ def test_kehu_run_serves_runs_tasks_and_stops_on_ctrl_c(kehu_run, migrated):
 def test_kehu_run_stops_everything_when_a_child_dies(kehu_run):
     process, port, log = kehu_run
     children = descendants(process.pid)
-    worker = next(pid for pid in children if "db_worker" in Path(f"/proc/{pid}/cmdline").read_text())
+    worker = next(pid for pid in children if "db_worker" in command_line(pid))
     os.kill(worker, 9)
     assert process.wait(timeout=40) != 0
     assert "worker ended" in log.read_text()
