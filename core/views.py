@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
@@ -43,7 +44,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     """403 in the site's layout, with the reason kehu gave (its messages are written for users)."""
-    reason = exception.args[0] if exception.args and isinstance(exception.args[0], str) else ""
+    first = exception.args[0] if exception.args else ""
+    reason = str(first) if isinstance(first, str | Promise) else ""
     return render(request, "403.html", {"back": _back(request), "reason": reason}, status=403)
 
 
