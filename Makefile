@@ -10,7 +10,7 @@ BENCH_CUSTOMERS ?= 1000000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint messages bench serve clean-data
+.PHONY: run dev setup test install lint messages bench serve clean-data
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +21,22 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## Create the venv, migrate, load the demo data once, serve http://127.0.0.1:8000
-run: $(STAMP)
+## Create the venv, migrate, load the demo data once, serve http://127.0.0.1:8000 with the task worker
+## and the scheduler (`kehu run`; Ctrl-C stops all three). DEBUG off, as users get it.
+run: setup
+	$(KEHU) run $(HOST):$(PORT)
+
+## For development: the same data, Django's runserver with autoreload and DEBUG on (no worker: start
+## `kehu db_worker` in another terminal when you need background jobs).
+dev: setup
+	KEHU_DEBUG=1 $(KEHU) runserver $(HOST):$(PORT)
+
+setup: $(STAMP)
 	$(KEHU) migrate --no-input
 	@# A freshly loaded demo also gets its segments and predictive scores computed (the nightly jobs'
 	@# work), so every page has data from the first start.
 	@if $(KEHU) demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --if-empty | tee /dev/stderr \
 		| grep -q 'demo data not loaded'; then :; else $(KEHU) segments refresh && $(KEHU) clv refresh; fi
-	$(KEHU) runserver $(HOST):$(PORT)
 
 ## The whole suite on SQLite, then on PostgreSQL when reachable (required when KEHU_REQUIRE_POSTGRES=1)
 test: $(STAMP)

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
@@ -89,10 +89,15 @@ def reserve_ids(model: type[Model], count: int, using: str = DEFAULT_DB_ALIAS) -
 
 
 @contextlib.contextmanager
-def bulk_load_settings(using: str = DEFAULT_DB_ALIAS, cache_mb: int = 1024) -> Iterator[None]:
+def bulk_load_settings(
+    using: str = DEFAULT_DB_ALIAS, cache_mb: int = 1024, *, journal: bool = False
+) -> Iterator[None]:
     """Connection settings for a large load, restored afterwards. SQLite: a page cache large enough
     to hold the growing indexes (the default 2 MB makes every index insert a disk round trip) and
-    temporary sorts in memory. PostgreSQL: no wait for the WAL flush on commit."""
+    temporary sorts in memory; with `journal` also a rollback journal instead of WAL for the load —
+    only for a load that runs alone (the demo loader): the switch needs the only connection to the
+    file, and while it holds, other connections' readers wait for writers again. Refused (another
+    connection is reading), the file keeps WAL. PostgreSQL: no wait for the WAL flush on commit."""
     connection = connections[using]
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -105,17 +110,16 @@ def bulk_load_settings(using: str = DEFAULT_DB_ALIAS, cache_mb: int = 1024) -> I
             threads = cursor.fetchone()[0]
             cursor.execute("PRAGMA threads=2")
             outside = not connection.in_atomic_block  # SQLite refuses these changes inside a transaction
-            journal = None
+            restore_journal = None
             if outside:
                 cursor.execute("PRAGMA temp_store=MEMORY")
+            if outside and journal:
                 cursor.execute("PRAGMA journal_mode")
                 if cursor.fetchone()[0].lower() == "wal":
                     # In WAL mode every new page is written twice (the WAL, then the checkpoint);
                     # a rollback journal holds only pages that existed before, so a load into new
-                    # pages writes them once. Only possible while no other connection is open:
-                    # otherwise SQLite keeps WAL (and says so).
-                    cursor.execute("PRAGMA journal_mode=DELETE")
-                    journal = "wal" if cursor.fetchone()[0].lower() != "wal" else None
+                    # pages writes them once.
+                    restore_journal = _sqlite_journal_mode(cursor, "DELETE") and "WAL"
         try:
             yield
         finally:
@@ -124,8 +128,8 @@ def bulk_load_settings(using: str = DEFAULT_DB_ALIAS, cache_mb: int = 1024) -> I
                 cursor.execute(f"PRAGMA threads={int(threads)}")
                 if outside:
                     cursor.execute("PRAGMA temp_store=DEFAULT")
-                if journal and not connection.in_atomic_block:
-                    cursor.execute(f"PRAGMA journal_mode={journal}")
+                if restore_journal and not connection.in_atomic_block:
+                    _sqlite_journal_mode(cursor, restore_journal)
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit = off")
@@ -136,6 +140,17 @@ def bulk_load_settings(using: str = DEFAULT_DB_ALIAS, cache_mb: int = 1024) -> I
                 cursor.execute("RESET synchronous_commit")
     else:
         yield
+
+
+def _sqlite_journal_mode(cursor: Any, mode: str) -> bool:
+    """Switch the journal mode; False (and the mode unchanged) when SQLite refuses: leaving WAL
+    needs the only connection to the file, and a reader elsewhere makes the switch fail with
+    "database is locked" (after busy_timeout) — a load then runs in WAL, slower but correct."""
+    try:
+        cursor.execute(f"PRAGMA journal_mode={mode}")
+    except OperationalError:
+        return False
+    return cursor.fetchone()[0].lower() == mode.lower()
 
 
 @contextlib.contextmanager

@@ -796,12 +796,13 @@ def _bulk_mode() -> Iterator[None]:
     """For the duration of a load: no query log (with DEBUG on, Django keeps and formats every
     INSERT with its thousands of parameters), no cyclic garbage collection passes over the
     batch's objects (they form no cycles) and the database's bulk-load settings
-    (core.db.bulk_load_settings). All are restored afterwards."""
+    (core.db.bulk_load_settings; the demo loads alone, so it may also ask for a rollback journal).
+    All are restored afterwards."""
     debug, collecting = settings.DEBUG, gc.isenabled()
     settings.DEBUG = False
     gc.disable()
     try:
-        with bulk_load_settings():
+        with bulk_load_settings(journal=True):
             yield
     finally:
         settings.DEBUG = debug

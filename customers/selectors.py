@@ -83,6 +83,24 @@ def customers_visible(user: User) -> QuerySet[Customer]:
     return Customer.objects.restrict(user, "view")
 
 
+def customer_merged_into(*, user: User, customer_id: int) -> int | None:
+    """Where a merged-away customer's address leads: the id of the customer it was merged into
+    (following later merges of that one), when `user` may see that customer; else None. Only the
+    merge pointers are read outside the user's scope; what is returned is checked against it."""
+    seen = {customer_id}
+    current = customer_id
+    while True:
+        target = (Customer.objects.filter(pk=current, deleted_at__isnull=False, merged_into__isnull=False)
+                  .values_list("merged_into_id", flat=True).first())
+        if target is None or target in seen:
+            break
+        seen.add(target)
+        current = target
+    if current == customer_id:
+        return None
+    return current if customers_visible(user).filter(pk=current).exists() else None
+
+
 def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "view") -> QuerySet[Customer]:
     """Scoped customers narrowed by the list filters (unknown or empty filters are ignored)."""
     return _filtered(user, filters, action)[0]

@@ -335,6 +335,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # read with the card.
         card = selectors.customer_card_instances(user=user, customer_id=pk, count_documents=tab != "documents")
     except Customer.DoesNotExist as exc:
+        # Links to a customer merged into another (bookmarks, old e-mails, the audit trail) lead on.
+        survivor = selectors.customer_merged_into(user=user, customer_id=pk)
+        if survivor is not None:
+            target = reverse("customers:customer_detail", args=[survivor])
+            return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
         raise Http404(_("No such customer.")) from exc
     customer, card_tags = card.customer, card.tags
     tabs = [("profile", _("Profile"), None), ("timeline", _("Timeline"), None)]

@@ -19,13 +19,16 @@ PRODUCTION = KEHU_ENV == "production"
 # The development key is public on purpose; production start-up refuses it.
 DEFAULT_SECRET_KEY = "kehu-development-key-not-for-production"
 SECRET_KEY = os.environ.get("KEHU_SECRET_KEY", DEFAULT_SECRET_KEY)
-DEBUG = os.environ.get("KEHU_DEBUG", "0" if PRODUCTION else "1") == "1"
+# Off unless asked for (`make dev` does): Django's debug pages list every URL and show settings and
+# local variables to whoever reaches an error.
+DEBUG = os.environ.get("KEHU_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("KEHU_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("KEHU_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -165,6 +168,9 @@ STORAGES = {
         )
     },
 }
+# Outside production whitenoise serves the static files straight from their source folders, so that
+# `make run` (DEBUG off) needs no collectstatic; production serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = KEHU_DOCUMENT_MAX_BYTES + 1024 * 1024
 
