@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -179,7 +180,10 @@ def test_list_rows_escape_and_show_owner_team_tags_dates(en, client_for, make_cu
     assert '<div class="muted small">A&amp;B</div>' in html and '<span class="tag">x&lt;y</span>' in html
     assert f"<td>{sales_a}</td><td>{sales_a.team.name}</td>" in html
     assert 'aria-label="Select &lt;b&gt;张&lt;/b&gt;"' in html
-    assert '<span class="badge warn">stale</span>' in html  # never verified
+    assert '<span class="badge warn">stale</span>' not in html  # verified at creation
+    Customer.objects.filter(pk=customer.pk).update(last_verified_at=Customer.stale_before() - timedelta(days=1))
+    html = client_for(sales_a).get(_url("customer_list")).content.decode()
+    assert '<span class="badge warn">stale</span>' in html
     services.customer_mark_verified(actor=sales_a, customer_id=customer.pk)
     html = client_for(sales_a).get(_url("customer_list")).content.decode()
     assert '<span class="badge warn">stale</span>' not in html
@@ -237,7 +241,8 @@ def test_card_buttons_for_manager(en, client_for, customer_a, manager_a):
 
 def test_card_shows_stale_badge_until_verified(en, client_for, customer_a, sales_a):
     client = client_for(sales_a)
-    assert "stale" in client.get(_url("customer_detail", customer_a.pk)).content.decode()
+    Customer.objects.filter(pk=customer_a.pk).update(last_verified_at=Customer.stale_before() - timedelta(days=1))
+    assert ">stale<" in client.get(_url("customer_detail", customer_a.pk)).content.decode()
     response = client.post(_url("customer_verify", customer_a.pk), follow=True)
     assert "Marked as verified today." in response.content.decode()
     customer_a.refresh_from_db()
