@@ -699,3 +699,39 @@ def test_bulk_actions_refused_for_roles_without_the_capability(en, client_for, c
     assert "msg-error" in response.content.decode()
     assert not Tag.objects.filter(name="分析").exists()
     assert not OwnershipTransfer.objects.exists()
+
+
+# --- person and organisation parts of the card (issue 12, item 16) ---------------------------------
+
+def test_person_card_and_form_leave_out_the_organisation_blocks(en, client_for, customer_a, sales_a):
+    client = client_for(sales_a)
+    html = client.get(_url("customer_detail", customer_a.pk)).content.decode()
+    assert "block-person" in html
+    for block in ("block-organisation", "block-characteristics", "block-business"):
+        assert block not in html, block
+    assert "block-transaction" in html  # credit standing, problems, plans: a person has them too
+    assert "<dt>Mobile phone</dt>" in html
+    form = client.get(_url("customer_edit", customer_a.pk)).content.decode()
+    # The form keeps every block (the type may change), the organisation's marked so that it is hidden.
+    for block in ("characteristics", "business"):
+        assert f'class="form-block block-{block}" data-kind="organisation"' in form, block
+
+
+def test_person_card_shows_an_organisation_block_that_holds_data(en, client_for, sales_a, make_customer):
+    person = make_customer(sales_a, name="张三", service_area="华东地区")
+    html = client_for(sales_a).get(_url("customer_detail", person.pk)).content.decode()
+    assert "block-characteristics" in html and "华东地区" in html
+    assert "block-business" not in html
+
+
+def test_organisation_card_labels_its_landline_phone(en, client_for, sales_a):
+    org = _org(sales_a, phone="010-6275 1234")
+    client = client_for(sales_a)
+    html = client.get(_url("customer_detail", org.pk)).content.decode()
+    assert "block-organisation" in html and "block-characteristics" in html and "block-person" not in html
+    assert "Mobile phone" not in html
+    assert "<dt>Phone</dt><dd>010-6275 1234</dd>" in html
+    form = client.get(_url("customer_edit", org.pk)).content.decode()
+    assert re.search(r"<label for=\"id_phone\"[^>]*>Phone:</label>", form), re.findall(r"<label for=.id_phone.*?</label>", form)
+    zh = client.get(_url("customer_detail", org.pk), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<dt>电话</dt><dd>010-6275 1234</dd>" in zh and "<dt>手机</dt>" not in zh

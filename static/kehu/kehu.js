@@ -49,6 +49,12 @@
     form.querySelectorAll("fieldset[data-kind]").forEach(function (fs) {
       fs.hidden = fs.dataset.kind !== select.value && !fs.querySelector(".has-error");
     });
+    // Labels that depend on the type (a person's mobile, an organisation's landline).
+    form.querySelectorAll("[data-kind-labels]").forEach(function (input) {
+      const text = JSON.parse(input.dataset.kindLabels)[select.value];
+      const label = input.id ? form.querySelector('label[for="' + input.id + '"]') : null;
+      if (label && text) { label.textContent = text; }
+    });
   }
 
   function init() {
