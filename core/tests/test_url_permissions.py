@@ -31,6 +31,7 @@ PUBLIC = {
     "accounts:set_language",  # language switch on the login page
     "set_language",  # django.conf.urls.i18n
     "core:health",  # load balancer probe, reveals no customer data
+    "core:favicon",  # the site's icon (a static file)
     "api:openapi-json",  # API description (schemas, no data)
     "api:openapi-view",  # API docs page
 }
