@@ -43,7 +43,7 @@ def test_call_list_shows_only_visible_customers_best_first(client_for, sales_a, 
     scores = [row["score"].call_score for row in response.context["rows"]]
     assert scores == sorted(scores, reverse=True)
     html = response.content.decode()
-    assert "Bought every 30 days, silent for 45" in html and "稳健理财A" in html
+    assert "Bought every 30 days, silent for 45 days" in html and "稳健理财A" in html
     # The next page holds the remaining 10 team-A customers, nothing repeated.
     with django_assert_max_num_queries(8):
         more = client.get(reverse("insights:call_list"), {"cursor": response.context["page"].next_cursor})

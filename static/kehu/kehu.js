@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // Numbers in charts as the server writes them on the page (12,345 and 1,234.5 in both languages,
+  // kehu/formats/zh_Hans/formats.py): ECharts groups a value axis but not labels and tooltips.
+  // The page scripts (home.js, segmentation.js, insights.js) load after this one.
+  const lang = document.documentElement.lang === "zh-hans" ? "zh-CN" : (document.documentElement.lang || "en");
+  const numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 2, useGrouping: true });
+  window.kehuNumber = function (value) {
+    return typeof value === "number" && isFinite(value) ? numberFormat.format(value) : value;
+  };
+
   // Bulk bar of the customer list: "3 selected" as checkboxes change.
   function updateSelectedCount() {
     const hint = document.querySelector("[data-selected-count]");
