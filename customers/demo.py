@@ -3,8 +3,8 @@
 Reproducible: everything comes from one `random.Random(seed)` and a fixed base date
 (BASE_DATE), never from the clock — except `last_verified_at`, which is spread over the two
 years before *now* (never before the customer's creation) so that a demo loaded today always shows
-some fresh and some stale cards (about 30% are older than KEHU_STALE_AFTER_DAYS). The same seed therefore gives the same names,
-phones, ID numbers, owners and tags on every machine.
+some fresh and some stale cards (about 30% are older than KEHU_STALE_AFTER_DAYS). The same seed
+therefore gives the same names, phones, ID numbers, owners and tags on every machine.
 
 Fast: rows are built as plain model instances (without Model.__init__), turned into tuples and
 written in batches through one function, `_insert()` (executemany on SQLite, COPY on PostgreSQL),
