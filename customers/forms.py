@@ -41,7 +41,7 @@ OTHER_FIELDS = ["source_channel", "risk_preference", "special_notes"]
 
 # Characteristics (service area, sales capacity, policies …) and business status (performance, staff,
 # competitors) describe a business (D1): a person's card does not have them (customer_blocks still
-# shows such a block when a person's card holds data there, so that nothing is ever hidden).
+# shows them on a person's card that holds data there: DATA_SHOWS_BLOCK).
 CUSTOMER_BLOCKS: list[tuple[str, Any, list[str], str]] = [
     ("basic", _("Basic data"), BASIC_FIELDS, ""),
     ("person", _("Personal details"), PERSON_FIELDS, CustomerKind.PERSON),
@@ -51,6 +51,9 @@ CUSTOMER_BLOCKS: list[tuple[str, Any, list[str], str]] = [
     ("transaction", _("Transaction status"), TRANSACTION_FIELDS, ""),
     ("other", _("Source, risk and notes"), OTHER_FIELDS, ""),
 ]
+# Blocks of the other kind that the card still shows when the customer has data in them (a person's
+# card filled in as an organisation's before the blocks were split by kind; imports).
+DATA_SHOWS_BLOCK = frozenset({"characteristics", "business"})
 CUSTOMER_FORM_FIELDS = [f for _key, _legend, fields, _kind in CUSTOMER_BLOCKS for f in fields]
 
 # An organisation's main number is a landline (电话), a person's a mobile (手机): the field's label by kind.

@@ -20,7 +20,7 @@ from accounts.models import User
 from core.masking import MASK, mask_phone
 from core.templatetags.fast_dates import date_formatter
 from customers.choices import CustomerKind
-from customers.forms import CUSTOMER_BLOCKS, phone_label
+from customers.forms import CUSTOMER_BLOCKS, DATA_SHOWS_BLOCK, phone_label
 from customers.models import Customer
 
 register = template.Library()
@@ -88,7 +88,7 @@ def _display(customer: Any, name: str) -> str:
 @register.simple_tag
 def customer_blocks(customer: Any) -> list[dict[str, Any]]:
     """The card's blocks for dl.facts: [{legend, rows: [(label, value)]}], skipping the parts of the
-    other kind (a person has no legal form, no sales capacity) unless the card holds data there."""
+    other kind (a person has no legal form, no sales capacity; DATA_SHOWS_BLOCK when filled)."""
     blocks = []
     for key, legend, names, kind in CUSTOMER_BLOCKS:
         rows = [
@@ -96,7 +96,7 @@ def customer_blocks(customer: Any) -> list[dict[str, Any]]:
             for n in names
             if n not in ("kind", "name", "assets_currency")
         ]
-        if kind and kind != customer.kind and not any(value for _label_, value in rows):
+        if kind and kind != customer.kind and (key not in DATA_SHOWS_BLOCK or not any(v for _l, v in rows)):
             continue
         blocks.append({"key": key, "legend": legend, "rows": rows})
     return blocks

@@ -735,3 +735,9 @@ def test_organisation_card_labels_its_landline_phone(en, client_for, sales_a):
     assert re.search(r"<label for=\"id_phone\"[^>]*>Phone:</label>", form)
     zh = client.get(_url("customer_detail", org.pk), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "<dt>电话</dt><dd>010-6275 1234</dd>" in zh and "<dt>手机</dt>" not in zh
+
+
+def test_person_card_never_shows_the_organisation_details_block(en, client_for, sales_a, make_customer):
+    person = make_customer(sales_a, name="李四", assets="185000", legal_representative="x")
+    html = client_for(sales_a).get(_url("customer_detail", person.pk)).content.decode()
+    assert "block-organisation" not in html and "block-person" in html
