@@ -3,17 +3,14 @@ phone (a person's mobile 手机, an organisation's landline 电话) without a re
 
 import pytest
 
+from core.browser import browser_login
 from core.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_type_switch_relabels_the_phone_and_hides_the_other_blocks(page, live_server, sales_a):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", sales_a.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_login(page, live_server.url, sales_a.username, PASSWORD)
     page.goto(f"{live_server.url}/customers/add/")
     label = page.locator('label[for="id_phone"]')
     assert page.is_hidden("fieldset.block-characteristics") and page.is_hidden("fieldset.block-organisation")
