@@ -77,6 +77,12 @@ class User(AbstractUser):
     def sees_all_customers(self) -> bool:
         return self.can(Cap.VIEW_ALL)
 
+    @property
+    def leads_team(self) -> bool:
+        """Managers lead their team and administrators everyone: their dashboard shows the figures of
+        all the customers they see (stale cards …), not only of those they own."""
+        return self.is_active and self.effective_role in (Role.ADMIN, Role.MANAGER)
+
     def masks(self, group: str) -> bool:
         return group in MASKED.get(self.effective_role, frozenset())
 

@@ -48,3 +48,12 @@ def page(chromium_browser: Any, live_server: Any) -> Iterator[Any]:
     page.console_errors = errors
     yield page
     context.close()
+
+
+def browser_login(page: Any, base_url: str, username: str, password: str) -> None:
+    """Log in through the login page and wait for the home page."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

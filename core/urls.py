@@ -5,4 +5,5 @@ from core import views
 app_name = "core"
 urlpatterns = [
     path("healthz", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

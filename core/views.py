@@ -4,11 +4,13 @@ import logging
 
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
@@ -64,3 +66,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         logger.exception("the 500 page failed to render")
         return HttpResponseServerError("服务器出错，请稍后重试。 The server hit an error; please try again later.",
                                        content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers and tools ask for whatever the page links: the vendored SVG icon
+    (public: a static file)."""
+    return HttpResponsePermanentRedirect(static("kehu/favicon.svg"))

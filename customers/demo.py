@@ -2,9 +2,9 @@
 
 Reproducible: everything comes from one `random.Random(seed)` and a fixed base date
 (BASE_DATE), never from the clock — except `last_verified_at`, which is spread over the two
-years before *now* so that a demo loaded today always shows some fresh and some stale cards
-(about 30% are older than KEHU_STALE_AFTER_DAYS). The same seed therefore gives the same names,
-phones, ID numbers, owners and tags on every machine.
+years before *now* (never before the customer's creation) so that a demo loaded today always shows
+some fresh and some stale cards (about 30% are older than KEHU_STALE_AFTER_DAYS). The same seed
+therefore gives the same names, phones, ID numbers, owners and tags on every machine.
 
 Fast: rows are built as plain model instances (without Model.__init__), turned into tuples and
 written in batches through one function, `_insert()` (executemany on SQLite, COPY on PostgreSQL),
@@ -488,13 +488,16 @@ class DemoGenerator:
     def date_back(self, min_days: int, max_days: int) -> date:
         return self.base - timedelta(days=min_days + int(self.rng.random() * (max_days - min_days)))
 
-    def verified_at(self) -> datetime | None:
-        """68% verified within the last 180 days, 28% between six months and two years, 4% never."""
+    def verified_at(self, created: datetime) -> datetime:
+        """68% verified within the last 180 days, 28% between six months and two years, 4% never
+        since creation — never before creation: a new card counts as verified when it is created
+        (customers.services.customer_create), so a draw before it is the creation time. Same draws
+        as before, so the rest of the data is unchanged."""
         r = self.rng.random()
         if r < 0.04:
-            return None
+            return created
         days = self.rng.random() * (180 if r < 0.72 else 550) + (0 if r < 0.72 else 180)
-        return self.now - timedelta(days=days)
+        return max(self.now - timedelta(days=days), created)
 
     def person_name_for(self, plan: TeamPlan | None, male: bool) -> tuple[str, bool]:
         """(name, is English) for a person owned by someone of `plan`'s team."""
@@ -532,7 +535,7 @@ class DemoGenerator:
         customer = self._new_customer(
             owner_id=owner.pk, team_id=owner.team_id, province=city[0], city=city[1],
             relationship_since=since, source_channel=SOURCES.draw(r), special_notes=notes,
-            last_verified_at=self.verified_at(), created_at=created, **data,
+            last_verified_at=self.verified_at(created), created_at=created, **data,
         )
         if customer.kind == CustomerKind.PERSON:
             customer.name_pinyin, customer.name_initials = self.person_keys(customer.name)

@@ -3,6 +3,7 @@ which do every write (a form here never calls `save()`)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -38,16 +39,31 @@ TRANSACTION_FIELDS = [
 ]
 OTHER_FIELDS = ["source_channel", "risk_preference", "special_notes"]
 
+# Characteristics (service area, sales capacity, policies …) and business status (performance, staff,
+# competitors) describe a business (D1): a person's card does not have them (customer_blocks still
+# shows them on a person's card that holds data there: DATA_SHOWS_BLOCK).
 CUSTOMER_BLOCKS: list[tuple[str, Any, list[str], str]] = [
     ("basic", _("Basic data"), BASIC_FIELDS, ""),
     ("person", _("Personal details"), PERSON_FIELDS, CustomerKind.PERSON),
     ("organisation", _("Organisation details"), ORGANISATION_FIELDS, CustomerKind.ORGANISATION),
-    ("characteristics", _("Characteristics"), CHARACTERISTICS_FIELDS, ""),
-    ("business", _("Business status"), BUSINESS_FIELDS, ""),
+    ("characteristics", _("Characteristics"), CHARACTERISTICS_FIELDS, CustomerKind.ORGANISATION),
+    ("business", _("Business status"), BUSINESS_FIELDS, CustomerKind.ORGANISATION),
     ("transaction", _("Transaction status"), TRANSACTION_FIELDS, ""),
     ("other", _("Source, risk and notes"), OTHER_FIELDS, ""),
 ]
+# Blocks of the other kind that the card still shows when the customer has data in them (a person's
+# card filled in as an organisation's before the blocks were split by kind; imports).
+DATA_SHOWS_BLOCK = frozenset({"characteristics", "business"})
 CUSTOMER_FORM_FIELDS = [f for _key, _legend, fields, _kind in CUSTOMER_BLOCKS for f in fields]
+
+# An organisation's main number is a landline (电话), a person's a mobile (手机): the field's label by kind.
+PHONE_LABELS: dict[str, Any] = {CustomerKind.PERSON: _("Mobile phone"), CustomerKind.ORGANISATION: _("Phone")}
+
+
+def phone_label(kind: str) -> str:
+    """The label of Customer.phone for a customer of this kind."""
+    return str(PHONE_LABELS.get(kind, PHONE_LABELS[CustomerKind.PERSON]))
+
 
 # Which form fields belong to which group of sensitive values (accounts.roles.Sensitive).
 SENSITIVE_FIELDS: dict[str, list[str]] = {
@@ -135,6 +151,14 @@ class CustomerForm(forms.ModelForm):
             if currency not in CURRENCIES:
                 self.fields["assets_currency"].choices = [(currency, currency), *self.fields["assets_currency"].choices]
         self.fields["kind"].widget.attrs["data-kind-select"] = ""
+        # The phone's label follows the type (手机 for a person, 电话 for an organisation); kehu.js swaps
+        # it when the type is changed on the page.
+        if "phone" in self.fields:
+            kind = (self.data.get(self.add_prefix("kind")) if self.is_bound else None) or self.initial.get("kind")
+            self.fields["phone"].label = phone_label(kind)
+            self.fields["phone"].widget.attrs["data-kind-labels"] = json.dumps(
+                {k: str(v) for k, v in PHONE_LABELS.items()}, ensure_ascii=False
+            )
 
     # Fields that take the whole width of the two-column form grid.
     wide_fields = ("managers", "special_notes", "tags")

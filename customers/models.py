@@ -179,6 +179,11 @@ class Customer(TimeStampedModel, SoftDeleteModel):
         """A card verified before this moment (or never) is stale (KEHU_STALE_AFTER_DAYS)."""
         return (now or timezone.now()) - timezone.timedelta(days=settings.KEHU_STALE_AFTER_DAYS)
 
+    @classmethod
+    def stale_q(cls, now: timezone.datetime | None = None) -> models.Q:
+        """The filter of stale cards, for querysets and filtered aggregates (same rule as is_stale)."""
+        return models.Q(last_verified_at__isnull=True) | models.Q(last_verified_at__lt=cls.stale_before(now))
+
     def is_stale(self, now: timezone.datetime | None = None) -> bool:
         return self.last_verified_at is None or self.last_verified_at < self.stale_before(now)
 

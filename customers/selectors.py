@@ -467,14 +467,13 @@ def customer_card(*, user: User, customer_id: int) -> CustomerCard:
 
 
 def customers_stale(*, user: User, limit: int = 10) -> QuerySet[Customer]:
-    """The user's own customers whose card was not verified within KEHU_STALE_AFTER_DAYS."""
-    limit_at = Customer.stale_before()
-    return (
-        customers_visible(user)
-        .filter(owner=user)
-        .filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=limit_at))
-        .order_by("last_verified_at", "id")[:limit]
-    )
+    """Customers whose card was not verified within KEHU_STALE_AFTER_DAYS, least recently verified
+    first: the whole scope for those who lead a team (User.leads_team: a manager their team's, an
+    administrator everyone's), the user's own customers for everyone else."""
+    qs = customers_visible(user).filter(Customer.stale_q())
+    if not user.leads_team:
+        qs = qs.filter(owner=user)
+    return qs.select_related("owner").order_by("last_verified_at", "id")[:limit]
 
 
 def customer_ids_visible(user: User) -> QuerySet[Customer]:

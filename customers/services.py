@@ -62,6 +62,9 @@ def customer_create(
         raise PermissionDenied(_("You may only create customers that you own."))
     customer = Customer(owner=owner, team_id=owner.team_id)
     apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
+    # A new card was just filled in with the customer: it counts as verified today, not as stale.
+    if customer.last_verified_at is None:
+        customer.last_verified_at = timezone.now()
     _refresh_search_keys(customer)
     customer.full_clean()
     customer.save()

@@ -30,6 +30,7 @@ def score_card_panels(user: Any, customer_id: int) -> list[CardPanel]:
         context["discount_percent"] = round(score.run.monthly_discount_rate * 100, 2)
         churn = score.run.churn or {}
         context["churn_status"] = churn.get("status", "")
+        context["churn_window_days"] = churn.get("window_days")
         context["churn_fallback"] = _fallback(churn)
         context["factors"] = factors_display(score.churn_factors)
         context["products"] = products_display(score.next_products)

@@ -1,4 +1,4 @@
-"""The one-line reason beside a customer on the call list ("bought every 30 days, silent for 45").
+"""The one-line reason beside a customer on the call list ("bought every 30 days, silent for 45 days").
 
 Chosen at scoring time from the customer's own figures, vectorised over all customers, and stored
 as a key with parameters, so that the line is rendered in the reader's language when shown.
@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Share of customers (by CLV) counted as "high value".
 HIGH_VALUE_SHARE = 0.2
@@ -63,18 +64,23 @@ def reasons_choose(
 
 
 def reason_text(key: str, params: dict[str, Any]) -> str:
-    """The reason in the current language."""
+    """The reason in the current language; day counts agree with their number (1 day, 45 days)."""
     p = {"every": 0, "silent": 0, "percent": 0, "period": 30, "count": 1, **(params or {})}
+    silent = int(p["silent"])
     if key == "high_value_likely":
         return _("High value, %(percent)s%% likely to buy in the next %(period)s days") % p
     if key == "overdue":
-        return _("Bought every %(every)s days, silent for %(silent)s") % p
+        return ngettext("Bought every %(every)s days, silent for %(silent)s day",
+                        "Bought every %(every)s days, silent for %(silent)s days", silent) % p
     if key == "due":
-        return _("Bought every %(every)s days, last %(silent)s days ago: due now") % p
+        return ngettext("Bought every %(every)s days, last %(silent)s day ago: due now",
+                        "Bought every %(every)s days, last %(silent)s days ago: due now", silent) % p
     if key == "likely":
         return _("%(percent)s%% likely to buy in the next %(period)s days") % p
     if key == "high_value":
-        return _("High value (top fifth), last purchase %(silent)s days ago") % p
+        return ngettext("High value (top fifth), last purchase %(silent)s day ago",
+                        "High value (top fifth), last purchase %(silent)s days ago", silent) % p
     if key == "once":
-        return _("Bought once, %(silent)s days ago") % p
-    return _("%(count)s purchases, the last %(silent)s days ago") % p
+        return ngettext("Bought once, %(silent)s day ago", "Bought once, %(silent)s days ago", silent) % p
+    return ngettext("%(count)s purchases, the last %(silent)s day ago",
+                    "%(count)s purchases, the last %(silent)s days ago", silent) % p

@@ -55,6 +55,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/call_list.html", {
         "page": page, "rows": rows, "owners": owners, "owner_id": owner_id, "run": run,
         "tab": "calls",
+        # One-time buyers' expected order value is the population mean (Gamma-Gamma, x = 0): say so.
+        "population_mean_shown": any(s.frequency == 0 for s in page.items),
     }, status=status)
 
 

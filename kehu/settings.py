@@ -151,6 +151,8 @@ TIME_ZONE = os.environ.get("KEHU_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+# zh-hans groups thousands with commas like English (kehu/formats/zh_Hans/formats.py says why).
+FORMAT_MODULE_PATH = ["kehu.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -17,6 +17,7 @@ from accounts.roles import Cap
 from audit.presentation import present_changes
 from audit.selectors import recent_changes
 from customers.choices import RiskPreference
+from customers.models import Customer
 from customers.selectors import customers_stale, customers_visible
 from interactions.selectors import follow_ups_open
 
@@ -26,8 +27,13 @@ FOLLOW_UPS_SHOWN = 20
 
 
 def _counts(user: User) -> dict[str, int]:
-    """How many customers the user owns and how many they can see, in one query."""
-    return customers_visible(user).aggregate(mine=Count("pk", filter=Q(owner_id=user.pk)), visible=Count("pk"))
+    """How many customers the user owns, how many they can see and how many stale cards they answer
+    for (their team's when they lead one, else their own: customers_stale), in one query."""
+    mine = Q(owner_id=user.pk)
+    stale = Customer.stale_q() if user.leads_team else Customer.stale_q() & mine
+    return customers_visible(user).aggregate(
+        mine=Count("pk", filter=mine), visible=Count("pk"), stale=Count("pk", filter=stale)
+    )
 
 
 def _risk_chart(user: User) -> dict[str, Any]:
@@ -46,11 +52,13 @@ def _risk_chart(user: User) -> dict[str, Any]:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The logged-in user's dashboard: their customers, stale cards, recent changes, one chart."""
+    """The logged-in user's dashboard: their customers, stale cards (their team's for those who lead
+    one), recent changes, one chart."""
     user = request.user
     context = {
         "counts": _counts(user),
         "sees_all": user.sees_all_customers,
+        "leads_team": user.leads_team,
         "stale": list(customers_stale(user=user, limit=STALE_SHOWN)),
         "can_verify": user.can(Cap.CHANGE),
         # Which fields changed, not their values (labels only: no names to read, nothing to mask).

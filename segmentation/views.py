@@ -51,6 +51,13 @@ from segmentation.models import LifecycleMark, SavedSegment, Scheme, SchemeAssig
 from segmentation.rules import may_manage_schemes, rule_scheme_save
 from segmentation.saved import saved_segment_create, saved_segment_delete, saved_segment_update, segment_may_change
 
+# Bar colours of the lifecycle stages: warmer the closer the relationship, grey once lost.
+STAGE_COLOURS = {
+    LifecycleStage.NON_CUSTOMER: "#98a2b3", LifecycleStage.POTENTIAL: "#fda29b", LifecycleStage.TARGET: "#f97066",
+    LifecycleStage.FIRST_TIME: "#f04438", LifecycleStage.REPEAT: "#d92d20", LifecycleStage.LOYAL: "#912018",
+    LifecycleStage.LOST: "#667085",
+}
+
 PAGE_SIZE = 50
 # The filter field of each computed scheme's class ("save these customers as a segment").
 COMPUTED_FIELD = {"abc": "abc_tier", "rfm": "rfm_segment", "lifecycle": "lifecycle_stage", "loyalty": "loyalty",
@@ -120,12 +127,15 @@ def scheme_detail(request: HttpRequest, key: str) -> HttpResponse:
         flows = selectors.lifecycle_flows(user=user, start=start, end=end)
         context["flows"] = flows
         context["flow_rows"] = list(zip(flows.from_labels, flows.matrix, strict=True))
-        order = [LifecycleStage.POTENTIAL, LifecycleStage.TARGET, LifecycleStage.FIRST_TIME, LifecycleStage.REPEAT,
-                 LifecycleStage.LOYAL]
-        counts = {r.key: (r.name, r.count) for r in stats.rows}
+        # Stage sizes as bars in lifecycle order (LifecycleStage), lost included, each bar as high as
+        # its count: a funnel drew the stages as steps and an empty stage as wide as a full one.
+        by_key = {r.key: r for r in stats.rows}
+        stages = [by_key[s] for s in LifecycleStage.values if s in by_key]
         chart = {"kind": "lifecycle",
-                 "funnel": [{"name": counts[s][0], "value": counts[s][1]} for s in order if s in counts],
-                 "links": flows.links, "funnel_title": _("Customers by stage"),
+                 "stages": {"labels": [r.name for r in stages], "values": [r.count for r in stages],
+                            "colors": [STAGE_COLOURS.get(r.key, "#b42318") for r in stages],
+                            "series": _("Customers"), "title": _("Customers by stage")},
+                 "links": flows.links,
                  "flows_title": _("Changes of stage in the period")}
     context["chart"] = chart
     if context["can_manage"]:

@@ -230,6 +230,16 @@ class TestUserAdd:
         assert "This password is too short" in response.content.decode()
         assert not User.objects.filter(username="newbie").exists()
 
+    def test_password_messages_are_in_the_pages_language(self, client_for, admin_user):
+        # Django 5.2's own zh_Hans catalogue lacks the "too short" message (accounts/django_messages.py).
+        client = client_for(admin_user)
+        data = self._data(password="12345", password_confirm="12345")
+        zh = client.post(self.URL, data, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "密码长度太短。密码必须包含至少 10 个字符。" in zh
+        assert "This password is too short" not in zh
+        en = client.post(self.URL, data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "This password is too short. It must contain at least 10 characters." in en
+
     def test_password_similar_to_username_is_refused(self, client_for, admin_user):
         data = self._data(username="harbourmaster", password="harbourmaster1", password_confirm="harbourmaster1")
         response = client_for(admin_user).post(self.URL, data)

@@ -20,7 +20,7 @@ from accounts.models import User
 from core.masking import MASK, mask_phone
 from core.templatetags.fast_dates import date_formatter
 from customers.choices import CustomerKind
-from customers.forms import CUSTOMER_BLOCKS
+from customers.forms import CUSTOMER_BLOCKS, DATA_SHOWS_BLOCK, phone_label
 from customers.models import Customer
 
 register = template.Library()
@@ -87,19 +87,29 @@ def _display(customer: Any, name: str) -> str:
 
 @register.simple_tag
 def customer_blocks(customer: Any) -> list[dict[str, Any]]:
-    """The card's blocks for dl.facts: [{legend, rows: [(label, value)]}], skipping the part of the
-    other kind (a person has no legal form)."""
+    """The card's blocks for dl.facts: [{legend, rows: [(label, value)]}], skipping the parts of the
+    other kind (a person has no legal form, no sales capacity; DATA_SHOWS_BLOCK when filled)."""
     blocks = []
     for key, legend, names, kind in CUSTOMER_BLOCKS:
-        if kind and kind != customer.kind:
-            continue
         rows = [
-            (customer._meta.get_field(n).verbose_name, _display(customer, n))
+            (_label(customer, n), _display(customer, n))
             for n in names
             if n not in ("kind", "name", "assets_currency")
         ]
+        if kind and kind != customer.kind and (key not in DATA_SHOWS_BLOCK or not any(v for _l, v in rows)):
+            continue
         blocks.append({"key": key, "legend": legend, "rows": rows})
     return blocks
+
+
+def _label(customer: Any, name: str) -> Any:
+    return phone_label(customer.kind) if name == "phone" else customer._meta.get_field(name).verbose_name
+
+
+@register.filter
+def customer_phone_label(customer: Any) -> str:
+    """The phone's label: mobile phone (手机) for a person, phone (电话, a landline) for an organisation."""
+    return phone_label(customer.kind)
 
 
 @register.simple_tag

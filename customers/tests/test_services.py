@@ -79,3 +79,26 @@ def test_analyst_is_read_only(customer_a, analyst):
         services.customer_update(actor=analyst, customer_id=customer_a.pk, data={"city": "X"})
     with pytest.raises(PermissionDenied):
         services.customer_create(actor=analyst, data={"name": "X"})
+
+
+def test_a_new_card_counts_as_verified_at_creation(customer_a):
+    # Just filled in with the customer: not "stale" on the day it is created.
+    assert customer_a.last_verified_at is not None
+    assert abs(customer_a.last_verified_at - customer_a.created_at).total_seconds() < 5
+    assert not customer_a.is_stale()
+    assert not Customer.objects.filter(Customer.stale_q(), pk=customer_a.pk).exists()
+
+
+def test_migration_gives_never_verified_cards_their_creation_time(customer_a, make_customer, sales_a):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("customers.migrations.0007_customer_verified_at_creation")
+    verified = make_customer(sales_a)
+    Customer.objects.filter(pk=customer_a.pk).update(last_verified_at=None)
+    before = Customer.objects.get(pk=verified.pk).last_verified_at
+    migration.forwards(apps, None)
+    customer_a = Customer.objects.get(pk=customer_a.pk)
+    assert customer_a.last_verified_at == customer_a.created_at
+    assert Customer.objects.get(pk=verified.pk).last_verified_at == before

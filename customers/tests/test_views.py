@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -179,7 +180,10 @@ def test_list_rows_escape_and_show_owner_team_tags_dates(en, client_for, make_cu
     assert '<div class="muted small">A&amp;B</div>' in html and '<span class="tag">x&lt;y</span>' in html
     assert f"<td>{sales_a}</td><td>{sales_a.team.name}</td>" in html
     assert 'aria-label="Select &lt;b&gt;张&lt;/b&gt;"' in html
-    assert '<span class="badge warn">stale</span>' in html  # never verified
+    assert '<span class="badge warn">stale</span>' not in html  # verified at creation
+    Customer.objects.filter(pk=customer.pk).update(last_verified_at=Customer.stale_before() - timedelta(days=1))
+    html = client_for(sales_a).get(_url("customer_list")).content.decode()
+    assert '<span class="badge warn">stale</span>' in html
     services.customer_mark_verified(actor=sales_a, customer_id=customer.pk)
     html = client_for(sales_a).get(_url("customer_list")).content.decode()
     assert '<span class="badge warn">stale</span>' not in html
@@ -205,16 +209,18 @@ def test_list_bulk_controls_follow_permissions(en, client_for, customer_a, sales
 
 # --- card ------------------------------------------------------------------------------------------
 
-def test_card_shows_the_four_blocks_and_masks_id_number_for_sales(
+def test_person_card_shows_its_blocks_and_masks_id_number_for_sales(
     en, client_for, customer_a, sales_a, django_assert_max_num_queries
 ):
     client = client_for(sales_a)
     with django_assert_max_num_queries(16):
         response = client.get(_url("customer_detail", customer_a.pk))
     html = response.content.decode()
-    for legend in ["Basic data", "Personal details", "Characteristics", "Business status", "Transaction status"]:
+    for legend in ["Basic data", "Personal details", "Transaction status"]:
         assert legend in html
-    assert "Organisation details" not in html  # a person has no legal form
+    # A person has no legal form, sales capacity or staff quality: the organisation's blocks stay off.
+    for legend in ["Organisation details", "Characteristics", "Business status"]:
+        assert legend not in html
     assert "1101**********1234" in html
     assert "110101199003071234" not in html
     assert "138-1234-5678" in html  # sales may see phones
@@ -237,7 +243,8 @@ def test_card_buttons_for_manager(en, client_for, customer_a, manager_a):
 
 def test_card_shows_stale_badge_until_verified(en, client_for, customer_a, sales_a):
     client = client_for(sales_a)
-    assert "stale" in client.get(_url("customer_detail", customer_a.pk)).content.decode()
+    Customer.objects.filter(pk=customer_a.pk).update(last_verified_at=Customer.stale_before() - timedelta(days=1))
+    assert ">stale<" in client.get(_url("customer_detail", customer_a.pk)).content.decode()
     response = client.post(_url("customer_verify", customer_a.pk), follow=True)
     assert "Marked as verified today." in response.content.decode()
     customer_a.refresh_from_db()
@@ -694,3 +701,45 @@ def test_bulk_actions_refused_for_roles_without_the_capability(en, client_for, c
     assert "msg-error" in response.content.decode()
     assert not Tag.objects.filter(name="分析").exists()
     assert not OwnershipTransfer.objects.exists()
+
+
+# --- person and organisation parts of the card (issue 12, item 16) ---------------------------------
+
+def test_person_card_and_form_leave_out_the_organisation_blocks(en, client_for, customer_a, sales_a):
+    client = client_for(sales_a)
+    html = client.get(_url("customer_detail", customer_a.pk)).content.decode()
+    assert "block-person" in html
+    for block in ("block-organisation", "block-characteristics", "block-business"):
+        assert block not in html, block
+    assert "block-transaction" in html  # credit standing, problems, plans: a person has them too
+    assert "<dt>Mobile phone</dt>" in html
+    form = client.get(_url("customer_edit", customer_a.pk)).content.decode()
+    # The form keeps every block (the type may change), the organisation's marked so that it is hidden.
+    for block in ("characteristics", "business"):
+        assert f'class="form-block block-{block}" data-kind="organisation"' in form, block
+
+
+def test_person_card_shows_an_organisation_block_that_holds_data(en, client_for, sales_a, make_customer):
+    person = make_customer(sales_a, name="张三", service_area="华东地区")
+    html = client_for(sales_a).get(_url("customer_detail", person.pk)).content.decode()
+    assert "block-characteristics" in html and "华东地区" in html
+    assert "block-business" not in html
+
+
+def test_organisation_card_labels_its_landline_phone(en, client_for, sales_a):
+    org = _org(sales_a, phone="010-6275 1234")
+    client = client_for(sales_a)
+    html = client.get(_url("customer_detail", org.pk)).content.decode()
+    assert "block-organisation" in html and "block-characteristics" in html and "block-person" not in html
+    assert "Mobile phone" not in html
+    assert "<dt>Phone</dt><dd>010-6275 1234</dd>" in html
+    form = client.get(_url("customer_edit", org.pk)).content.decode()
+    assert re.search(r"<label for=\"id_phone\"[^>]*>Phone:</label>", form)
+    zh = client.get(_url("customer_detail", org.pk), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<dt>电话</dt><dd>010-6275 1234</dd>" in zh and "<dt>手机</dt>" not in zh
+
+
+def test_person_card_never_shows_the_organisation_details_block(en, client_for, sales_a, make_customer):
+    person = make_customer(sales_a, name="李四", assets="185000", legal_representative="x")
+    html = client_for(sales_a).get(_url("customer_detail", person.pk)).content.decode()
+    assert "block-organisation" not in html and "block-person" in html

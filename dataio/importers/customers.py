@@ -154,6 +154,8 @@ class CustomerImporter(ModelImporter):
         owner = extra.get("owner") or self.user
         customer.owner = owner
         customer.team_id = owner.team_id
+        if customer.last_verified_at is None:  # a new card counts as verified when created (customer_create)
+            customer.last_verified_at = self.now
         return customer
 
     def always_validated(self) -> set[str]:

@@ -256,3 +256,10 @@ def test_imported_customers_are_found_by_the_search(write_file, customer_rows, s
     for q in ("王小明", "恒信精密", "wangxiaoming", "13800001111", "Anna"):
         assert [h.customer.external_id for h in customer_search(user=sales_a, q=q)][:1] in (["C001"], ["C002"],
                                                                                             ["C003"]), q
+
+
+def test_imported_customers_count_as_verified_at_creation(write_file, customer_rows, sales_a):
+    job = run(sales_a, write_file("c.csv", customer_rows))
+    assert job.status == ImportStatus.DONE, job.report
+    assert not Customer.objects.filter(last_verified_at__isnull=True).exists()
+    assert not Customer.objects.filter(Customer.stale_q()).exists()

@@ -25,7 +25,7 @@ def test_customer_scores_are_404_outside_the_scope(sales_a, sales_b, scored, mak
     body = response.json()
     assert body["customer"] == customer.pk and body["clv"] == pytest.approx(1003.0)
     assert body["as_of"] == "2026-06-30" and body["run"] == scored["run"].pk
-    assert body["reason"] == "Bought every 30 days, silent for 45"
+    assert body["reason"] == "Bought every 30 days, silent for 45 days"
     assert body["next_products"][0]["name"] == "稳健理财A"
     zh = ApiClient(sales_a, language="zh-hans").get(f"/customers/{customer.pk}/scores").json()
     assert zh["reason"] == "每 30 天购买一次，已 45 天未购买"

@@ -43,7 +43,7 @@ def test_call_list_shows_only_visible_customers_best_first(client_for, sales_a, 
     scores = [row["score"].call_score for row in response.context["rows"]]
     assert scores == sorted(scores, reverse=True)
     html = response.content.decode()
-    assert "Bought every 30 days, silent for 45" in html and "稳健理财A" in html
+    assert "Bought every 30 days, silent for 45 days" in html and "稳健理财A" in html
     # The next page holds the remaining 10 team-A customers, nothing repeated.
     with django_assert_max_num_queries(8):
         more = client.get(reverse("insights:call_list"), {"cursor": response.context["page"].next_cursor})
@@ -170,3 +170,27 @@ def test_card_panel_before_any_run_and_for_a_customer_without_orders(client_for,
     scores_stored([])
     html = client_for(sales_a).get(_panels(customer_a)).content.decode()
     assert "Not scored: no paid order up to the model run" in html
+
+
+def test_card_says_how_still_active_differs_from_churn_risk(client_for, sales_a, scored):
+    run = scored["run"]
+    run.churn = {"status": "ok", "window_days": 90}
+    run.save(update_fields=["churn"])
+    html = client_for(sales_a).get(_panels(scored["a"][1])).content.decode()
+    assert "BG/NBD model: the probability that the customer has not quietly left us" in html
+    assert "Churn classifier: the probability that the customer buys nothing in the next 90 days" in html
+    assert "data-alive-vs-churn" in html and "answer different questions" in html
+
+
+def test_population_mean_order_value_is_marked_as_such(client_for, sales_a, scored):
+    client = client_for(sales_a)
+    one_time, repeat = scored["a"][0], scored["a"][1]  # frequency 0 and 1 (scores_stored: i % 5)
+    html = client.get(_panels(one_time)).content.decode()
+    assert "≈ 120" in html and "average of similar customers" in html
+    html = client.get(_panels(repeat)).content.decode()
+    assert "average of similar customers" not in html and "≈ 120" not in html
+    response = client.get(reverse("insights:call_list"))
+    html = response.content.decode()
+    one_time_rows = sum(1 for row in response.context["rows"] if row["score"].frequency == 0)
+    assert one_time_rows and html.count("≈ 120<sup>*</sup>") == one_time_rows
+    assert "average order value of all customers (Gamma-Gamma population mean)" in html

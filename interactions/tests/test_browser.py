@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.browser import browser_login
 from core.testing import PASSWORD
 from interactions import services
 from interactions.models import FollowUpTask, Interaction
@@ -19,11 +20,7 @@ def test_quick_entry_on_the_timeline_and_follow_up_on_home(page, live_server, sa
     for i in range(55):
         services.interaction_create(actor=sales_a, customer_id=customer_a.pk, data={
             "channel": "sms", "subject": f"短信提醒{i}", "occurred_at": start + dt.timedelta(days=i)})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", sales_a.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_login(page, live_server.url, sales_a.username, PASSWORD)
 
     page.goto(f"{live_server.url}/customers/{customer_a.pk}/?tab=timeline")
     assert page.locator("li.tl-entry").count() == 50

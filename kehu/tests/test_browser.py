@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from core.browser import browser_login
 from core.testing import PASSWORD
 from customers.models import Customer
 
@@ -13,11 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_create_find_by_initials_and_switch_language(page, live_server, sales_a):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", sales_a.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_login(page, live_server.url, sales_a.username, PASSWORD)
 
     page.goto(f"{live_server.url}/customers/add/")
     page.select_option("select[name=kind]", "person")

@@ -1,11 +1,13 @@
 """The home dashboard and the recent-changes selector behind it."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from audit.selectors import recent_changes
+from customers.models import Customer
 from customers.services import customer_mark_verified, customer_update
 
 HOME = reverse("home")
@@ -20,6 +22,12 @@ def _chart(response) -> dict:
     return response.context["risk_chart"]
 
 
+def _age(*customers) -> None:
+    """Make the cards stale: verified (at creation) longer ago than KEHU_STALE_AFTER_DAYS."""
+    long_ago = Customer.stale_before() - timedelta(days=1)
+    Customer.objects.filter(pk__in=[c.pk for c in customers]).update(last_verified_at=long_ago)
+
+
 @pytest.mark.django_db
 class TestHome:
     def test_requires_login(self, client):
@@ -29,13 +37,13 @@ class TestHome:
 
     def test_shows_my_numbers_stale_cards_and_changes(self, client_for, sales_a, customer_a, make_customer,
                                                       service_a):
-        make_customer(service_a, name="王芳")  # a team mate's customer: visible, not mine
+        _age(customer_a, make_customer(service_a, name="王芳"))  # a team mate's customer: visible, not mine
         response = client_for(sales_a).get(HOME)
         assert response.status_code == 200
-        assert response.context["counts"] == {"mine": 1, "visible": 2}
+        assert response.context["counts"] == {"mine": 1, "visible": 2, "stale": 1}
         html = response.content.decode()
         assert "My team&#x27;s customers" in html or "My team's customers" in html
-        # customer_a was never verified: it is stale, linked to its card, with a one-click verify.
+        # customer_a was last verified long ago: it is stale, linked to its card, with a one-click verify.
         assert [c.pk for c in response.context["stale"]] == [customer_a.pk]
         assert reverse("customers:customer_detail", args=[customer_a.pk]) in html
         assert f'action="{reverse("customers:customer_verify", args=[customer_a.pk])}"' in html
@@ -44,6 +52,7 @@ class TestHome:
         assert {c.change.customer_id for c in response.context["changes"]} >= {customer_a.pk}
 
     def test_verified_card_is_no_longer_stale(self, client_for, sales_a, customer_a):
+        _age(customer_a)
         customer_mark_verified(actor=sales_a, customer_id=customer_a.pk)
         response = client_for(sales_a).get(HOME)
         assert response.context["stale"] == []
@@ -54,15 +63,43 @@ class TestHome:
         html = response.content.decode()
         assert "张伟" not in html and "天津" not in html
         assert "李娜" in html
-        assert response.context["counts"] == {"mine": 1, "visible": 1}
+        assert response.context["counts"] == {"mine": 1, "visible": 1, "stale": 0}
         assert {c.change.customer_id for c in response.context["changes"]} == {customer_b.pk}
         assert sum(_chart(response)["values"]) == 1
 
     def test_admin_sees_all(self, client_for, admin_user, customer_a, customer_b):
+        _age(customer_a, customer_b)
         response = client_for(admin_user).get(HOME)
-        assert response.context["counts"] == {"mine": 0, "visible": 2}
-        assert "All customers" in response.content.decode()
-        assert response.context["stale"] == []  # stale cards are the user's own
+        assert response.context["counts"] == {"mine": 0, "visible": 2, "stale": 2}
+        html = response.content.decode()
+        assert "All customers" in html and "Cards to re-verify, all customers" in html
+        # The administrator answers for every card: all stale cards, with their owners.
+        assert {c.pk for c in response.context["stale"]} == {customer_a.pk, customer_b.pk}
+
+    def test_manager_sees_the_stale_cards_of_the_team(self, client_for, manager_a, sales_a, sales_b,
+                                                      make_customer):
+        mine, team_mates, other_team = (make_customer(manager_a), make_customer(sales_a),
+                                        make_customer(sales_b))
+        fresh = make_customer(sales_a)
+        _age(mine, team_mates, other_team)
+        response = client_for(manager_a).get(HOME)
+        assert response.context["counts"] == {"mine": 1, "visible": 3, "stale": 2}
+        assert {c.pk for c in response.context["stale"]} == {mine.pk, team_mates.pk}
+        assert fresh.pk not in {c.pk for c in response.context["stale"]}
+        html = response.content.decode()
+        assert "Cards to re-verify in my team" in html
+        assert str(sales_a) in html  # the owner column says whose card it is
+
+    def test_sales_sees_only_own_stale_cards(self, client_for, sales_a, service_a, make_customer):
+        _age(make_customer(sales_a), make_customer(service_a))
+        response = client_for(sales_a).get(HOME)
+        assert response.context["counts"]["stale"] == 1
+        assert len(response.context["stale"]) == 1
+
+    def test_a_new_customer_is_not_stale(self, client_for, sales_a, customer_a):
+        response = client_for(sales_a).get(HOME)
+        assert response.context["counts"]["stale"] == 0
+        assert response.context["stale"] == []
 
     def test_analyst_has_no_verify_button(self, client_for, analyst, customer_a):
         response = client_for(analyst).get(HOME)
@@ -96,6 +133,7 @@ class TestHome:
         for i in range(15):
             c = make_customer(sales_a, name=f"客户{i}", risk_preference="balanced")
             customer_update(actor=sales_a, customer_id=c.pk, data={"city": "上海"})
+            _age(c)
         client = client_for(sales_a)
         # session, user, counts, stale cards, chart, recent changes (+ their users), follow-up tasks
         with django_assert_max_num_queries(8):

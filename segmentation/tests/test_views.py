@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from segmentation.manual import scheme_assign
-from segmentation.models import LifecycleTransition, Scheme, SchemeClass
+from segmentation.models import CustomerSegment, LifecycleTransition, Scheme, SchemeClass
 from segmentation.selectors import abc_pareto, lifecycle_flows, rfm_grid, scheme_get, scheme_stats
 from segmentation.tests.segment_data import customers, segment, write_segments
 
@@ -181,3 +181,21 @@ def test_pareto_points_lie_on_the_exact_curve_of_the_viewers_customers(sales_a, 
     for x, y in points:
         assert y == pytest.approx(exact[round(x, 9)])
     assert points[-1][0] == pytest.approx(1.0)
+
+
+def test_lifecycle_chart_is_stage_sizes_in_lifecycle_order_with_lost(sales_a, dataset, client_for):
+    mine, _theirs = dataset
+    stages = ["potential", "first_time", "first_time", "repeat", "lost", "lost", "lost", "loyal", "target", "target"]
+    for c, stage in zip(mine, stages, strict=True):
+        CustomerSegment.objects.filter(customer=c).update(lifecycle_stage=stage)
+    client = client_for(sales_a)
+    response = client.get(reverse("segmentation:scheme_detail", args=["lifecycle"]), HTTP_ACCEPT_LANGUAGE="en")
+    chart = response.context["chart"]
+    assert chart["kind"] == "lifecycle" and "funnel" not in chart
+    bars = dict(zip(chart["stages"]["labels"], chart["stages"]["values"], strict=True))
+    # Every stage of the scheme, as many customers as it holds (an empty one is an empty bar), lost too.
+    assert bars == {"Non-customer": 0, "Potential": 1, "Target": 2, "First-time buyer": 2, "Repeat buyer": 1,
+                    "Loyal": 1, "Lost": 3}
+    assert list(bars) == ["Non-customer", "Potential", "Target", "First-time buyer", "Repeat buyer", "Loyal",
+                          "Lost"]
+    assert len(chart["stages"]["colors"]) == 7

@@ -11,20 +11,20 @@
     chart.setOption({
       color: ["#b42318"],
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: window.kehuNumber },
       xAxis: {
         type: "category",
         data: data.labels,
         axisTick: { alignWithLabel: true },
         axisLabel: { interval: 0, hideOverlap: false, width: 80, overflow: "break" },
       },
-      yAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { formatter: window.kehuNumber } },
       series: [{
         name: data.series,
         type: "bar",
         barMaxWidth: 48,
         data: data.values,
-        label: { show: true, position: "top" },
+        label: { show: true, position: "top", formatter: function (p) { return window.kehuNumber(p.value); } },
       }],
     });
     window.addEventListener("resize", function () { chart.resize(); });

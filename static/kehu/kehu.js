@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // Numbers in charts as the server writes them on the page (12,345 and 1,234.5 in both languages,
+  // kehu/formats/zh_Hans/formats.py): ECharts groups a value axis but not labels and tooltips.
+  // The page scripts (home.js, segmentation.js, insights.js) load after this one.
+  const lang = document.documentElement.lang === "zh-hans" ? "zh-CN" : (document.documentElement.lang || "en");
+  const numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 2, useGrouping: true });
+  window.kehuNumber = function (value) {
+    return typeof value === "number" && isFinite(value) ? numberFormat.format(value) : value;
+  };
+
   // Bulk bar of the customer list: "3 selected" as checkboxes change.
   function updateSelectedCount() {
     const hint = document.querySelector("[data-selected-count]");
@@ -48,6 +57,12 @@
     if (!select) { return; }
     form.querySelectorAll("fieldset[data-kind]").forEach(function (fs) {
       fs.hidden = fs.dataset.kind !== select.value && !fs.querySelector(".has-error");
+    });
+    // Labels that depend on the type (a person's mobile, an organisation's landline).
+    form.querySelectorAll("[data-kind-labels]").forEach(function (input) {
+      const text = JSON.parse(input.dataset.kindLabels)[select.value];
+      const label = input.id ? form.querySelector('label[for="' + input.id + '"]') : null;
+      if (label && text) { label.textContent = text; }
     });
   }
 

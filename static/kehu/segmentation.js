@@ -14,14 +14,21 @@
     return chart;
   }
 
+  function numberLabel(p) { return window.kehuNumber(p.value); }
+
+  // Also the lifecycle's stage sizes: a bar per stage in lifecycle order, lost included (not a funnel:
+  // the stages are not steps that every customer passes, and a funnel drew an empty stage as wide as
+  // a full one).
   function drawBar(el, data) {
     init(el).setOption({
-      color: ["#b42318"],
-      grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      color: data.colors || ["#b42318"],
+      grid: { left: 8, right: 16, top: data.title ? 40 : 16, bottom: 8, containLabel: true },
+      title: data.title ? { text: data.title, textStyle: { fontSize: 13, fontWeight: "normal" } } : undefined,
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: window.kehuNumber },
       xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, width: 90, overflow: "break" } },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [{ name: data.series, type: "bar", barMaxWidth: 48, data: data.values, label: { show: true, position: "top" } }],
+      yAxis: { type: "value", minInterval: 1, axisLabel: { formatter: window.kehuNumber } },
+      series: [{ name: data.series, type: "bar", barMaxWidth: 48, data: data.values, colorBy: data.colors ? "data" : "series",
+                 label: { show: true, position: "top", formatter: numberLabel } }],
     });
   }
 
@@ -45,19 +52,13 @@
   }
 
   function drawLifecycle(el, el2, data) {
-    init(el).setOption({
-      color: ["#fda29b", "#f97066", "#f04438", "#d92d20", "#912018"],
-      tooltip: { trigger: "item", formatter: "{b}: {c}" },
-      series: [{ name: data.funnel_title, type: "funnel", sort: "none", left: "10%", width: "80%", gap: 2,
-                 minSize: "20%", label: { show: true, position: "inside", formatter: "{b}\n{c}" },
-                 data: data.funnel }],
-    });
+    drawBar(el, data.stages);
     if (!el2) { return; }
     const names = {};
     data.links.forEach(function (l) { names[l.source] = true; names[l.target] = true; });
     init(el2).setOption({
       title: { text: data.flows_title, textStyle: { fontSize: 13, fontWeight: "normal" } },
-      tooltip: { trigger: "item" },
+      tooltip: { trigger: "item", valueFormatter: window.kehuNumber },
       series: [{ type: "sankey", top: 32, bottom: 8, left: 8, right: 130, nodeGap: 10, draggable: false,
                  emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.4 },
                  data: Object.keys(names).map(function (n) { return { name: n }; }), links: data.links }],

@@ -34,9 +34,10 @@
         color: ["#8a94a6", "#b42318"],
         legend: { top: 0 },
         grid: { left: 8, right: 16, top: 32, bottom: 28, containLabel: true },
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: window.kehuNumber },
         xAxis: { type: "category", data: data.holdout.labels, name: data.holdout.axis, nameLocation: "middle", nameGap: 28 },
-        yAxis: { type: "value", name: data.holdout.value_axis, nameTextStyle: { align: "left" } },
+        yAxis: { type: "value", name: data.holdout.value_axis, nameTextStyle: { align: "left" },
+                 axisLabel: { formatter: window.kehuNumber } },
         series: [
           { name: data.holdout.predicted_label, type: "bar", barMaxWidth: 32, data: data.holdout.predicted },
           { name: data.holdout.actual_label, type: "bar", barMaxWidth: 32, data: data.holdout.actual },
