@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from commerce import services as commerce
+from core.browser import browser_page
 from core.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,14 +21,8 @@ LINES_OF = """el => { const r = document.createRange(); r.selectNodeContents(el)
 
 @pytest.fixture
 def phone_page(chromium_browser, live_server):
-    context = chromium_browser.new_context(locale="zh-CN", viewport={"width": WIDTH, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.console_errors = errors
-    yield page
-    context.close()
+    with browser_page(chromium_browser, width=WIDTH, height=844) as page:
+        yield page
 
 
 def test_list_orders_and_home_fit_a_phone(phone_page, live_server, admin_user, sales_a, manager_a, make_customer):
