@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -38,16 +39,20 @@ def chromium_browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def page(chromium_browser: Any, live_server: Any) -> Iterator[Any]:
-    context = chromium_browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+@contextmanager
+def browser_page(browser: Any, *, width: int = 1366, height: int = 900) -> Iterator[Any]:
+    """A page in a fresh context (Chinese browser, the given window size) that collects the console's
+    errors in `page.console_errors`."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(15000)
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.console_errors = errors
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def browser_login(page: Any, base_url: str, username: str, password: str) -> None:
@@ -57,3 +62,9 @@ def browser_login(page: Any, base_url: str, username: str, password: str) -> Non
     page.fill("input[name=password]", password)
     page.click("form:has(input[name=password]) button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+
+
+@pytest.fixture
+def page(chromium_browser: Any, live_server: Any) -> Iterator[Any]:
+    with browser_page(chromium_browser) as page:
+        yield page

@@ -41,7 +41,10 @@ class ClassOut(Schema):
     is_catch_all: bool
     suggested_action: str
     manager: UserRef | None
-    rules: list[dict[str, Any]] = Field(description="The class's filter (rule schemes); [] otherwise.")
+    rules: list[dict[str, Any]] = Field(description="The class's filter (rule schemes); [] otherwise, and [] "
+                                                    "when the filter is private (rules_hidden).")
+    rules_hidden: bool = Field(False, description="The filter comes from a saved segment its creator has not "
+                                                  "shared with you: its conditions are left out.")
 
 
 class SchemeOut(Schema):
@@ -174,13 +177,18 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
-def _scheme_out(scheme: Any) -> dict[str, Any]:
+def _class_out(user: User, scheme: Any, c: Any) -> dict[str, Any]:
+    visible = selectors.class_rules_visible(user, c)
+    return {"key": c.key, "name": selectors.class_name(scheme, c), "position": c.position,
+            "is_catch_all": c.is_catch_all, "suggested_action": c.suggested_action, "manager": c.manager,
+            "rules": (c.rules or []) if visible else [], "rules_hidden": not visible}
+
+
+def _scheme_out(user: User, scheme: Any) -> dict[str, Any]:
     return {
         "key": scheme.key, "name": scheme_label(scheme), "kind": scheme.kind, "built_in": scheme.built_in,
         "description": scheme.description,
-        "classes": [{"key": c.key, "name": selectors.class_name(scheme, c), "position": c.position,
-                     "is_catch_all": c.is_catch_all, "suggested_action": c.suggested_action, "manager": c.manager,
-                     "rules": c.rules or []} for c in scheme.classes.all()],
+        "classes": [_class_out(user, scheme, c) for c in scheme.classes.all()],
     }
 
 
@@ -221,7 +229,7 @@ def _rules_errors(exc: ValidationError) -> ApiValidationError:
 @router.get("/segmentation/schemes", response={200: list[SchemeOut], **ERROR_RESPONSES},
             summary="List segmentation schemes and their classes")
 def scheme_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_scheme_out(s) for s in selectors.schemes_all()]
+    return [_scheme_out(_user(request), s) for s in selectors.schemes_all()]
 
 
 @router.get("/segmentation/schemes/{key}", response={200: SchemeStatsOut, **ERROR_RESPONSES},
@@ -230,7 +238,7 @@ def scheme_detail(request: HttpRequest, key: str) -> dict[str, Any]:
     user = _user(request)
     scheme = selectors.scheme_get(key)
     stats = selectors.scheme_stats(user=user, scheme=scheme)
-    return {**_scheme_out(scheme), "customers": stats.total, "unplaced": stats.unplaced,
+    return {**_scheme_out(user, scheme), "customers": stats.total, "unplaced": stats.unplaced,
             "stats": [{"key": r.key, "name": r.name, "customers": r.count, "revenue": r.revenue, "profit": r.profit}
                       for r in stats.rows]}
 

@@ -1,18 +1,18 @@
 """Export of a saved segment's members: the customer export's columns (customers.exports), rows
 scoped with the "export" action, masked for the role, recorded in the audit trail before any row
-leaves, streamed (CSV) or written through a temporary file (XLSX)."""
+leaves, streamed as CSV or XLSX (the download starts at once)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.http import HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AccessAction
 from audit.services import access_record
-from core.tabular import CHUNK, FORMATS, XLSX_TYPE, csv_stream, xlsx_file
+from core.tabular import FORMATS, download
 from customers import exports
 from segmentation.models import SavedSegment
 from segmentation.selectors import saved_segment_customers
@@ -27,13 +27,6 @@ def export_segment(*, user: Any, segment: SavedSegment, fmt: str) -> HttpRespons
     count = qs.count()
     access_record(user=user, action=AccessAction.EXPORT, object_repr=_("Segment “%(name)s”") % {"name": segment.name},
                   detail={"segment": segment.pk, "rules": segment.rules, "rows": count, "format": fmt})
-    filename = f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.{fmt}"
-    header = exports.headers()
-    if fmt == "csv":
-        language = translation.get_language() or "en"
-        response = StreamingHttpResponse(csv_stream(header, exports.rows(user, qs, for_xlsx=False), language,
-                                                    chunk=CHUNK), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    handle = xlsx_file(header, exports.rows(user, qs, for_xlsx=True), _("Customers"))
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    return download(fmt=fmt, filename=f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.{fmt}",
+                    header=exports.headers(), rows=lambda for_xlsx: exports.rows(user, qs, for_xlsx=for_xlsx),
+                    title=_("Customers"))

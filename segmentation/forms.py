@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from accounts.roles import Role
-from segmentation import filters
+from segmentation import filters, selectors
 from segmentation.choices import ChurnReason, LifecycleMarkKind
 from segmentation.models import SavedSegment, Scheme, SchemeClass
 
@@ -152,16 +152,17 @@ class RuleSchemeForm(forms.Form):
                                      help_text=_("Everyone who matches no class above lands here."))
 
 
-def rule_class_rows(data: Mapping[str, Any] | None, *, scheme: Scheme | None,
+def rule_class_rows(data: Mapping[str, Any] | None, *, user: Any, scheme: Scheme | None,
                     segments: list[SavedSegment]) -> list[dict[str, Any]]:
     """The class rows of the rule scheme form: existing classes (ordered) plus blank ones. Each row
-    has an order, a name and a saved segment whose filter the class takes (empty: keep its own)."""
+    has an order, a name and a saved segment whose filter the class takes (empty: keep its own). A
+    kept filter the user may not read (from someone's private segment) is described by a note."""
     existing = [c for c in (scheme.classes.all() if scheme else []) if not c.is_catch_all]
+    by_id = {str(c.pk): c for c in existing}
     if data is None:
         rows = [{"id": str(c.pk), "order": str(i + 1), "name": c.name, "segment": "", "rules": c.rules}
                 for i, c in enumerate(existing)]
     else:
-        by_id = {str(c.pk): c for c in existing}
         rows = []
         i = 0
         while f"class-{i}-name" in data and i < 50:
@@ -178,7 +179,10 @@ def rule_class_rows(data: Mapping[str, Any] | None, *, scheme: Scheme | None,
     for i, row in enumerate(rows):
         row["prefix"] = f"class-{i}"
         row["segment_obj"] = valid.get(row["segment"])
-        row["description"] = filters.describe(row["rules"]) if row["rules"] else []
+        cls = by_id.get(row["id"])
+        hidden = cls is not None and not selectors.class_rules_visible(user, cls)
+        row["hidden"] = selectors.class_rules_hidden_note(cls) if hidden else ""
+        row["description"] = filters.describe(row["rules"]) if row["rules"] and not hidden else []
     return rows
 
 
@@ -197,7 +201,7 @@ def rule_classes_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         except (TypeError, ValueError):
             order = 10_000
         chosen.append((order, len(chosen), {"id": int(row["id"]) if row["id"] else None,
-                                            "name": row["name"], "rules": rules}))
+                                            "name": row["name"], "rules": rules, "segment": row["segment_obj"]}))
     return [c for _o, _i, c in sorted(chosen, key=lambda t: (t[0], t[1]))]
 
 

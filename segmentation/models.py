@@ -206,6 +206,15 @@ class SchemeClass(models.Model):
     suggested_action = models.TextField(_("suggested action"), blank=True)
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible manager"), null=True,
                                 blank=True, on_delete=models.SET_NULL, related_name="managed_segment_classes")
+    # Who may read `rules`: a rule scheme's class copies the filter of a saved segment, and with it
+    # the segment's privacy (docs/segmentation.md). Private unless the segment was shared with
+    # everyone; then readable by its creator, the team it was shared with and administrators. The
+    # class's name and members stay visible to all, as for every scheme.
+    rules_private = models.BooleanField(_("filter not shared with everyone"), default=False)
+    rules_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filter created by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    rules_team = models.ForeignKey("accounts.Team", verbose_name=_("filter shared with team"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["scheme", "position", "id"]

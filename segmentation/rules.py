@@ -26,7 +26,7 @@ from audit.models import ChangeAction
 from audit.services import change_record
 from segmentation import filters
 from segmentation.choices import SchemeKind
-from segmentation.models import Scheme, SchemeClass, SchemeMembership
+from segmentation.models import SavedSegment, Scheme, SchemeClass, SchemeMembership
 
 MAX_CLASSES = 20
 
@@ -117,11 +117,19 @@ def _clean_classes(classes: Sequence[Mapping[str, Any]], catch_all_name: str) ->
         except ValidationError as exc:
             raise ValidationError({"classes": [_("Class “%(name)s”: %(error)s") % {"name": name, "error": m}
                                                for m in exc.messages]}) from exc
-        out.append({"id": cls.get("id"), "name": name[:100], "rules": rules})
+        out.append({"id": cls.get("id"), "name": name[:100], "rules": rules, "segment": cls.get("segment")})
     catch_all = (catch_all_name or "").strip() or _("Everyone else")
     if catch_all.casefold() in names:
         raise ValidationError({"catch_all_name": _("The catch-all needs a name of its own.")})
     return [*out, {"id": None, "name": catch_all[:100], "rules": [], "catch_all": True}]
+
+
+def _take_privacy(cls: SchemeClass, segment: SavedSegment | None) -> None:
+    """Copy who may read the filter from the saved segment it was copied from (None: everyone)."""
+    private = segment is not None and not segment.shared_with_all
+    cls.rules_private = private
+    cls.rules_owner_id = segment.owner_id if private else None
+    cls.rules_team_id = segment.shared_with_team_id if private else None
 
 
 def rule_scheme_save(
@@ -129,8 +137,12 @@ def rule_scheme_save(
     catch_all_name: str = "", scheme_id: int | None = None,
 ) -> Scheme:
     """Create or change a rule scheme: its classes in the order given (each {"id"?, "name",
-    "rules"}), then the catch-all; classes left out are removed. The memberships are recomputed
-    before returning. One transaction, audited. Administrators and managers only."""
+    "rules", "segment"?}), then the catch-all; classes left out are removed. A class whose filter
+    comes from a saved segment ("segment") takes that segment's privacy with it: unless it is
+    shared with everyone, only its creator, the team it is shared with and administrators read the
+    class's filter (`selectors.class_rules_visible`). A kept class without a new segment keeps its
+    filter and privacy. The memberships are recomputed before returning. One transaction, audited.
+    Administrators and managers only."""
     if not may_manage_schemes(actor):
         raise PermissionDenied(_("Only administrators and managers may define schemes."))
     name = (name or "").strip()
@@ -161,6 +173,8 @@ def rule_scheme_save(
                 cls = SchemeClass(scheme=scheme, key=f"new-{position}-{timezone.now().timestamp()}")
             cls.name, cls.rules, cls.position = data["name"], data["rules"], position
             cls.is_catch_all = bool(data.get("catch_all"))
+            if data.get("segment") is not None or cls.is_catch_all:
+                _take_privacy(cls, data.get("segment"))
             cls.save()
             if cls.key.startswith("new-"):
                 cls.key = f"c{cls.pk}"

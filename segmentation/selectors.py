@@ -80,7 +80,8 @@ def schemes_all() -> list[Scheme]:
 def _classes_prefetch() -> Any:
     from django.db.models import Prefetch
 
-    return Prefetch("classes", queryset=SchemeClass.objects.select_related("manager").order_by("position", "id"))
+    return Prefetch("classes", queryset=SchemeClass.objects.select_related("manager", "rules_owner")
+                    .order_by("position", "id"))
 
 
 def scheme_get(key: str) -> Scheme:
@@ -89,6 +90,25 @@ def scheme_get(key: str) -> Scheme:
     if scheme is None:
         raise Http404(_("No such scheme."))
     return scheme
+
+
+def class_rules_visible(user: Any, cls: SchemeClass) -> bool:
+    """Whether the user may read a class's filter. A filter copied from a saved segment not shared
+    with everyone is read by whoever may read that segment (`saved_segments_visible`): its
+    creator, the team it was shared with and administrators."""
+    if not cls.rules_private:
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return bool(user.effective_role == Role.ADMIN or (cls.rules_owner_id and cls.rules_owner_id == user.pk)
+                or (cls.rules_team_id and cls.rules_team_id == user.team_id))
+
+
+def class_rules_hidden_note(cls: SchemeClass) -> str:
+    """What is shown instead of a filter the user may not read."""
+    if cls.rules_owner is not None:
+        return _("Conditions of a private segment of %(owner)s") % {"owner": cls.rules_owner}
+    return _("Conditions of a private segment")
 
 
 def class_name(scheme: Scheme, cls: SchemeClass) -> str:
@@ -186,6 +206,7 @@ class ClassRow:
     loss_making: int = 0
     loss: Decimal = Decimal(0)
     conditions: list[str] = field(default_factory=list)
+    conditions_hidden: str = ""  # shown instead of a private filter (class_rules_hidden_note)
 
 
 @dataclass
@@ -246,7 +267,9 @@ def scheme_stats(*, user: Any, scheme: Scheme) -> SchemeStats:
             manager=cls.manager, class_id=cls.pk,
             action=str(RFM_ACTIONS.get(cls.key, "")) if scheme.key == "rfm" else cls.suggested_action,
             reference=ABC_REFERENCE.get(cls.key) if scheme.key == "abc" else None,
-            conditions=filters.describe(cls.rules, fields=fields) if fields is not None else [],
+            conditions=(filters.describe(cls.rules, fields=fields)
+                        if fields is not None and class_rules_visible(user, cls) else []),
+            conditions_hidden="" if class_rules_visible(user, cls) else class_rules_hidden_note(cls),
         ))
     total = sum(r.count for r in out)
     revenue = sum((r.revenue for r in out), Decimal(0))

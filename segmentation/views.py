@@ -230,7 +230,8 @@ def _rule_scheme_form(request: HttpRequest, scheme: Scheme | None) -> HttpRespon
     initial = {"name": scheme.name, "description": scheme.description,
                "catch_all_name": catch_all.name if catch_all else ""} if scheme else {}
     form = RuleSchemeForm(request.POST or None, initial=initial)
-    rows = rule_class_rows(request.POST if request.method == "POST" else None, scheme=scheme, segments=segments)
+    rows = rule_class_rows(request.POST if request.method == "POST" else None, user=user, scheme=scheme,
+                           segments=segments)
     if request.method == "POST" and form.is_valid():
         def save() -> Scheme:
             return rule_scheme_save(actor=user, name=form.cleaned_data["name"],

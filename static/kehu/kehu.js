@@ -66,8 +66,18 @@
     });
   }
 
+  // On a narrow screen the main menu scrolls sideways: bring the current page's item into view.
+  function showCurrentMenuItem() {
+    const current = document.querySelector(".mainnav [aria-current=page]");
+    if (!current) { return; }
+    const nav = current.parentElement;
+    const right = current.getBoundingClientRect().right - nav.getBoundingClientRect().right;
+    if (right > 0) { nav.scrollLeft += right + 16; }
+  }
+
   function init() {
     document.querySelectorAll("form[data-kind-form]").forEach(showKind);
+    showCurrentMenuItem();
     updateSelectedCount();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
