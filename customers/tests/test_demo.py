@@ -22,9 +22,8 @@ from customers.demo import (
     TEAM_PLANS,
     DemoGenerator,
     Owner,
-    id_check_digit,
-    id_number_valid,
 )
+from customers.idnumbers import id_check_digit, id_number_valid
 from customers.models import Contact, Customer, FamilyMember
 from customers.search import name_keys, phone_digits
 

@@ -205,11 +205,11 @@ def test_owner_column_is_not_offered_to_sales(write_file, sales_a):
 
 
 def test_masked_fields_are_not_overwritten(write_file, sales_a, make_customer):
-    make_customer(sales_a, name="张伟", external_id="M1", id_number="110101199003071234")
+    make_customer(sales_a, name="张伟", external_id="M1", id_number="110101199003071233")
     rows = [["编号", "姓名", "身份证号"], ["M1", "张伟", "999999999999999999"]]
     job = run(sales_a, write_file("m.csv", rows))
     assert job.status == ImportStatus.DONE and job.counts["unchanged"] == 1
-    assert Customer.objects.get(external_id="M1").id_number == "110101199003071234"
+    assert Customer.objects.get(external_id="M1").id_number == "110101199003071233"
     assert any("masked" in n["message"] for n in job.report["notes"])
 
 
