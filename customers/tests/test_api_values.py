@@ -166,7 +166,8 @@ def many(make_customer, sales_a, sales_b, manager_a):
     for i in range(14):
         owner = (sales_a, sales_b, manager_a)[i % 3]
         c = make_customer(owner, name=f"客户{i:02d}", city=("北京", "上海")[i % 2], phone=f"138{i:08d}",
-                          id_number=f"11010119900307{i:04d}", id_type="other", assets=Decimal(f"{i}000.5") if i % 4 else None,
+                          id_number=f"11010119900307{i:04d}", id_type="other",
+                          assets=Decimal(f"{i}000.5") if i % 4 else None,
                           birthday=date(1980, 1, i + 1) if i % 3 else None, industry="制造" if i % 5 else "")
         c.tags.set(tags[: i % 4])
         rows.append(c)
