@@ -67,10 +67,10 @@ class Product(TimeStampedModel, SoftDeleteModel):
         """Codes are unique ignoring case: "A-100" and "a-100" would be one product to a user typing
         it on an order, and imports match codes as typed."""
         super().clean()
-        if self.code and not self.code_checked and (
-            Product.objects.filter(code__iexact=self.code).exclude(pk=self.pk).exists()
-        ):
-            raise ValidationError({"code": code_taken_message(self.code)})
+        if self.code and not self.code_checked:
+            other = Product.objects.filter(code__iexact=self.code).exclude(pk=self.pk).values_list("code", flat=True)
+            if other:
+                raise ValidationError({"code": code_taken_message(other[0])})
 
     @property
     def warnings(self) -> list[str]:

@@ -63,7 +63,7 @@ _USER_REFS = {"owner", "salesperson", "staff"}
 
 
 def _bool_options() -> list[str]:
-    return [_("Yes"), _("No")]
+    return [_("yes"), _("no")]
 
 
 def example_row(kind: str, fields: list[ImportField], user: User) -> list[str]:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import User
 from accounts.roles import Cap
@@ -91,10 +91,6 @@ class ProductImporter(ModelImporter):
         key = super().read_key(row)
         if key is None:
             return None
-        other = self.taken.get(key.lower())
-        if other is not None:
-            self.error(row, self.key, code_taken_message(other))
-            return None
         first = self.folded_rows.setdefault(key.lower(), (key, row.number))
         if first[0] != key:
             self.error(row, self.key, _("“%(key)s” differs only in case from “%(first)s” in row %(row)s: product "
@@ -110,6 +106,13 @@ class ProductImporter(ModelImporter):
             return False
         return True
 
+    def process_row(self, row: Row, key: str, obj: models.Model | None) -> None:
+        other = self.taken.get(key.lower()) if obj is None else None
+        if other is not None:
+            self.error(row, self.key, code_taken_message(other))
+            return
+        super().process_row(row, key, obj)
+
     def validate(self, row: Row, obj: models.Model, names: set[str]) -> bool:
         obj.code_checked = True  # by read_key, for the whole batch at once
         ok = super().validate(row, obj, names)
@@ -121,9 +124,11 @@ class ProductImporter(ModelImporter):
         rows = self.cost_above_price
         if rows:
             shown = ", ".join(str(n) for n in rows[:10]) + (" …" if len(rows) > 10 else "")
-            self.report.note(_("Warning: the unit cost is above the list price in %(count)d rows (rows %(rows)s). "
-                               "This is allowed, but every sale of these products loses money.")
-                             % {"count": len(rows), "rows": shown})
+            self.report.note(ngettext(
+                "Warning: the unit cost is above the list price in %(count)d row (row %(rows)s). This is allowed, "
+                "but every sale of this product loses money.",
+                "Warning: the unit cost is above the list price in %(count)d rows (rows %(rows)s). This is allowed, "
+                "but every sale of these products loses money.", len(rows)) % {"count": len(rows), "rows": shown})
 
 
 class CostImporter(ModelImporter):
