@@ -8,12 +8,11 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import CAPABILITIES, MASKED, TEAM_ROLES, Cap, Role
+from accounts.roles import CAPABILITIES, MASKED, Cap, Role
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -62,11 +61,6 @@ class User(AbstractUser):
         if _CJK.search(first + last):
             return f"{last}{first}"
         return f"{first} {last}".strip()
-
-    def clean(self) -> None:
-        super().clean()
-        if self.is_active and self.effective_role in TEAM_ROLES and self.team_id is None:
-            raise ValidationError({"team": _("Managers, sales and service staff work in a team: choose the team.")})
 
     @property
     def effective_role(self) -> str:

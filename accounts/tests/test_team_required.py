@@ -1,5 +1,5 @@
 """Managers, sales and service staff work in a team: a user of those roles without one is refused
-(User.clean(), run by the services) on the add/edit pages and by the service; administrators and
+(accounts.services, where an administrator sets role, team or active flag) on the add/edit pages and by the service; administrators and
 analysts need none; a deactivated user keeps working without."""
 
 from __future__ import annotations
