@@ -1,6 +1,6 @@
-"""Managers, sales and service staff work in a team: a user of those roles without one is refused
-(accounts.services, where an administrator sets role, team or active flag) on the add/edit pages and by the service; administrators and
-analysts need none; a deactivated user keeps working without."""
+"""Managers, sales and service staff work in a team: a user of those roles without one is refused by
+accounts.services (where an administrator sets role, team or active flag) and on the add page;
+administrators and analysts need none; a deactivated user may be left without."""
 
 from __future__ import annotations
 
