@@ -16,6 +16,11 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
+# Roles whose scope is "own and the team's customers": without a team such a user works alone, sees
+# none of the colleagues' customers and is counted in no team's figures — a forgotten field, not a plan.
+TEAM_ROLES = frozenset({Role.MANAGER, Role.SALES, Role.SERVICE})
+
+
 class Cap:
     VIEW_ALL = "customer.view_all"
     ADD = "customer.add"

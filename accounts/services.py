@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import ApiToken, LoginFailure, Team, User
-from accounts.roles import Cap, Role
+from accounts.roles import TEAM_ROLES, Cap, Role
 from core import registry
 
 # --- API tokens --------------------------------------------------------------------------------
@@ -123,6 +123,14 @@ def _check_role(role: str) -> None:
         raise ValidationError({"role": _("Select a valid role.")})
 
 
+def _check_team_role(user: User) -> None:
+    """Managers, sales and service staff work in a team (accounts.roles.TEAM_ROLES). Checked where an
+    administrator sets role, team or active flag — not on a user's own profile, which a user who lost
+    their team must still be able to edit."""
+    if user.is_active and user.effective_role in TEAM_ROLES and user.team_id is None:
+        raise ValidationError({"team": _("Managers, sales and service staff work in a team: choose the team.")})
+
+
 def _check_password(password: str, user: User, field: str) -> None:
     try:
         validate_password(password, user=user)
@@ -146,6 +154,7 @@ def user_create(*, actor: User, data: Mapping[str, Any], password: str) -> User:
     _check_role(values["role"])
     user = User(username=username, **values)
     _check_password(password, user, "password")
+    _check_team_role(user)  # after the password: its errors are the ones to fix first
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -182,6 +191,8 @@ def user_update(*, actor: User, user_id: int, data: Mapping[str, Any]) -> User:
             raise ValidationError({"role": _("You cannot remove your own administrator role.")})
     for name, value in values.items():
         setattr(user, name, value)
+    if {"role", "team", "is_active"} & set(values):
+        _check_team_role(user)
     user.full_clean(exclude=["password"])
     changes = _diff(before, _audit_values(user))
     if not changes:

@@ -102,6 +102,7 @@ class ProductOut(Schema):
     external_id: str | None
     created_at: datetime
     updated_at: datetime
+    warnings: list[str] = Field(description="Allowed but probably a mistake, e.g. a unit cost above the price.")
 
 
 ProductPage = cursor_page_schema(ProductOut, "ProductPage")

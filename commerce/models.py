@@ -3,9 +3,11 @@ figures derive from these: see docs/orders.md for what counts and how amounts ar
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -16,6 +18,9 @@ from commerce.querysets import CustomerCostQuerySet, OrderLineQuerySet, OrderQue
 from core.models import SoftDeleteModel, TimeStampedModel
 
 ZERO = Decimal("0.00")
+# An order may be dated this far ahead (time zones, a sale booked tonight for tomorrow); more is a
+# typo of the year that would put the order on top of every "newest first" list.
+ORDER_DATE_TOLERANCE = timedelta(days=1)
 
 
 def _money(label: str, **kwargs: object) -> models.DecimalField:
@@ -24,6 +29,11 @@ def _money(label: str, **kwargs: object) -> models.DecimalField:
 
 def _currency() -> models.CharField:
     return models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default=DEFAULT_CURRENCY)
+
+
+def code_taken_message(code: str) -> str:
+    return str(_("Another product already has the code “%(code)s” (codes are the same whatever the case of "
+                 "their letters).") % {"code": code})
 
 
 class Product(TimeStampedModel, SoftDeleteModel):
@@ -49,6 +59,26 @@ class Product(TimeStampedModel, SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    # Set by a caller that checked the codes of many products at once (the importer): no query here.
+    code_checked = False
+
+    def clean(self) -> None:
+        """Codes are unique ignoring case: "A-100" and "a-100" would be one product to a user typing
+        it on an order, and imports match codes as typed."""
+        super().clean()
+        if self.code and not self.code_checked:
+            other = Product.objects.filter(code__iexact=self.code).exclude(pk=self.pk).values_list("code", flat=True)
+            if other:
+                raise ValidationError({"code": code_taken_message(other[0])})
+
+    @property
+    def warnings(self) -> list[str]:
+        """What is allowed but probably a mistake: shown after saving and in an import's report."""
+        if self.price is not None and self.unit_cost is not None and self.unit_cost > self.price:
+            return [str(_("The unit cost (%(cost)s) is above the list price (%(price)s): every sale of this "
+                          "product loses money.") % {"cost": self.unit_cost, "price": self.price})]
+        return []
 
     @property
     def margin_rate(self) -> Decimal | None:
@@ -97,6 +127,13 @@ class Order(TimeStampedModel, SoftDeleteModel):
 
     def __str__(self) -> str:
         return _("Order %(number)s") % {"number": self.number}
+
+    def clean(self) -> None:
+        super().clean()
+        if self.ordered_at and self.ordered_at > timezone.now() + ORDER_DATE_TOLERANCE:
+            raise ValidationError({"ordered_at": _(
+                "The order date %(date)s is more than a day in the future: check the year."
+            ) % {"date": timezone.localtime(self.ordered_at).date().isoformat()}})
 
     @property
     def audit_repr(self) -> str:

@@ -240,13 +240,15 @@ def _product_form(request: HttpRequest, pk: int | None) -> HttpResponse:
         data = {f: form.cleaned_data[f] for f in form.Meta.fields}
         try:
             if product is None:
-                services.product_create(actor=user, data=data)
+                saved = services.product_create(actor=user, data=data)
             else:
-                services.product_update(actor=user, product_id=pk, data=data)
+                saved = services.product_update(actor=user, product_id=pk, data=data)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("Product saved."))
+            for warning in saved.warnings:
+                messages.warning(request, warning)
             return redirect("commerce:product_list")
     return render(request, "commerce/product_form.html", {"form": form, "product": product})
 

@@ -105,7 +105,7 @@ def make_customer(db):  # noqa: ANN001, ARG001
 @pytest.fixture
 def customer_a(make_customer, sales_a):  # noqa: ANN001
     return make_customer(sales_a, name="张伟", phone="138-1234-5678", email="zhangwei@example.cn",
-                         id_number="110101199003071234", city="北京")
+                         id_number="110101199003071233", city="北京")
 
 
 @pytest.fixture

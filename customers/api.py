@@ -37,6 +37,7 @@ from customers.choices import (
     Education,
     FamilyRelation,
     Gender,
+    IdType,
     LegalForm,
     RiskPreference,
     SourceChannel,
@@ -64,6 +65,7 @@ Score = Annotated[int | None, Field(ge=1, le=5)]
 
 KindChoice = _choice(CustomerKind, blank=False)
 GenderChoice = _choice(Gender)
+IdTypeChoice = _choice(IdType)
 EducationChoice = _choice(Education)
 LegalFormChoice = _choice(LegalForm)
 CompanySizeChoice = _choice(CompanySize)
@@ -95,6 +97,8 @@ class CustomerUpdateIn(InSchema):
     phone_alt: _str(30) = ""  # type: ignore[valid-type]
     email: _str(254) = ""  # type: ignore[valid-type]
     wechat_id: _str(64) = ""  # type: ignore[valid-type]
+    id_type: IdTypeChoice = Field("", description="resident_id, passport, …; derived when empty and the "  # type: ignore[valid-type]
+                                  "number is a valid resident ID number.")
     id_number: _str(40) = ""  # type: ignore[valid-type]
     province: _str(50) = ""  # type: ignore[valid-type]
     city: _str(50) = ""  # type: ignore[valid-type]
@@ -162,6 +166,7 @@ class CustomerOut(Schema):
     phone_alt: str
     email: str
     wechat_id: str
+    id_type: str
     id_number: str
     province: str
     city: str

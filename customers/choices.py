@@ -9,6 +9,19 @@ class CustomerKind(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation")
 
 
+class IdType(models.TextChoices):
+    """The kind of identity document an ID number belongs to; only resident ID numbers have a
+    checkable format (customers.idnumbers)."""
+
+    RESIDENT = "resident_id", _("Resident ID card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO = "hk_macao_permit", _("Travel permit for Hong Kong and Macao residents")
+    TAIWAN = "taiwan_permit", _("Travel permit for Taiwan residents")
+    FOREIGN_PR = "foreign_pr", _("Foreign permanent resident ID card")
+    CREDIT_CODE = "credit_code", _("Unified social credit code")
+    OTHER = "other", _("Other ID")
+
+
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")

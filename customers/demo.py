@@ -54,10 +54,12 @@ from customers.choices import (
     Education,
     FamilyRelation,
     Gender,
+    IdType,
     LegalForm,
     RiskPreference,
     SourceChannel,
 )
+from customers.idnumbers import id_check_digit
 from customers.models import Contact, Customer, FamilyMember, Tag
 from customers.search import CUSTOMER_TEXT_INDEX, name_keys
 
@@ -296,21 +298,6 @@ TEAM_PLANS: list[TeamPlan] = [
 ]
 ADMIN = ("admin", "系统管理员", "")
 ANALYST = ("analyst", "数据分析师", "")
-
-
-# --- ID numbers -------------------------------------------------------------------------------
-
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    """The 18th character of a resident ID number (GB 11643-1999, ISO 7064 MOD 11-2)."""
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-
-
-def id_number_valid(value: str) -> bool:
-    return len(value) == 18 and value[:17].isdigit() and id_check_digit(value[:17]) == value[17]
 
 
 # --- The generator ----------------------------------------------------------------------------
@@ -573,6 +560,7 @@ class DemoGenerator:
             data["occupation"] = OCCUPATIONS[int(r() * len(OCCUPATIONS))] if age < 62 or r() < 0.3 else "退休"
             if r() < 0.85:
                 data["id_number"] = self.id_number(city, birthday, male)
+                data["id_type"] = IdType.RESIDENT
             if r() < 0.7:
                 pinyin = self.person_keys(name)[0]
                 if r() < 0.25:

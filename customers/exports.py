@@ -43,6 +43,8 @@ COLUMNS: list[tuple[str, Callable[[Customer], Any]]] = [
     ("phone_alt", _field("phone_alt")),
     ("email", _field("email")),
     ("wechat_id", _field("wechat_id")),
+    # The type with the number: a re-import of this file needs it for numbers other than resident IDs.
+    ("id_type", _choice("id_type")),
     ("id_number", _field("id_number")),
     ("province", _field("province")),
     ("city", _field("city")),

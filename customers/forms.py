@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
@@ -20,7 +21,7 @@ from customers.services import CONTACT_FIELDS, FAMILY_FIELDS
 # The blocks of the profile card (D1), shared by the form (fieldsets) and the card (dl.facts).
 # Each block: (key, legend, fields, kind) where kind limits the block to persons or organisations.
 BASIC_FIELDS = [
-    "kind", "name", "external_id", "phone", "phone_alt", "email", "wechat_id", "id_number",
+    "kind", "name", "external_id", "phone", "phone_alt", "email", "wechat_id", "id_type", "id_number",
     "province", "city", "address", "postal_code",
 ]
 PERSON_FIELDS = ["birthday", "gender", "occupation", "employer", "education", "personality", "hobbies"]
@@ -67,7 +68,7 @@ def phone_label(kind: str) -> str:
 
 # Which form fields belong to which group of sensitive values (accounts.roles.Sensitive).
 SENSITIVE_FIELDS: dict[str, list[str]] = {
-    Sensitive.ID_NUMBER: ["id_number"],
+    Sensitive.ID_NUMBER: ["id_type", "id_number"],
     Sensitive.PHONES: ["phone", "phone_alt"],
     Sensitive.ASSETS: ["assets", "assets_currency"],
 }
@@ -162,6 +163,21 @@ class CustomerForm(forms.ModelForm):
 
     # Fields that take the whole width of the two-column form grid.
     wide_fields = ("managers", "special_notes", "tags")
+
+    def _update_errors(self, errors: forms.ValidationError) -> None:
+        """Customer.clean() may refuse a stored value this user's form does not show (a masked
+        one): say so above the form, named by its label, instead of failing on the missing field."""
+        if hasattr(errors, "error_dict"):
+            shown: dict[str, list[Any]] = {}
+            for name, messages in errors.error_dict.items():
+                if name == NON_FIELD_ERRORS or name in self.fields:
+                    shown.setdefault(name, []).extend(messages)
+                else:
+                    label = Customer._meta.get_field(name).verbose_name
+                    shown.setdefault(NON_FIELD_ERRORS, []).extend(
+                        f"{label}: {m}" for m in forms.ValidationError(messages).messages)
+            errors = forms.ValidationError(shown)
+        super()._update_errors(errors)
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("phone", ""))

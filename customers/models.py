@@ -4,6 +4,7 @@ documents, and the record of every ownership transfer."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -18,11 +19,13 @@ from customers.choices import (
     Education,
     FamilyRelation,
     Gender,
+    IdType,
     LegalForm,
     RiskPreference,
     ScoreLevel,
     SourceChannel,
 )
+from customers.idnumbers import resident_id_problem
 from customers.querysets import CustomerChildQuerySet, CustomerQuerySet, TagQuerySet
 
 
@@ -50,6 +53,12 @@ def _char(label: str, length: int = 100) -> models.CharField:
     return models.CharField(label, max_length=length, blank=True, default="")
 
 
+def guess_id_type(number: str) -> str:
+    """The ID type an ID number given without one certainly has: a resident ID card for a valid
+    resident ID number, else "" (the user must say)."""
+    return IdType.RESIDENT if number and not resident_id_problem(number.strip().upper()) else ""
+
+
 class Customer(TimeStampedModel, SoftDeleteModel):
     """A person or an organisation we serve, with the four blocks of the profile card."""
 
@@ -70,6 +79,7 @@ class Customer(TimeStampedModel, SoftDeleteModel):
     phone_alt = _char(_("other phone"), 30)
     email = models.EmailField(_("email"), blank=True, default="")
     wechat_id = _char(_("WeChat ID"), 64)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True, default="")
     id_number = _char(_("ID number"), 40)
     province = _char(_("province"), 50)
     city = _char(_("city"), 50)
@@ -173,6 +183,31 @@ class Customer(TimeStampedModel, SoftDeleteModel):
     @property
     def is_person(self) -> bool:
         return self.kind == CustomerKind.PERSON
+
+    def clean(self) -> None:
+        """The card's plausibility rules: the services' full_clean(), the forms and the importer
+        all run this, so a value refused on the page is refused by the API and by an import too."""
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.birthday and self.birthday > timezone.localdate():
+            errors["birthday"] = _("The birthday cannot be in the future.")
+        if self.assets is not None and self.assets < 0:
+            errors["assets"] = _("Assets cannot be negative.")
+        number = (self.id_number or "").strip()
+        if number and not self.id_type:
+            # Derived, not asked, when unambiguous: a valid resident ID number is one.
+            self.id_type = guess_id_type(number)
+        if self.id_type == IdType.RESIDENT:
+            number = number.upper()  # a final "x" typed in lower case
+        self.id_number = number
+        if number and not self.id_type:
+            errors["id_type"] = _("Choose the type of ID for this ID number.")
+        elif number and self.id_type == IdType.RESIDENT:
+            problem = resident_id_problem(number)
+            if problem:
+                errors["id_number"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @staticmethod
     def stale_before(now: timezone.datetime | None = None) -> timezone.datetime:

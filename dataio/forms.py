@@ -36,7 +36,7 @@ class MappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         by_column = {col: name for name, col in mapping.items()}
         choices = [("", _("— not imported —"))] + [
-            (f.name, f"{f.label} *" if (f.required or f.key) else str(f.label)) for f in fields
+            (f.name, f"{f.label} *" if f.needed else str(f.label)) for f in fields
         ]
         for i, header in enumerate(headers):
             self.fields[f"col_{i}"] = forms.ChoiceField(

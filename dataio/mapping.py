@@ -38,6 +38,7 @@ BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("客户名称", "客户姓名", "客户名", "姓名", "名称", "公司名称", "单位名称", "企业名称", "客户",
                  "name", "customer", "customer name", "company", "company name"),
         "kind": ("客户类型", "类型", "类别", "个人/组织", "type", "customer type", "kind"),
+        "id_type": ("证件类型", "证件种类", "证件类别", "id type", "document type", "type of id"),
         "id_number": ("身份证", "身份证号", "身份证号码", "证件号", "证件号码", "统一社会信用代码", "id number",
                       "id no", "national id"),
         "province": ("省", "省份", "province", "state"),
@@ -131,6 +132,14 @@ CHOICE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "kind": {
         "person": ("个人", "自然人", "个体", "individual", "private", "p"),
         "organisation": ("组织", "企业", "公司", "单位", "机构", "法人", "organization", "company", "business", "org"),
+    },
+    "id_type": {
+        "resident_id": ("身份证", "居民身份证", "二代身份证", "id card", "resident id", "resident id card"),
+        "passport": ("护照",),
+        "hk_macao_permit": ("港澳通行证", "回乡证", "港澳居民来往内地通行证"),
+        "taiwan_permit": ("台胞证", "台湾居民来往大陆通行证"),
+        "foreign_pr": ("外国人永久居留证", "永居证", "外国人永久居留身份证"),
+        "credit_code": ("统一社会信用代码", "社会信用代码", "营业执照", "credit code"),
     },
     "gender": {"female": ("女士", "f", "w", "woman"), "male": ("先生", "m", "man")},
     "direction": {"inbound": ("来电", "呼入", "来访", "in", "incoming"), "outbound": ("去电", "呼出", "拜访", "out",

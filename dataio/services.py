@@ -94,6 +94,10 @@ def import_job_create(*, actor: User, kind: str, upload: File, source: str | Non
     except TableError as exc:
         job.file.delete(save=False)
         raise ValidationError({"file": str(exc)}) from exc
+    if not table.sample:
+        job.file.delete(save=False)
+        raise ValidationError({"file": _("The file has no data rows: below the row of column names there is "
+                                         "nothing to import.")})
     job.headers = table.headers
     job.encoding = table.encoding
     job.mapping = suggest_mapping(table.headers, cls.available_fields(actor))

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import Cap
 from core.middleware import is_htmx
 from core.tabular import FORMATS
-from dataio import exports, selectors, services
+from dataio import exports, samples, selectors, services
 from dataio.forms import MappingForm, UploadForm
 from dataio.importers import get_importer
 from dataio.models import ImportJob, ImportStatus
@@ -214,15 +214,23 @@ def _safe(value: str) -> str:
 @login_required
 @require_GET
 def template(request: HttpRequest, kind: str) -> HttpResponse:
-    """An empty file with the columns of one kind of import, named in the user's language."""
+    """The template of one kind of import (?format=csv or xlsx): its columns named in the user's
+    language, one example row, and (XLSX) the allowed values of the choice columns."""
     kinds = dict(_kinds(request))
     if kind not in kinds:
         raise Http404
+    fmt = request.GET.get("format", "csv")
+    if fmt not in FORMATS:
+        return HttpResponseBadRequest(_("Unknown export format."))
     fields = get_importer(kind).available_fields(request.user)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kehu-{kind}-{timezone.localdate():%Y%m%d}.csv"'
-    response.write("\ufeff")
-    csv.writer(response).writerow([str(f.label) for f in fields])
+    name = f"kehu-{kind}-{timezone.localdate():%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        response = HttpResponse(samples.template_xlsx(kind, str(kinds[kind]), fields, request.user),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        response = HttpResponse(samples.template_csv(kind, fields, request.user),
+                                content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,14 @@ class FollowUpTask(TimeStampedModel, SoftDeleteModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """A new task due yesterday would be born overdue: a typo of the date, never a plan. (An existing
+        task keeps its past due date: that is what "overdue" means.)"""
+        super().clean()
+        if self._state.adding and self.due_on and self.due_on < timezone.localdate():
+            raise ValidationError({"due_on": _("A new follow-up cannot be due in the past; choose today or a later "
+                                               "day.")})
 
     @property
     def is_done(self) -> bool:

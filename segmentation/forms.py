@@ -197,11 +197,12 @@ def rule_classes_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise ValidationError(_("Choose one of your saved segments."))
         rules = row["segment_obj"].rules if row["segment_obj"] is not None else row["rules"]
         try:
-            order = int(row["order"])
+            position: int | None = int(row["order"])
         except (TypeError, ValueError):
-            order = 10_000
-        chosen.append((order, len(chosen), {"id": int(row["id"]) if row["id"] else None,
-                                            "name": row["name"], "rules": rules, "segment": row["segment_obj"]}))
+            position = None  # no position typed: after the numbered ones, in typing order
+        chosen.append((10_000 if position is None else position, len(chosen), {
+            "id": int(row["id"]) if row["id"] else None, "name": row["name"], "rules": rules, "position": position,
+            "segment": row["segment_obj"]}))
     return [c for _o, _i, c in sorted(chosen, key=lambda t: (t[0], t[1]))]
 
 

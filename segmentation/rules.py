@@ -101,6 +101,7 @@ def _clean_classes(classes: Sequence[Mapping[str, Any]], catch_all_name: str) ->
         raise ValidationError({"classes": _("A scheme has at most %(max)d classes.") % {"max": MAX_CLASSES}})
     out = []
     names = set()
+    positions: dict[int, str] = {}
     for number, cls in enumerate(classes, start=1):
         name = (cls.get("name") or "").strip()
         if not name:
@@ -108,6 +109,15 @@ def _clean_classes(classes: Sequence[Mapping[str, Any]], catch_all_name: str) ->
         if name.casefold() in names:
             raise ValidationError({"classes": _("Two classes are named “%(name)s”.") % {"name": name}})
         names.add(name.casefold())
+        # First match wins: two classes at one position would leave their order to chance.
+        position = cls.get("position")
+        if position is not None:
+            if position in positions:
+                raise ValidationError({"classes": _(
+                    "“%(first)s” and “%(second)s” are both at position %(position)d: give each class its own "
+                    "position."
+                ) % {"first": positions[position], "second": name, "position": position}})
+            positions[position] = name
         rules = cls.get("rules") or []
         if not rules:
             raise ValidationError({"classes": _("Class “%(name)s” needs a filter (only the catch-all has none).")
@@ -137,11 +147,12 @@ def rule_scheme_save(
     catch_all_name: str = "", scheme_id: int | None = None,
 ) -> Scheme:
     """Create or change a rule scheme: its classes in the order given (each {"id"?, "name",
-    "rules", "segment"?}), then the catch-all; classes left out are removed. A class whose filter
-    comes from a saved segment ("segment") takes that segment's privacy with it: unless it is
-    shared with everyone, only its creator, the team it is shared with and administrators read the
-    class's filter (`selectors.class_rules_visible`). A kept class without a new segment keeps its
-    filter and privacy. The memberships are recomputed before returning. One transaction, audited.
+    "rules", "segment"?, "position"?}; two classes may not name the same position), then the
+    catch-all; classes left out are removed. A class whose filter comes from a saved segment
+    ("segment") takes that segment's privacy with it: unless it is shared with everyone, only its
+    creator, the team it is shared with and administrators read the class's filter
+    (`selectors.class_rules_visible`). A kept class without a new segment keeps its filter and
+    privacy. The memberships are recomputed before returning. One transaction, audited.
     Administrators and managers only."""
     if not may_manage_schemes(actor):
         raise PermissionDenied(_("Only administrators and managers may define schemes."))

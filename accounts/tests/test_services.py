@@ -99,7 +99,8 @@ class TestUserUpdate:
             user_update(actor=admin_user, user_id=sales_a.pk, data={"team": team_b.pk})
 
     def test_leaving_all_teams(self, admin_user, sales_a, customer_a):
-        user_update(actor=admin_user, user_id=sales_a.pk, data={"team": None})
+        # A salesperson needs a team while active (tests/test_team_required.py): deactivated, they may leave it.
+        user_update(actor=admin_user, user_id=sales_a.pk, data={"team": None, "is_active": False})
         customer_a.refresh_from_db()
         assert customer_a.team_id is None
 

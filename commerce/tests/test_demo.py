@@ -233,3 +233,11 @@ def test_indexes_deferred_rebuilds_indexes_and_foreign_keys_after_pending_checks
                            "location, currency, revenue, cost, margin, note, customer_id) VALUES (now(), now(), "
                            "now(), 'paid', '', '', '', 'CNY', 0, 0, 0, '', 999999999)")
         assert _indexes_and_keys(table) == before
+
+
+def test_demo_catalogue_and_orders_pass_the_plausibility_rules(loaded):
+    """Product codes unique ignoring case; no order dated ahead (Product.clean(), Order.clean())."""
+    for product in Product.objects.all():
+        product.clean()
+    for order in Order.objects.order_by("-ordered_at")[:50]:
+        order.clean()

@@ -72,7 +72,7 @@ def test_create_customer(api, sales_a):
     response = api(sales_a).post("/customers", {
         "name": "陈静", "kind": "person", "phone": "138 0000 1234", "city": "杭州", "tags": [vip.pk],
         "birthday": "1985-04-01", "risk_preference": "balanced", "assets": "1500000.50",
-        "id_number": "330102198504011234",
+        "id_number": "330102198504011231",
     })
     assert response.status_code == 201, response.content
     body = response.json()
@@ -85,7 +85,7 @@ def test_create_customer(api, sales_a):
     assert body["assets"] == "1500000.50"
     assert body["birthday"] == "1985-04-01"
     # Sales may not see ID numbers: the answer to their own write is masked too.
-    assert body["id_number"] == "3301**********1234"
+    assert body["id_number"] == "3301**********1231"
     change = last_change(object_type="customers.customer", object_id=customer.pk)
     assert change.action == "create" and change.source == "api" and change.user == sales_a
 
@@ -109,7 +109,7 @@ def test_read_customer_writes_a_view_row(api, sales_a, customer_a, contact_a, fa
     body = response.json()
     assert body["name"] == "张伟"
     assert body["phone"] == "138-1234-5678"  # sales sees phones
-    assert body["id_number"] == "1101**********1234"  # but not ID numbers
+    assert body["id_number"] == "1101**********1233"  # but not ID numbers
     assert [c["name"] for c in body["contacts"]] == ["王芳"]
     assert [f["name"] for f in body["family_members"]] == ["张小伟"]
     assert body["can_change"] is True and body["can_delete"] is False
@@ -121,7 +121,7 @@ def test_patch_customer(api, sales_a, customer_a):
     response = api(sales_a).patch(f"/customers/{customer_a.pk}", {"city": "天津", "special_notes": "prefers WeChat"})
     assert response.status_code == 200, response.content
     assert response.json()["city"] == "天津"
-    assert response.json()["id_number"] == "1101**********1234"
+    assert response.json()["id_number"] == "1101**********1233"
     customer_a.refresh_from_db()
     assert customer_a.city == "天津"
     assert customer_a.phone == "138-1234-5678"  # untouched
@@ -301,7 +301,7 @@ def test_analyst_reads_masked_and_cannot_write(api, analyst, customer_a, custome
     assert {c["id"] for c in items} == {customer_a.pk, customer_b.pk}
     row = next(c for c in items if c["id"] == customer_a.pk)
     assert row["phone"] == "138****5678"
-    assert row["id_number"] == "1101**********1234"
+    assert row["id_number"] == "1101**********1233"
     card = client.get(f"/customers/{customer_a.pk}").json()
     assert card["phone"] == "138****5678"
     assert card["contacts"][0]["phone"] == "137****1111"

@@ -85,13 +85,13 @@ def test_card_answer_is_the_schemas_answer(request, role, full_card):
 
 def test_card_masks_for_the_role(api_users, full_card):
     analyst = api_users["analyst"].get(f"/customers/{full_card.pk}").json()
-    assert analyst["phone"] == "138****5678" and analyst["id_number"] == "1101**********1234"
+    assert analyst["phone"] == "138****5678" and analyst["id_number"] == "1101**********1233"
     assert analyst["contacts"][0]["phone"] == "137****1111"
     assert analyst["assets"] == "1500000.50"
     service = api_users["service_a"].get(f"/customers/{full_card.pk}").json()
     assert service["assets"] == "******"
     admin = api_users["admin_user"].get(f"/customers/{full_card.pk}").json()
-    assert admin["phone"] == "138-1234-5678" and admin["id_number"] == "110101199003071234"
+    assert admin["phone"] == "138-1234-5678" and admin["id_number"] == "110101199003071233"
     assert admin["contacts"][0]["relationship_score"] == 24 and admin["contacts"][1]["relationship_score"] is None
     assert admin["can_change"] and admin["can_delete"] and admin["can_transfer"]
     assert admin["owner"]["name"] == "张敏" and admin["team"]["name"] == "Team A"
@@ -166,7 +166,8 @@ def many(make_customer, sales_a, sales_b, manager_a):
     for i in range(14):
         owner = (sales_a, sales_b, manager_a)[i % 3]
         c = make_customer(owner, name=f"客户{i:02d}", city=("北京", "上海")[i % 2], phone=f"138{i:08d}",
-                          id_number=f"11010119900307{i:04d}", assets=Decimal(f"{i}000.5") if i % 4 else None,
+                          id_number=f"11010119900307{i:04d}", id_type="other",
+                          assets=Decimal(f"{i}000.5") if i % 4 else None,
                           birthday=date(1980, 1, i + 1) if i % 3 else None, industry="制造" if i % 5 else "")
         c.tags.set(tags[: i % 4])
         rows.append(c)

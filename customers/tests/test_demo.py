@@ -23,9 +23,8 @@ from customers.demo import (
     TEAM_PLANS,
     DemoGenerator,
     Owner,
-    id_check_digit,
-    id_number_valid,
 )
+from customers.idnumbers import id_check_digit, id_number_valid
 from customers.models import Contact, Customer, FamilyMember
 from customers.search import name_keys, phone_digits
 
@@ -250,3 +249,13 @@ def _index_names():
     with connection.cursor() as cursor:
         return [name for table in ("customers_customer", "customers_contact")
                 for name in connection.introspection.get_constraints(cursor, table)]
+
+
+def test_demo_customers_pass_the_plausibility_rules(loaded):
+    """Customer.clean() (future birthdays, negative assets, ID type and resident ID checksums) holds for
+    every generated customer, and every ID number has its type."""
+    for customer in Customer.objects.all():
+        before = (customer.id_type, customer.id_number)
+        customer.clean()
+        assert (customer.id_type, customer.id_number) == before, customer.pk
+    assert not Customer.objects.exclude(id_number="").filter(id_type="").exists()

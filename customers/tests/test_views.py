@@ -221,15 +221,15 @@ def test_person_card_shows_its_blocks_and_masks_id_number_for_sales(
     # A person has no legal form, sales capacity or staff quality: the organisation's blocks stay off.
     for legend in ["Organisation details", "Characteristics", "Business status"]:
         assert legend not in html
-    assert "1101**********1234" in html
-    assert "110101199003071234" not in html
+    assert "1101**********1233" in html
+    assert "110101199003071233" not in html
     assert "138-1234-5678" in html  # sales may see phones
 
 
 def test_card_masks_phone_for_analyst_and_hides_buttons(en, client_for, customer_a, analyst):
     html = client_for(analyst).get(_url("customer_detail", customer_a.pk)).content.decode()
     assert "138****5678" in html and "138-1234-5678" not in html
-    assert "1101**********1234" in html
+    assert "1101**********1233" in html
     for name in ("customer_edit", "customer_verify", "customer_delete", "customer_transfer"):
         assert _url(name, customer_a.pk) not in html
 
@@ -238,7 +238,7 @@ def test_card_buttons_for_manager(en, client_for, customer_a, manager_a):
     html = client_for(manager_a).get(_url("customer_detail", customer_a.pk)).content.decode()
     for name in ("customer_edit", "customer_verify", "customer_delete", "customer_transfer"):
         assert _url(name, customer_a.pk) in html
-    assert "110101199003071234" in html  # managers see everything
+    assert "110101199003071233" in html  # managers see everything
 
 
 def test_card_shows_stale_badge_until_verified(en, client_for, customer_a, sales_a):
@@ -341,14 +341,14 @@ def test_unknown_customer_is_404(client_for, sales_a):
 
 def test_history_tab_shows_before_and_after_masked(en, client_for, customer_a, sales_a, manager_a):
     services.customer_update(actor=manager_a, customer_id=customer_a.pk,
-                             data={"city": "深圳", "id_number": "110101199003075678"})
+                             data={"city": "深圳", "id_number": "110101199003075672"})
     html = client_for(sales_a).get(_url("customer_detail", customer_a.pk), {"tab": "history"}).content.decode()
     assert "北京" in html and "深圳" in html
     assert "manager_a" in html
-    assert "110101199003075678" not in html and "110101199003071234" not in html
-    assert "1101**********5678" in html
+    assert "110101199003075672" not in html and "110101199003071233" not in html
+    assert "1101**********5672" in html
     html = client_for(manager_a).get(_url("customer_detail", customer_a.pk), {"tab": "history"}).content.decode()
-    assert "110101199003075678" in html
+    assert "110101199003075672" in html
 
 
 # --- create and edit -------------------------------------------------------------------------------
@@ -424,12 +424,12 @@ def test_edit_shows_current_values_and_records_the_change(en, client_for, custom
     html = client.get(_url("customer_edit", customer_a.pk)).content.decode()
     assert 'value="张伟"' in html and 'value="北京"' in html
     assert 'name="id_number"' not in html  # sales sees it masked, so may not overwrite it
-    assert "1101**********1234" in html
+    assert "1101**********1233" in html
     response = client.post(_url("customer_edit", customer_a.pk), _card_post(name="张伟", city="天津"))
     assert response.status_code == 302
     customer_a.refresh_from_db()
     assert customer_a.city == "天津"
-    assert customer_a.id_number == "110101199003071234"
+    assert customer_a.id_number == "110101199003071233"
     change = ObjectChange.objects.get(object_id=customer_a.pk, action="update")
     assert change.changes["city"] == ["北京", "天津"]
     assert "id_number" not in change.changes

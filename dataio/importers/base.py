@@ -50,9 +50,17 @@ class ImportField:
     kind: str = "text"  # text, date, datetime, decimal, percent, bool, choice, int, list, ref
     required: bool = False  # a new record needs a value
     key: bool = False  # identifies the record: rows with the same key update it
+    optional: bool = False  # a key that may be left out: rows without one create new records
     synonyms: tuple[str, ...] = ()
     help: Any = ""
     choices: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # (value, label) of a choice field, for the templates' list of allowed values.
+    options: tuple[tuple[str, Any], ...] = field(default=(), compare=False, hash=False)
+
+    @property
+    def needed(self) -> bool:
+        """The mapping must name a column for this field (marked * on the page)."""
+        return self.required or (self.key and not self.optional)
 
 
 @dataclass
@@ -197,7 +205,7 @@ class Importer:
         """What is wrong with the mapping as a whole (required columns missing, one column twice)."""
         errors = []
         for f in self.fields.values():
-            if (f.required or f.key) and f.name not in self.mapping:
+            if f.needed and f.name not in self.mapping:
                 errors.append(_("Choose the column for “%(field)s”: it is required.") % {"field": f.label})
         seen: dict[int, str] = {}
         for name, col in self.mapping.items():
@@ -305,6 +313,7 @@ def form_fields(form: forms.BaseForm, names: Iterable[str], synonyms: dict[str, 
         out.append(ImportField(
             name=name, label=ff.label or name, kind=kind, required=name in must, key=name == key,
             synonyms=synonyms.get(name, ()), choices=choices,
+            options=tuple((value, label) for value, label in ff.choices if value) if kind == "choice" else (),
         ))
     return out
 
@@ -399,7 +408,7 @@ class ModelImporter(Importer):
         return {}
 
     def build(self, key: str, data: dict[str, Any], row: Row, extra: dict[str, Any]) -> models.Model:
-        obj = self.blank(**{self.key: key})
+        obj = self.blank(**{self.key: key or None})  # no key: a new record without one
         for name, value in data.items():
             setattr(obj, name, value)
         return obj
@@ -476,7 +485,8 @@ class ModelImporter(Importer):
             key = self.read_key(row)
             if key is not None:
                 keyed.append((row, key))
-        existing = self.find([k for _row, k in keyed]) if keyed else {}
+        keys = [k for _row, k in keyed if k]
+        existing = self.find(keys) if keys else {}
         self.prepare_batch([r for r, _k in keyed])
         for row, key in keyed:
             obj = existing.get(key)
@@ -489,8 +499,14 @@ class ModelImporter(Importer):
             self.creates, self.updates = [], []
 
     def read_key(self, row: Row) -> str | None:
+        """The row's key; "" for a row that creates a record without one (key_required False);
+        None after an error."""
         raw = self.cell(row, self.key)
         key = v.text(raw)
+        if not key and self.fields[self.key].optional:
+            self.report.note(_("Rows without “%(column)s” create new records: importing the file again would "
+                               "create them again.") % {"column": self.column(self.key)})
+            return ""
         if not key:
             self.error(row, self.key, _("Give every row a value in this column: it identifies the record."))
             return None

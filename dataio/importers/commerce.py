@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import User
 from accounts.roles import Cap
@@ -18,7 +19,7 @@ from audit.models import ChangeAction
 from audit.services import change_records_bulk
 from commerce.choices import STATUS_TRANSITIONS, OrderStatus
 from commerce.forms import CostForm, OrderForm, OrderLineForm, ProductForm, _staff
-from commerce.models import CustomerCost, Order, OrderLine, Product
+from commerce.models import CustomerCost, Order, OrderLine, Product, code_taken_message
 from commerce.services import (
     _AUDITED_ORDER_FIELDS,
     COST_FIELDS,
@@ -68,8 +69,35 @@ class ProductImporter(ModelImporter):
         return form_fields(ProductForm(), PRODUCT_FIELDS, synonyms(cls.kind),
                            required=["name", "category", "price", "unit_cost"], key="code")
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.folded_rows: dict[str, tuple[str, int]] = {}  # lower-case code → (code, row) in the file
+        self.taken: dict[str, str] = {}  # lower-case code → another product's code
+        self.cost_above_price: list[int] = []
+
     def make_form(self) -> forms.BaseForm:
         return ProductForm()
+
+    def find(self, keys: list[str]) -> dict[str, models.Model]:
+        """Products by exact code, and (one query per batch, not Product.clean()'s query per row) the
+        codes that differ from a key only in case."""
+        found = super().find(keys)
+        folded = {k.lower() for k in keys}
+        self.taken = {code.lower(): code for code in Product.objects.annotate(folded=Lower("code"))
+                      .filter(folded__in=folded).exclude(code__in=keys).values_list("code", flat=True)}
+        return found
+
+    def read_key(self, row: Row) -> str | None:
+        key = super().read_key(row)
+        if key is None:
+            return None
+        first = self.folded_rows.setdefault(key.lower(), (key, row.number))
+        if first[0] != key:
+            self.error(row, self.key, _("“%(key)s” differs only in case from “%(first)s” in row %(row)s: product "
+                                        "codes are the same whatever the case.")
+                       % {"key": key, "first": first[0], "row": first[1]})
+            return None
+        return key
 
     def check_existing(self, row: Row, obj: models.Model) -> bool:
         if obj.deleted_at is not None:
@@ -77,6 +105,30 @@ class ProductImporter(ModelImporter):
             self.report.note(_("Rows of deleted products are skipped."))
             return False
         return True
+
+    def process_row(self, row: Row, key: str, obj: models.Model | None) -> None:
+        other = self.taken.get(key.lower()) if obj is None else None
+        if other is not None:
+            self.error(row, self.key, code_taken_message(other))
+            return
+        super().process_row(row, key, obj)
+
+    def validate(self, row: Row, obj: models.Model, names: set[str]) -> bool:
+        obj.code_checked = True  # by read_key, for the whole batch at once
+        ok = super().validate(row, obj, names)
+        if ok and obj.warnings:
+            self.cost_above_price.append(row.number)
+        return ok
+
+    def finish(self, *, apply: bool) -> None:
+        rows = self.cost_above_price
+        if rows:
+            shown = ", ".join(str(n) for n in rows[:10]) + (" …" if len(rows) > 10 else "")
+            self.report.note(ngettext(
+                "Warning: the unit cost is above the list price in %(count)d row (row %(rows)s). This is allowed, "
+                "but every sale of this product loses money.",
+                "Warning: the unit cost is above the list price in %(count)d rows (rows %(rows)s). This is allowed, "
+                "but every sale of these products loses money.", len(rows)) % {"count": len(rows), "rows": shown})
 
 
 class CostImporter(ModelImporter):

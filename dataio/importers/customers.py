@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from django import forms
@@ -14,7 +15,7 @@ from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_records_bulk
 from customers.forms import CUSTOMER_FORM_FIELDS, ContactForm, CustomerForm, masked_fields
-from customers.models import Contact, Customer, Tag
+from customers.models import Contact, Customer, Tag, guess_id_type
 from customers.search import CUSTOMER_TEXT_INDEX
 from customers.selectors import owners_assignable
 from customers.services import CONTACT_FIELDS, CUSTOMER_EDITABLE_FIELDS, _refresh_search_keys
@@ -36,7 +37,7 @@ class CustomerImporter(ModelImporter):
     label = gettext_lazy("Customers")
     description = gettext_lazy(
         "One row per customer. The external ID (your number for the customer) decides whether a row "
-        "creates a customer or updates the one imported before."
+        "creates a customer or updates the one imported before; rows without one create new customers."
     )
     model = Customer
     customer_attr = "pk"
@@ -50,7 +51,12 @@ class CustomerImporter(ModelImporter):
     @classmethod
     def available_fields(cls, user: User) -> list[ImportField]:
         form = CustomerForm(user=user, creating=True)
-        fields = form_fields(form, CUSTOMER_FORM_FIELDS, synonyms(cls.kind), required=["name"], key="external_id")
+        fields = [
+            # Optional as on the form: without it a row creates a customer (the dry run says so).
+            dataclasses.replace(f, optional=True, help=gettext_lazy(
+                "Optional: rows without one create new customers.")) if f.key else f
+            for f in form_fields(form, CUSTOMER_FORM_FIELDS, synonyms(cls.kind), required=["name"], key="external_id")
+        ]
         names = synonyms(cls.kind)
         if user.can(Cap.TRANSFER):
             fields.append(ImportField("owner", gettext_lazy("Owner"), kind="ref", synonyms=names["owner"],
@@ -111,6 +117,9 @@ class CustomerImporter(ModelImporter):
                 del data[name]
                 self.report.note(_("“%(column)s” is not changed on existing customers: your role sees it masked.")
                                  % {"column": self.column(name)})
+        if data is not None and data.get("id_number") and not data.get("id_type") and not getattr(obj, "id_type", ""):
+            # What Customer.clean() derives, named here so that an update writes it too.
+            data["id_type"] = guess_id_type(data["id_number"])
         if data is not None and obj is None and not self.user.can(Cap.ADD):
             self.error(row, self.key, _("You may not create customers."))
             return None

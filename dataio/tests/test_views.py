@@ -67,8 +67,9 @@ def test_mapping_errors_are_shown(client_for, sales_a):
                            HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "is chosen for two columns" in response.content.decode()
-    response = client.post(reverse("dataio:job_map", args=[job.pk]), {"col_1": "name"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert "it is required" in response.content.decode()
+    response = client.post(reverse("dataio:job_map", args=[job.pk]), {"col_0": "external_id"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "Choose the column for “Name”: it is required" in response.content.decode()
 
 
 def test_unreadable_upload(client_for, sales_a):
