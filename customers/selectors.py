@@ -3,6 +3,7 @@ masked values where the user's role may not see them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,7 +32,7 @@ from core.pagination import (
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
-from customers.search import CUSTOMER_TEXT_INDEX, first_readings, normalise_query
+from customers.search import CUSTOMER_TEXT_INDEX, first_readings, normalise_query, phone_query_forms
 
 # Sort keys the list offers: name → ordering (every ordering ends with id for keyset paging).
 # Names sort by their pinyin (张伟 under Z), the order Chinese users expect; English names sort as written.
@@ -41,10 +42,13 @@ CUSTOMER_SORTS: dict[str, list[str]] = {
     "-created": ["-created_at", "-id"],
     "created": ["created_at", "id"],
     "-updated": ["-updated_at", "-id"],
-    "city": ["city", "name_pinyin", "id"],
+    # Cities sort by their pinyin too (customers.search.city_key), then by name.
+    "city": ["city_pinyin", "name_pinyin", "id"],
 }
 DEFAULT_SORT = "name"
-# Filters the list and API offer: name → lookup.
+# Filters the list and API offer: name → lookup. City and industry match as users type them
+# (_text_filter): a city by its start (北京 finds 北京 and 北京市), an industry anywhere in it
+# (电子 finds 电子信息 and 消费电子).
 CUSTOMER_FILTERS: dict[str, str] = {
     "kind": "kind",
     "owner": "owner_id",
@@ -89,12 +93,16 @@ def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "vie
 
 
 def _filtered(
-    user: User, filters: Mapping[str, Any], action: str = "view", scoped: QuerySet[Customer] | None = None
+    user: User, filters: Mapping[str, Any], action: str = "view", scoped: QuerySet[Customer] | None = None,
+    resolved: bool = False,
 ) -> tuple[QuerySet[Customer], bool]:
     """customer_filtered(), and whether its search matches a large part of the table. `scoped`: the
     user's customers for `action` when the caller has them (the API's compiled list builds them from
-    the scope's template, core.compiled.ScopeTemplate)."""
+    the scope's template, core.compiled.ScopeTemplate). `resolved`: the city filter went through
+    resolve_city_filter already (the compiled list resolves it once, outside the SQL it compiles)."""
     qs = Customer.objects.restrict(user, action) if scoped is None else scoped
+    if not resolved:
+        filters = resolve_city_filter(filters)
     dense = False
     for key, lookup in CUSTOMER_FILTERS.items():
         value = filters.get(key)
@@ -106,12 +114,59 @@ def _filtered(
             # the sort's index leads and each row is checked against (customer, tag)'s index.
             tagged = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag_id=value)
             qs = qs.filter(Exists(tagged))
+        elif key == "city":
+            qs = qs.filter(_city_q(value))
+        elif key == "industry":
+            qs = qs.filter(industry__icontains=value)
         else:
             qs = qs.filter(**{lookup: value})
     q = (filters.get("q") or "").strip()
     if q:
-        qs, dense = _search_filter(qs, q)
+        qs, dense = _search_filter(qs, q, id_numbers=not user.masks(Sensitive.ID_NUMBER))
     return qs, dense
+
+
+# A city filter matching more cities than this compares by prefix instead of listing them.
+CITY_FILTER_VALUES = 20
+
+
+def cities_starting_with(text: str) -> list[str]:
+    """The distinct cities (of all customers) starting with `text`, in order, at most
+    CITY_FILTER_VALUES + 1: read from the (city, name_pinyin, id) index one city at a time (a seek
+    each), not by reading every customer of those cities."""
+    text = text.strip()
+    found: list[str] = []
+    after: str | None = None
+    while len(found) <= CITY_FILTER_VALUES:
+        qs = Customer.objects.filter(prefix_q("city", text)).order_by("city")
+        if after is not None:
+            qs = qs.filter(city__gt=after)
+        after = next(iter(qs.values_list("city", flat=True)[:1]), None)
+        if after is None:
+            break
+        found.append(after)
+    return found
+
+
+def resolve_city_filter(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """`filters` with a typed city replaced by the cities it stands for: the one city it starts
+    (exactly one, the usual case, stays a plain equality, so the list sorted by name still walks
+    the (city, name_pinyin, id) index and the API's page SQL stays compiled), or their list."""
+    value = filters.get("city")
+    if not isinstance(value, str) or not value.strip():
+        return dict(filters)
+    cities = cities_starting_with(value)
+    if len(cities) > CITY_FILTER_VALUES:
+        return {**filters, "city": [value.strip()]}  # many: a prefix range (marked by the list)
+    return {**filters, "city": cities[0] if len(cities) == 1 else cities or value.strip()}
+
+
+def _city_q(value: str | list[str]) -> Q:
+    """The condition of a resolved city filter (resolve_city_filter): one city, a list of cities,
+    or, as a one-element list, the typed prefix itself (too many cities to list)."""
+    if isinstance(value, list):
+        return prefix_q("city", value[0]) if len(value) == 1 else Q(city__in=value)
+    return Q(city=value)
 
 
 def _ordering_from_matches(qs: QuerySet[Customer], ordering: list[str]) -> tuple[QuerySet[Customer], list[str]]:
@@ -208,7 +263,7 @@ def customer_list_rows(
     if q and ordering[0].lstrip("-") == "name_pinyin" and first_readings(q) and _many_names_start_with(q):
         parts = _first_letter_parts(qs, q)
     elif q:
-        qs, dense = _search_filter(qs, q)
+        qs, dense = _search_filter(qs, q, id_numbers=not user.masks(Sensitive.ID_NUMBER))
     if dense:
         qs, ordering = _ordering_from_matches(qs, ordering)
     columns = (*LIST_ROW_FIELDS, *(o.lstrip("-") for o in ordering if o.lstrip("-") not in LIST_ROW_FIELDS))
@@ -240,14 +295,24 @@ class _Source:
     text: str = ""
 
 
-def _search_sources(q: str) -> list[_Source]:
+# An ID number as typed for a search: from its region code (6 digits) up to all 18 characters.
+_ID_NUMBER_QUERY = re.compile(r"\d{6,17}[\dX]?")
+# A WeChat id as typed: starts with a letter, then letters, digits, "_" or "-".
+_WECHAT_QUERY = re.compile(r"[A-Za-z][-_A-Za-z0-9]{2,63}")
+
+
+def _search_sources(q: str, *, id_numbers: bool = False) -> list[_Source]:
     """Every index that can answer `q`, most telling first. Nothing is answered by a scan:
     - name: exact and prefix (a range on the name, in name order so exact names come first);
       substrings of 2+ characters (bigrams for 张伟, trigrams beyond). A single character matches
       names starting with it (a surname), not every name containing it.
-    - letters: pinyin and pinyin-initials prefixes; from 3 letters also pinyin substrings and
-      e-mail prefixes.
-    - digits (3+): phone-number fragments. Anything with "@": e-mail prefixes.
+    - letters: pinyin and pinyin-initials prefixes; from 3 letters also pinyin substrings, e-mail
+      prefixes and WeChat id prefixes.
+    - digits (3+): phone-number fragments, also without a leading country code (+86 138…, 86138…
+      find 138…). From 6 digits, for `id_numbers` (roles that see ID numbers unmasked), ID number
+      prefixes: a role that sees them masked must not find a customer by one, which would reveal it.
+    - "@" first: e-mail domains ("@163", a substring of the address); other text with "@": e-mail
+      prefixes.
     """
     text, key = normalise_query(q)
     email = Lower("email")
@@ -255,24 +320,32 @@ def _search_sources(q: str) -> list[_Source]:
     def prefix(expression: Any, value: str) -> _Source:
         return _Source(cond=prefix_q(expression, value), order=sortable(expression))
 
+    if text.startswith("@"):
+        domain = text.lower()
+        return [_Source(column="email", text=domain)] if len(domain) >= 3 else [prefix(email, domain)]
     if "@" in text:
         return [prefix(email, text.lower())]
     sources = [prefix("name", text), _Source(column="name", text=text)]
+    compact = re.sub(r"[\s-]+", "", text).upper()
+    if id_numbers and _ID_NUMBER_QUERY.fullmatch(compact):
+        sources.append(prefix("id_number", compact))
     if key.isdigit():
-        if len(key) >= 3:
-            sources.append(_Source(column="phone_digits", text=key))
+        sources += [_Source(column="phone_digits", text=digits)
+                    for digits in phone_query_forms(text, key) if len(digits) >= 3]
     elif key:
         sources += [prefix("name_pinyin", key), prefix("name_initials", key)]
         if len(key) >= 3:
             sources += [prefix(email, text.lower()), _Source(column="name_pinyin", text=key)]
+        if _WECHAT_QUERY.fullmatch(text):
+            sources.append(prefix(Lower("wechat_id"), text.lower()))
     return sources
 
 
-def _search_q(q: str) -> Q:
-    """Customers matching the search box `q` (name, pinyin, initials, phone fragment or e-mail
-    prefix) as one condition, every part of it answered by an index."""
+def _search_q(q: str, *, id_numbers: bool = False) -> Q:
+    """Customers matching the search box `q` (name, pinyin, initials, phone fragment, e-mail prefix
+    or domain, WeChat id, ID number) as one condition, every part of it answered by an index."""
     cond = Q()
-    for source in _search_sources(q):
+    for source in _search_sources(q, id_numbers=id_numbers):
         part = source.cond if source.cond is not None else text_contains(CUSTOMER_TEXT_INDEX, source.column,
                                                                           source.text)
         if part is not None:
@@ -280,17 +353,17 @@ def _search_q(q: str) -> Q:
     return cond
 
 
-def _search_filter(qs: QuerySet[Customer], q: str) -> tuple[QuerySet[Customer], bool]:
+def _search_filter(qs: QuerySet[Customer], q: str, *, id_numbers: bool = False) -> tuple[QuerySet[Customer], bool]:
     """`qs` narrowed to the customers matching `q`, and whether many match.
 
     Usually few match (at most SEARCH_LIST_IDS, counted from the indexes): the query then names
     their ids, and the page is sorted from those rows alone. Otherwise the database combines the
     indexes itself (customer_list then keeps it from walking the sort index, see
     _ordering_from_matches); the cost grows with the matches: a single common surname, 王, is 7 %
-    of a Chinese customer base (docs/performance.md).
+    of a Chinese customer base (docs/performance.md). `id_numbers`: see _search_sources.
     """
     ids: set[Any] = set()
-    for source in _search_sources(q):
+    for source in _search_sources(q, id_numbers=id_numbers):
         if source.cond is not None:
             found = list(Customer.objects.filter(source.cond).values_list("pk", flat=True)[: SEARCH_LIST_IDS + 1])
         else:
@@ -298,27 +371,28 @@ def _search_filter(qs: QuerySet[Customer], q: str) -> tuple[QuerySet[Customer], 
             if found is None:
                 if text_contains(CUSTOMER_TEXT_INDEX, source.column, source.text) is None:
                     continue  # no index for it (one character): the prefix source covers it
-                return qs.filter(_search_q(q)), True
+                return qs.filter(_search_q(q, id_numbers=id_numbers)), True
         ids.update(found)
         if len(ids) > SEARCH_LIST_IDS:
-            return qs.filter(_search_q(q)), True
+            return qs.filter(_search_q(q, id_numbers=id_numbers)), True
     return qs.filter(pk__in=sorted(ids)), False
 
 
 @dataclass
 class SearchHit:
     customer: Customer
-    matched: str  # which key matched: name, pinyin, initials, phone, email
+    matched: str  # which key matched: name, pinyin, initials, phone, email, wechat, id_number
 
 
 _SEARCH_FIELDS = (
     "id", "name", "kind", "city", "phone", "phone_alt", "email", "name_pinyin", "name_initials",
-    "phone_digits", "id_number", "assets", "owner_id",
+    "phone_digits", "id_number", "wechat_id", "assets", "owner_id",
 )
 
 
 def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
-    """Header search: name substring, pinyin, initials, phone fragment or email prefix.
+    """Header search: name substring, pinyin, initials, phone fragment (with or without +86),
+    e-mail prefix or domain, WeChat id prefix, and, for roles that see them, ID number prefix.
 
     Ranked: exact name, then name prefix, then other name matches, then pinyin/phone/email.
     Each index contributes up to SEARCH_CANDIDATES rows of the user's scope (the scope is part of
@@ -330,9 +404,10 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
         return []
     low = text.lower()
     visible = customers_visible(user)
+    id_numbers = not user.masks(Sensitive.ID_NUMBER)
     fields = ("id", "name", "name_pinyin", "name_initials")
     candidates: dict[int, tuple[int, str, str, str]] = {}
-    for source in _search_sources(text):
+    for source in _search_sources(text, id_numbers=id_numbers):
         if source.cond is not None:
             rows = visible.filter(source.cond).order_by(source.order).values_list(*fields)[:SEARCH_CANDIDATES]
         else:
@@ -366,9 +441,12 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
         if c is None:  # changed scope between the two queries
             continue
         name = c.name.lower()
+        digits = re.sub(r"\D", "", text)
         if low in name:
             matched = "name"
-        elif key and key.isdigit() and key in c.phone_digits:
+        elif id_numbers and c.id_number and c.id_number.upper().startswith(re.sub(r"[\s-]+", "", text).upper()):
+            matched = "id_number"
+        elif key and key.isdigit() and any(d in c.phone_digits for d in phone_query_forms(text, digits)):
             matched = "phone"
         elif "@" in text:
             matched = "email"
@@ -376,6 +454,8 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
             matched = "initials"
         elif key and not key.isdigit() and key in c.name_pinyin:
             matched = "pinyin"
+        elif c.wechat_id and c.wechat_id.lower().startswith(low):
+            matched = "wechat"
         else:
             matched = "email"
         hits.append(SearchHit(customer=mask_customer(user, c), matched=matched))
@@ -682,10 +762,11 @@ def customer_page_values(
     page's SQL is compiled once per shape (filters present, sort, direction, size, scope shape)."""
     fields = tuple(fields)
     ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
+    filters = resolve_city_filter(filters)
     searched = None
     if (filters.get("q") or "").strip():
         # A search's query follows its matches (their ids, or the dense ordering): built each time.
-        searched, dense = _filtered(user, filters)
+        searched, dense = _filtered(user, filters, resolved=True)
         if dense:
             searched, ordering = _ordering_from_matches(searched, ordering)
     boundary: list[Any] = []
@@ -703,7 +784,7 @@ def customer_page_values(
 
     def page_query(scoped: QuerySet[Customer], v: Mapping[str, Any]) -> QuerySet[Customer]:
         qs = searched if searched is not None else _filtered(
-            user, {k: v[f"filter_{k}"] for k in present}, scoped=scoped)[0]
+            user, {k: v[f"filter_{k}"] for k in present}, scoped=scoped, resolved=True)[0]
         if boundary:
             qs = qs.filter(keyset_after(walk, [v[f"after_{i}"] for i in range(len(walk))]))
         return qs.order_by(*walk).values(*columns, *sort_columns)[: size + 1]

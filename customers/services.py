@@ -21,7 +21,7 @@ from audit.services import change_record, change_records_bulk
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
-from customers.search import name_keys, phone_digits
+from customers.search import city_key, name_keys, phone_digits
 
 # Fields a user edits on the card (everything but owner/team, which change by transfer only).
 CUSTOMER_EDITABLE_FIELDS: list[str] = [
@@ -42,6 +42,7 @@ _AUDITED_CUSTOMER_FIELDS = [*CUSTOMER_EDITABLE_FIELDS, "owner", "team"]
 def _refresh_search_keys(customer: Customer) -> None:
     customer.name_pinyin, customer.name_initials = name_keys(customer.name, customer.is_person)
     customer.phone_digits = phone_digits(customer.phone, customer.phone_alt)
+    customer.city_pinyin = city_key(customer.city)
 
 
 def _check_owner(owner: User) -> None:

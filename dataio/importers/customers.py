@@ -24,8 +24,8 @@ from dataio.importers.refs import CustomerRefs, UserRefs
 from dataio.mapping import synonyms
 from dataio.readers import Row
 
-_SEARCH_KEYS = ["name_pinyin", "name_initials", "phone_digits"]
-_SEARCH_SOURCES = {"name", "kind", "phone", "phone_alt"}
+_SEARCH_KEYS = ["name_pinyin", "name_initials", "phone_digits", "city_pinyin"]
+_SEARCH_SOURCES = {"name", "kind", "phone", "phone_alt", "city"}
 
 
 class CustomerImporter(ModelImporter):
