@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, router
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext, gettext_lazy
 
@@ -132,19 +132,21 @@ CITY_FILTER_VALUES = 20
 
 def cities_starting_with(text: str) -> list[str]:
     """The distinct cities (of all customers) starting with `text`, in order, at most
-    CITY_FILTER_VALUES + 1: read from the (city, name_pinyin, id) index one city at a time (a seek
-    each), not by reading every customer of those cities."""
+    CITY_FILTER_VALUES + 1: read from the (city, name_pinyin, id) index two cities per query (two
+    seeks), not by reading every customer of those cities. The usual answer, one city, costs one
+    query."""
     text = text.strip()
+    in_range = Customer.objects.filter(prefix_q("city", text)).order_by("city").values("city")
     found: list[str] = []
-    after: str | None = None
     while len(found) <= CITY_FILTER_VALUES:
-        qs = Customer.objects.filter(prefix_q("city", text)).order_by("city")
-        if after is not None:
-            qs = qs.filter(city__gt=after)
-        after = next(iter(qs.values_list("city", flat=True)[:1]), None)
-        if after is None:
+        rest = in_range.filter(city__gt=found[-1]) if found else in_range
+        first = Subquery(rest[:1])
+        second = Subquery(rest.filter(city__gt=first)[:1])
+        pair = Customer.objects.order_by().annotate(a=first, b=second).values_list("a", "b")[:1]
+        got = [city for city in next(iter(pair), (None, None)) if city is not None]
+        found += got
+        if len(got) < 2:
             break
-        found.append(after)
     return found
 
 

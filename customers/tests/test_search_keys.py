@@ -168,8 +168,8 @@ def test_email_index_stays_in_sync(people, sales_a):
 
 @pytest.fixture
 def places(make_customer, sales_a):
-    rows = [("甲", "北京", "电子信息"), ("乙", "北京市", "消费电子"), ("丙", "上海", "金融"), ("丁", "广州", "电子信息"),
-            ("戊", "安庆", "教育"), ("己", "重庆", "电子商务"), ("庚", "", "")]
+    rows = [("甲", "北京", "电子信息"), ("乙", "北京市", "消费电子"), ("丙", "上海", "金融"),
+            ("丁", "广州", "电子信息"), ("戊", "安庆", "教育"), ("己", "重庆", "电子商务"), ("庚", "", "")]
     return {n: make_customer(sales_a, name=n, city=city, industry=industry, kind="organisation")
             for n, city, industry in rows}
 
@@ -198,8 +198,9 @@ def test_city_filter_with_many_cities_compares_by_prefix(make_customer, sales_a,
 
 
 def test_api_filters_match_as_typed(places, sales_a):
-    from accounts.services import token_create
     from django.test import Client
+
+    from accounts.services import token_create
 
     _, secret = token_create(user=sales_a, name="t")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -216,7 +217,8 @@ def test_api_filters_match_as_typed(places, sales_a):
 
 
 def test_city_sort_follows_pinyin_across_pages(places, sales_a):
-    expected = ["庚", "戊", "甲", "乙", "己", "丁", "丙"]  # "", anqing, beijing, beijingshi, chongqing, guangzhou, shanghai
+    # "", anqing, beijing, beijingshi, chongqing, guangzhou, shanghai
+    expected = ["庚", "戊", "甲", "乙", "己", "丁", "丙"]
     seen, cursor = [], None
     for _ in range(10):
         page = selectors.customer_list_rows(user=sales_a, filters={}, sort="city", cursor=cursor, size=2)
