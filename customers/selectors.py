@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.models import Team, User
+from accounts.models import Team, User, users_who_may_own_customers
 from accounts.roles import Sensitive
 from core import compiled
 from core.db import prefix_q, sortable, text_contains, text_ids, text_matches
@@ -547,9 +547,10 @@ def customer_ids_visible(user: User) -> QuerySet[Customer]:
 
 
 def owners_assignable(user: User) -> Iterable[User]:
-    """Users a customer may be given to by this user: active users, of the user's team unless the
-    user sees all customers."""
-    qs = User.objects.filter(is_active=True).select_related("team").order_by("team__name", "username")
+    """Users a customer may be given to by this user: active users whose role may own customers
+    (not the read-only analyst, see accounts.roles.OWNER_ROLES), of the user's team unless the user
+    sees all customers."""
+    qs = users_who_may_own_customers().select_related("team").order_by("team__name", "username")
     if not user.sees_all_customers:
         qs = qs.filter(team_id=user.team_id) if user.team_id else qs.filter(pk=user.pk)
     return qs

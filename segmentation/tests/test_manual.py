@@ -51,6 +51,21 @@ def test_permissions_and_validation(sales_a, sales_b, analyst, customer_a, make_
     assert not SchemeAssignment.objects.filter(customer=customer_a).exists()
 
 
+def test_read_only_analyst_is_not_offered_nor_accepted_as_class_manager(admin_user, analyst, sales_a):
+    from segmentation.forms import class_manager_updates, manager_choices
+
+    cls = SchemeClass.objects.get(scheme__key="abc", key="A")
+    offered = {value for value, _label in manager_choices()}
+    assert str(analyst.pk) not in offered and str(sales_a.pk) in offered
+    with pytest.raises(ValidationError):
+        class_manager_updates({f"manager-{cls.pk}": str(analyst.pk)}, [cls])
+    with pytest.raises(ValidationError) as exc:
+        scheme_class_manager_set(actor=admin_user, class_id=cls.pk, manager=analyst)
+    assert "read-only role" in str(exc.value)
+    cls.refresh_from_db()
+    assert cls.manager is None
+
+
 def test_class_managers(admin_user, manager_a, sales_a):
     cls = SchemeClass.objects.get(scheme__key="abc", key="A")
     with pytest.raises(PermissionDenied):
