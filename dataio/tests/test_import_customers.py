@@ -256,3 +256,13 @@ def test_imported_customers_are_found_by_the_search(write_file, customer_rows, s
     for q in ("王小明", "恒信精密", "wangxiaoming", "13800001111", "Anna"):
         assert [h.customer.external_id for h in customer_search(user=sales_a, q=q)][:1] in (["C001"], ["C002"],
                                                                                             ["C003"]), q
+
+
+def test_a_tag_longer_than_50_characters_is_refused_not_cut(write_file, sales_a):
+    rows = [["客户编号", "客户名称", "类型", "标签"], ["T1", "标签太长", "个人", "VIP," + "长" * 300]]
+    job = run(sales_a, write_file("tags.csv", rows))
+    assert job.status == ImportStatus.CHECKED and not Customer.objects.exists()
+    [(row, column, message)] = errors_of(job)
+    assert (row, column) == (2, "标签") and "at most 50 characters" in message and "has 300" in message
+    from customers.models import Tag
+    assert not Tag.objects.exists()
