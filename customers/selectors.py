@@ -47,8 +47,8 @@ CUSTOMER_SORTS: dict[str, list[str]] = {
 }
 DEFAULT_SORT = "name"
 # Filters the list and API offer: name → lookup. City and industry match as users type them
-# (_text_filter): a city by its start (北京 finds 北京 and 北京市), an industry anywhere in it
-# (电子 finds 电子信息 and 消费电子).
+# (_filtered): a city by its start (北京 finds 北京 and 北京市, resolve_city_filter), an industry
+# anywhere in it (电子 finds 电子信息 and 消费电子).
 CUSTOMER_FILTERS: dict[str, str] = {
     "kind": "kind",
     "owner": "owner_id",
@@ -150,24 +150,33 @@ def cities_starting_with(text: str) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class _CityPrefix:
+    """A city filter matching more than CITY_FILTER_VALUES cities: compared as a prefix range."""
+
+    text: str
+
+
 def resolve_city_filter(filters: Mapping[str, Any]) -> dict[str, Any]:
     """`filters` with a typed city replaced by the cities it stands for: the one city it starts
-    (exactly one, the usual case, stays a plain equality, so the list sorted by name still walks
-    the (city, name_pinyin, id) index and the API's page SQL stays compiled), or their list."""
+    (the usual case) as a plain string, so that the list sorted by name still walks the (city,
+    name_pinyin, id) index and the API's page SQL stays compiled; several as a list; more than
+    CITY_FILTER_VALUES as a _CityPrefix. None matching: the typed text (which finds nothing)."""
     value = filters.get("city")
     if not isinstance(value, str) or not value.strip():
         return dict(filters)
     cities = cities_starting_with(value)
     if len(cities) > CITY_FILTER_VALUES:
-        return {**filters, "city": [value.strip()]}  # many: a prefix range (marked by the list)
-    return {**filters, "city": cities[0] if len(cities) == 1 else cities or value.strip()}
+        return {**filters, "city": _CityPrefix(value.strip())}
+    return {**filters, "city": cities if len(cities) > 1 else (cities or [value.strip()])[0]}
 
 
-def _city_q(value: str | list[str]) -> Q:
-    """The condition of a resolved city filter (resolve_city_filter): one city, a list of cities,
-    or, as a one-element list, the typed prefix itself (too many cities to list)."""
+def _city_q(value: str | list[str] | _CityPrefix) -> Q:
+    """The condition of a resolved city filter (resolve_city_filter)."""
+    if isinstance(value, _CityPrefix):
+        return prefix_q("city", value.text)
     if isinstance(value, list):
-        return prefix_q("city", value[0]) if len(value) == 1 else Q(city__in=value)
+        return Q(city__in=value)
     return Q(city=value)
 
 
