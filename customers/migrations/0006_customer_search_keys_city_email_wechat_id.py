@@ -3,7 +3,9 @@
 - city_pinyin: the city's pinyin (customers.search.city_key), with an index (city_pinyin,
   name_pinyin, id) for keyset pages of the list sorted by city. Backfilled per distinct city: one
   UPDATE per city (a few hundred), each answered by the (city, name_pinyin, id) index, instead of
-  a Python loop over the customers.
+  a Python loop over the customers. The column is added with ALTER TABLE … ADD COLUMN … DEFAULT '':
+  Django's AddField rebuilds an SQLite table for a NOT NULL column, and the rebuilt table would
+  lose the indexes and triggers that migrations 0004 and 0005 made by hand.
 - E-mail joins the substring index (FTS5 trigram table on SQLite, GIN trigrams on PostgreSQL;
   text_index_create fills it from the table), so "@163" finds addresses at 163.com.
 - Prefix indexes (byte order) for WeChat ids (lower case) and ID numbers.
@@ -36,6 +38,16 @@ def backfill_city_pinyin(apps, schema_editor):
         Customer.objects.filter(city=city).update(city_pinyin=city_key(city))
 
 
+def add_column(apps, schema_editor):
+    schema_editor.execute(
+        'ALTER TABLE "customers_customer" ADD COLUMN "city_pinyin" varchar(300) DEFAULT \'\' NOT NULL'
+    )
+
+
+def drop_column(apps, schema_editor):
+    schema_editor.execute('ALTER TABLE "customers_customer" DROP COLUMN "city_pinyin"')
+
+
 def forward(apps, schema_editor):
     db.text_index_create(schema_editor, INDEX)
     for name, expressions in PREFIX_INDEXES:
@@ -60,10 +72,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="customer",
-            name="city_pinyin",
-            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=300),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="customer",
+                    name="city_pinyin",
+                    field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=300),
+                ),
+            ],
+            database_operations=[migrations.RunPython(add_column, drop_column, elidable=False)],
         ),
         migrations.RunPython(backfill_city_pinyin, migrations.RunPython.noop, elidable=False),
         migrations.AddIndex(

@@ -248,3 +248,24 @@ def test_migration_backfills_the_city_key(places):
     got = dict(Customer.objects.values_list("city", "city_pinyin"))
     assert got == {"北京": "beijing", "北京市": "beijingshi", "上海": "shanghai", "广州": "guangzhou", "安庆": "anqing",
                    "重庆": city_key("重庆"), "": ""}
+
+
+def test_migrations_keep_every_search_index():
+    """Migration 0006 adds a column without rebuilding the SQLite table: a rebuild would drop the
+    indexes migrations 0004 and 0005 made by hand (the searches then scan the table)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'customers_customer'")
+        else:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'customers_customer'")
+        names = {row[0] for row in cursor.fetchall()}
+    expected = {"customer_name_bytes", "customer_initials_bytes", "customer_email_lower", "customer_updated",
+                "customer_wechat_lower", "customer_id_number_bytes", "customer_citykey_pinyin", "customer_pinyin"}
+    if connection.vendor == "sqlite":
+        expected |= {f"customer_search_{c}_fts_{t}" for c in ("name", "name_pinyin", "phone_digits", "email")
+                     for t in ("ai", "ad", "au")}
+    else:
+        expected |= {"customer_pinyin_bytes", "customer_search_email_trgm"}
+    assert expected <= names, sorted(expected - names)
