@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, router
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Concat, Lower
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Team, User, users_who_may_own_customers
@@ -132,21 +133,28 @@ CITY_FILTER_VALUES = 20
 
 def cities_starting_with(text: str) -> list[str]:
     """The distinct cities (of all customers) starting with `text`, in order, at most
-    CITY_FILTER_VALUES + 1: read from the (city, name_pinyin, id) index two cities per query (two
-    seeks), not by reading every customer of those cities. The usual answer, one city, costs one
-    query."""
+    CITY_FILTER_VALUES + 1, found by seeks on an index of the city in byte order (SQLite's
+    (city, name_pinyin, id); `customer_city_bytes` on PostgreSQL): each query asks for the next
+    two cities after a bound, so the usual answer, one city, costs one query of two seeks, and no
+    customer of those cities is read. The seeks are not bounded above (a second bound would make
+    SQLite walk the first city's rows): a city not starting with `text` ends the walk."""
     text = text.strip()
-    in_range = Customer.objects.filter(prefix_q("city", text)).order_by("city").values("city")
+    key = sortable("city")
+
+    def next_city(bound: Any, strict: bool) -> Subquery:
+        after = GreaterThan(key, bound) if strict else GreaterThanOrEqual(key, bound)
+        return Subquery(Customer.objects.filter(after).order_by(key).values("city")[:1])
+
     found: list[str] = []
+    bound, strict = text, False
     while len(found) <= CITY_FILTER_VALUES:
-        rest = in_range.filter(city__gt=found[-1]) if found else in_range
-        first = Subquery(rest[:1])
-        second = Subquery(rest.filter(city__gt=first)[:1])
-        pair = Customer.objects.order_by().annotate(a=first, b=second).values_list("a", "b")[:1]
-        got = [city for city in next(iter(pair), (None, None)) if city is not None]
+        first = next_city(bound, strict)
+        pair = Customer.objects.order_by().annotate(a=first, b=next_city(first, True)).values_list("a", "b")[:1]
+        got = [city for city in next(iter(pair), ()) if city is not None and city.startswith(text)]
         found += got
         if len(got) < 2:
             break
+        bound, strict = got[-1], True
     return found
 
 

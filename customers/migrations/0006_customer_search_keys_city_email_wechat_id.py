@@ -8,7 +8,8 @@
   lose the indexes and triggers that migrations 0004 and 0005 made by hand.
 - E-mail joins the substring index (FTS5 trigram table on SQLite, GIN trigrams on PostgreSQL;
   text_index_create fills it from the table), so "@163" finds addresses at 163.com.
-- Prefix indexes (byte order) for WeChat ids (lower case) and ID numbers.
+- Prefix indexes (byte order) for WeChat ids (lower case) and ID numbers, and on PostgreSQL for
+  the city (the city filter's seeks).
 
 Frozen here on purpose, like 0004 and 0005: a later change to customers.search needs a new migration.
 """
@@ -23,9 +24,13 @@ INDEX = db.TextIndex(
     trigram=("name", "name_pinyin", "phone_digits", "email"),
     bigram=("name",),
 )
+# (index name, expressions, PostgreSQL only)
 PREFIX_INDEXES = [
-    ("customer_wechat_lower", ['lower("wechat_id")']),
-    ("customer_id_number_bytes", ['"id_number"']),
+    ("customer_wechat_lower", ['lower("wechat_id")'], False),
+    ("customer_id_number_bytes", ['"id_number"'], False),
+    # The city filter's seeks (customers.selectors.cities_starting_with) compare in byte order;
+    # SQLite's (city, name_pinyin, id) index is in byte order already.
+    ("customer_city_bytes", ['"city"'], True),
 ]
 
 
@@ -50,12 +55,14 @@ def drop_column(apps, schema_editor):
 
 def forward(apps, schema_editor):
     db.text_index_create(schema_editor, INDEX)
-    for name, expressions in PREFIX_INDEXES:
+    for name, expressions, pg_only in PREFIX_INDEXES:
+        if pg_only and schema_editor.connection.vendor != "postgresql":
+            continue
         db.byte_order_index_create(schema_editor, name, INDEX.table, expressions)
 
 
 def backward(apps, schema_editor):
-    for name, _expressions in PREFIX_INDEXES:
+    for name, _expressions, _pg_only in PREFIX_INDEXES:
         db.index_drop(schema_editor, name)
     # The e-mail part of the text index (the rest stays, as 0005 made it).
     if schema_editor.connection.vendor == "sqlite":
