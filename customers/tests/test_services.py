@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from audit.models import ObjectChange
 from customers import services
@@ -67,7 +68,7 @@ def test_read_only_analyst_cannot_be_given_customers(customer_a, admin_user, man
                                                        to_user=analyst, reason="x"),
         lambda: services.customer_create(actor=admin_user, owner=analyst, data={"name": "新客户", "kind": "person"}),
     ):
-        with pytest.raises(ValidationError) as exc:
+        with pytest.raises(ValidationError) as exc, translation.override("en"):
             transfer()
         assert "read-only role" in str(exc.value)
     customer_a.refresh_from_db()
@@ -75,7 +76,7 @@ def test_read_only_analyst_cannot_be_given_customers(customer_a, admin_user, man
 
 
 def test_tag_names_longer_than_the_column_are_refused_not_cut(sales_a):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         services.tag_create(actor=sales_a, name="长" * 300)
     assert "at most 50 characters" in str(exc.value) and "has 300" in str(exc.value)
     tag = services.tag_create(actor=sales_a, name="长" * 50)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from audit.models import ObjectChange
 from segmentation.manual import scheme_assign, scheme_class_manager_set
@@ -59,7 +60,7 @@ def test_read_only_analyst_is_not_offered_nor_accepted_as_class_manager(admin_us
     assert str(analyst.pk) not in offered and str(sales_a.pk) in offered
     with pytest.raises(ValidationError):
         class_manager_updates({f"manager-{cls.pk}": str(analyst.pk)}, [cls])
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         scheme_class_manager_set(actor=admin_user, class_id=cls.pk, manager=analyst)
     assert "read-only role" in str(exc.value)
     cls.refresh_from_db()
