@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import CAPABILITIES, MASKED, Cap, Role
+from accounts.roles import CAPABILITIES, MASKED, OWNER_ROLES, Cap, Role
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -74,6 +74,11 @@ class User(AbstractUser):
         return self.is_active and capability in CAPABILITIES.get(self.effective_role, frozenset())
 
     @property
+    def may_own_customers(self) -> bool:
+        """Whether customers may be given to this user (OWNER_ROLES): active, and not read-only."""
+        return self.can(Cap.CHANGE)
+
+    @property
     def sees_all_customers(self) -> bool:
         return self.can(Cap.VIEW_ALL)
 
@@ -89,6 +94,12 @@ class User(AbstractUser):
 
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def users_who_may_own_customers() -> models.QuerySet[User]:
+    """Active users whose role may own customers (User.may_own_customers, as a queryset): whom a
+    customer may be given to, or who may be made responsible for customers."""
+    return User.objects.filter(models.Q(role__in=OWNER_ROLES) | models.Q(is_superuser=True), is_active=True)
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -46,6 +46,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# Roles whose users may own customers, and so be given customers or be made responsible for a
+# class of them: those who may change customers. The read-only analyst may not.
+OWNER_ROLES: frozenset[str] = frozenset(role for role, caps in CAPABILITIES.items() if Cap.CHANGE in caps)
+
+
 class Sensitive:
     """Groups of sensitive customer fields that a role may see only masked."""
 

@@ -359,16 +359,20 @@ def _login_key(username: str) -> str:
 def login_locked_until(*, username: str, ip: str | None) -> datetime | None:
     """When a refused login may be retried, or None if this username and address may try now.
 
-    Locked when KEHU_LOGIN_MAX_FAILURES failures for the username, or for the address, fall within
-    the last KEHU_LOGIN_FAILURE_WINDOW_SECONDS. The lock lifts when the oldest of those failures
+    Two separate counts within the last KEHU_LOGIN_FAILURE_WINDOW_SECONDS: KEHU_LOGIN_MAX_FAILURES
+    failures for the username lock that account, and KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS failures
+    from one address lock the address. The address limit is much higher because a whole office
+    behind one NAT shares an address: one person's typos (or one person guessing) must not lock
+    their colleagues out of their own accounts. The lock lifts when the oldest of those failures
     leaves the window. Counted in the database, so every server process sees the same count.
     """
-    limit = settings.KEHU_LOGIN_MAX_FAILURES
     window = timedelta(seconds=settings.KEHU_LOGIN_FAILURE_WINDOW_SECONDS)
     recent = LoginFailure.objects.filter(at__gte=timezone.now() - window)
-    conditions = [Q(username=_login_key(username))] + ([Q(ip=ip)] if ip else [])
+    limits = [(Q(username=_login_key(username)), settings.KEHU_LOGIN_MAX_FAILURES)]
+    if ip:
+        limits.append((Q(ip=ip), settings.KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS))
     until: datetime | None = None
-    for condition in conditions:
+    for condition, limit in limits:
         times = list(recent.filter(condition).order_by("-at").values_list("at", flat=True)[:limit])
         if len(times) >= limit:
             lifts = times[-1] + window

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +61,16 @@ class OrderForm(forms.ModelForm):
 
     def clean_external_id(self) -> str | None:
         return (self.cleaned_data.get("external_id") or "").strip() or None
+
+    def clean_ordered_at(self) -> datetime | None:
+        value = self.cleaned_data.get("ordered_at")
+        before = self.initial.get("ordered_at")
+        # The field shows the date to the minute: the same minute posted back is the stored moment
+        # (with its seconds), not a change of the date that the audit trail would record.
+        if isinstance(value, datetime) and isinstance(before, datetime) and \
+                value == before.replace(second=0, microsecond=0):
+            return before
+        return value
 
     def service_data(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "status"}

@@ -210,11 +210,17 @@ def order_line_build(
     return obj
 
 
+def _stored(line: OrderLine, name: str) -> str:
+    """A decimal of `line` without trailing zeros: lines read back ("0.0000") and lines just built
+    from a form ("0") must compare equal, or an unchanged line is recorded as changed."""
+    return f"{Decimal(getattr(line, name)).normalize():f}"
+
+
 def _lines_summary(lines: Sequence[OrderLine]) -> list[dict[str, str]]:
     """The lines as the audit trail keeps them."""
     return [
-        {"product": line.product.code, "quantity": str(line.quantity), "unit_price": str(line.unit_price),
-         "discount": str(line.discount), "unit_cost": str(line.unit_cost), "revenue": str(line.revenue)}
+        {"product": line.product.code, **{name: _stored(line, name) for name in (
+            "quantity", "unit_price", "discount", "unit_cost", "revenue")}}
         for line in lines
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models
@@ -44,6 +45,10 @@ def field_values(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     for name in fields:
         field = instance._meta.get_field(name)
         value = getattr(instance, field.attname)
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            # One form for one moment: the database gives UTC, a form or the API the local time;
+            # as text they would differ and an unchanged date would be recorded as changed.
+            value = value.astimezone(UTC)
         if value is None or isinstance(value, (str, int, float, bool, list, dict)):
             out[name] = value
         else:

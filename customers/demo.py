@@ -61,7 +61,7 @@ from customers.choices import (
 )
 from customers.idnumbers import id_check_digit
 from customers.models import Contact, Customer, FamilyMember, Tag
-from customers.search import CUSTOMER_TEXT_INDEX, name_keys
+from customers.search import CUSTOMER_TEXT_INDEX, city_key, name_keys
 
 DEMO_PASSWORD = "kehu-demo-2026"
 # Every date except last_verified_at is measured back from this day, so the data never drifts.
@@ -532,6 +532,7 @@ class DemoGenerator:
         # already, landlines "021-12345678"): the same value without a regular expression per row.
         phone, alt = customer.phone.replace("-", ""), customer.phone_alt.replace("-", "")
         customer.phone_digits = f"{phone} {alt}" if phone and alt else phone or alt
+        customer.city_pinyin = city_key(customer.city)  # cached: a few hundred cities
         return customer
 
     def person(self, owner: Owner) -> tuple[Customer, list[FamilyMember]]:

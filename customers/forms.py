@@ -16,7 +16,7 @@ from accounts.roles import Cap, Sensitive
 from customers import selectors
 from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind, RiskPreference
 from customers.models import Contact, Customer, FamilyMember, Tag
-from customers.services import CONTACT_FIELDS, FAMILY_FIELDS
+from customers.services import CONTACT_FIELDS, FAMILY_FIELDS, tag_name_problem
 
 # The blocks of the profile card (D1), shared by the form (fieldsets) and the card (dl.facts).
 # Each block: (key, legend, fields, kind) where kind limits the block to persons or organisations.
@@ -368,8 +368,12 @@ class BulkActionForm(forms.Form):
                              widget=forms.TextInput(attrs={"placeholder": _("Reason (required)")}))
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.none(), required=False,
                                  empty_label=_("Choose a tag…"))
-    new_tag = forms.CharField(label=_("or a new tag"), max_length=50, required=False,
+    # No max_length: its HTML maxlength made the browser cut a longer (pasted) tag silently; the
+    # service refuses it with a message instead (customers.services.tag_name_problem).
+    new_tag = forms.CharField(label=_("or a new tag"), required=False,
                               widget=forms.TextInput(attrs={"placeholder": _("or type a new tag")}))
+    # Set by the confirmation page: a bulk transfer asks first, like delete, refund and merge.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -385,4 +389,6 @@ class BulkActionForm(forms.Form):
                 self.add_error("reason", _("Say why the owner changes."))
         elif data.get("action") == "tag" and not data.get("tag") and not (data.get("new_tag") or "").strip():
             self.add_error("tag", _("Choose a tag or type a new one."))
+        elif data.get("action") == "tag" and not data.get("tag") and tag_name_problem(data["new_tag"]):
+            self.add_error("new_tag", tag_name_problem(data["new_tag"]))
         return data

@@ -150,6 +150,9 @@ class Customer(TimeStampedModel, SoftDeleteModel):
     name_pinyin = models.CharField(max_length=400, blank=True, default="", editable=False)
     name_initials = models.CharField(max_length=200, blank=True, default="", editable=False)
     phone_digits = models.CharField(max_length=80, blank=True, default="", editable=False)
+    # The city's pinyin, for the list sorted by city (customers.search.city_key). db_default too:
+    # bulk loaders that write rows in SQL without it (bench) get "" like the ORM does.
+    city_pinyin = models.CharField(max_length=300, blank=True, default="", db_default="", editable=False)
 
     # Set when this customer was merged into another (governance.services.customer_merge): the row
     # is soft-deleted and points at the survivor, so old references and external ids still resolve.
@@ -169,6 +172,8 @@ class Customer(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["owner", "name_pinyin", "id"], name="customer_owner_pinyin"),
             models.Index(fields=["name_pinyin", "id"], name="customer_pinyin"),
             models.Index(fields=["city", "name_pinyin", "id"], name="customer_city_pinyin"),
+            # Keyset pages of the list sorted by city (in pinyin), then name.
+            models.Index(fields=["city_pinyin", "name_pinyin", "id"], name="customer_citykey_pinyin"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""Search keys computed when a customer is written: full pinyin, initials and phone digits.
+"""Search keys computed when a customer is written: full pinyin, initials, phone digits, and the
+pinyin of the city (the list's city sort).
 
 `张伟` → pinyin "zhangwei", initials "zw"; English names keep their letters ("Anna Li" → "annali",
 initials "al"), so one search box serves both.
@@ -76,6 +77,30 @@ def _phrases_starting_with(char: str) -> list[str]:
     return [phrase for phrase in PHRASES_DICT if phrase[0] == char]
 
 
+@lru_cache(maxsize=4096)
+def city_key(city: str) -> str:
+    """The city's sort key: its pinyin (上海 → "shanghai"), so that the list sorted by city follows
+    pinyin like the name sort does (by code point, 上海 would sort after 北京 but before 广州 by
+    accident, not by reading)."""
+    return name_keys(city)[0][:300]
+
+
+# A phone number typed with the mainland's country code: +86 / 0086 / 86 before the national number.
+_COUNTRY_CODE = re.compile(r"^(?:\+\s*86|0086|86)")
+
+
+def phone_query_forms(text: str, key: str) -> list[str]:
+    """The digit strings a phone search looks for: the digits as typed, and, when they start with
+    the country code (+86 138…, 0086 138…, 86138…), the national number without it, because most
+    numbers are stored without it. Both are searched: "86138" may also be part of a stored number."""
+    forms = [key]
+    if _COUNTRY_CODE.match(text.strip()):
+        national = _DIGITS.sub("", _COUNTRY_CODE.sub("", text.strip(), count=1))
+        if len(national) >= 3 and national != key:
+            forms.append(national)
+    return forms
+
+
 def phone_digits(*phones: str) -> str:
     """Digits of every phone, space-separated, so a fragment like 5678 finds them."""
     return " ".join(d for d in (_DIGITS.sub("", p or "") for p in phones) if d)[:80]
@@ -87,10 +112,11 @@ def normalise_query(q: str) -> tuple[str, str]:
     return q, _NON_ALNUM.sub("", q.lower())
 
 
-# The substring index over customers (created by migration 0004 through core.db; keep them equal).
+# The substring index over customers (created by migrations 0004–0006 through core.db; keep them
+# equal). E-mail is indexed for its domain: "@163" finds every address at 163.com.
 CUSTOMER_TEXT_INDEX = TextIndex(
     name="customer_search",
     table="customers_customer",
-    trigram=("name", "name_pinyin", "phone_digits"),
+    trigram=("name", "name_pinyin", "phone_digits", "email"),
     bigram=("name",),
 )

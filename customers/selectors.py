@@ -3,6 +3,7 @@ masked values where the user's role may not see them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,11 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, router
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Concat, Lower
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.models import Team, User
+from accounts.models import Team, User, users_who_may_own_customers
 from accounts.roles import Sensitive
 from core import compiled
 from core.db import prefix_q, sortable, text_contains, text_ids, text_matches
@@ -31,7 +33,7 @@ from core.pagination import (
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
-from customers.search import CUSTOMER_TEXT_INDEX, first_readings, normalise_query
+from customers.search import CUSTOMER_TEXT_INDEX, first_readings, normalise_query, phone_query_forms
 
 # Sort keys the list offers: name → ordering (every ordering ends with id for keyset paging).
 # Names sort by their pinyin (张伟 under Z), the order Chinese users expect; English names sort as written.
@@ -41,10 +43,13 @@ CUSTOMER_SORTS: dict[str, list[str]] = {
     "-created": ["-created_at", "-id"],
     "created": ["created_at", "id"],
     "-updated": ["-updated_at", "-id"],
-    "city": ["city", "name_pinyin", "id"],
+    # Cities sort by their pinyin too (customers.search.city_key), then by name.
+    "city": ["city_pinyin", "name_pinyin", "id"],
 }
 DEFAULT_SORT = "name"
-# Filters the list and API offer: name → lookup.
+# Filters the list and API offer: name → lookup. City and industry match as users type them
+# (_filtered): a city by its start (北京 finds 北京 and 北京市, resolve_city_filter), an industry
+# anywhere in it (电子 finds 电子信息 and 消费电子).
 CUSTOMER_FILTERS: dict[str, str] = {
     "kind": "kind",
     "owner": "owner_id",
@@ -107,12 +112,16 @@ def customer_filtered(user: User, filters: Mapping[str, Any], action: str = "vie
 
 
 def _filtered(
-    user: User, filters: Mapping[str, Any], action: str = "view", scoped: QuerySet[Customer] | None = None
+    user: User, filters: Mapping[str, Any], action: str = "view", scoped: QuerySet[Customer] | None = None,
+    resolved: bool = False,
 ) -> tuple[QuerySet[Customer], bool]:
     """customer_filtered(), and whether its search matches a large part of the table. `scoped`: the
     user's customers for `action` when the caller has them (the API's compiled list builds them from
-    the scope's template, core.compiled.ScopeTemplate)."""
+    the scope's template, core.compiled.ScopeTemplate). `resolved`: the city filter went through
+    resolve_city_filter already (the compiled list resolves it once, outside the SQL it compiles)."""
     qs = Customer.objects.restrict(user, action) if scoped is None else scoped
+    if not resolved:
+        filters = resolve_city_filter(filters)
     dense = False
     for key, lookup in CUSTOMER_FILTERS.items():
         value = filters.get(key)
@@ -124,12 +133,77 @@ def _filtered(
             # the sort's index leads and each row is checked against (customer, tag)'s index.
             tagged = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag_id=value)
             qs = qs.filter(Exists(tagged))
+        elif key == "city":
+            qs = qs.filter(_city_q(value))
+        elif key == "industry":
+            qs = qs.filter(industry__icontains=value)
         else:
             qs = qs.filter(**{lookup: value})
     q = (filters.get("q") or "").strip()
     if q:
-        qs, dense = _search_filter(qs, q)
+        qs, dense = _search_filter(qs, q, id_numbers=not user.masks(Sensitive.ID_NUMBER))
     return qs, dense
+
+
+# A city filter matching more cities than this compares by prefix instead of listing them.
+CITY_FILTER_VALUES = 20
+
+
+def cities_starting_with(text: str) -> list[str]:
+    """The distinct cities (of all customers) starting with `text`, in order, at most
+    CITY_FILTER_VALUES + 1, found by seeks on an index of the city in byte order (SQLite's
+    (city, name_pinyin, id); `customer_city_bytes` on PostgreSQL): each query asks for the next
+    two cities after a bound, so the usual answer, one city, costs one query of two seeks, and no
+    customer of those cities is read. The seeks are not bounded above (a second bound would make
+    SQLite walk the first city's rows): a city not starting with `text` ends the walk."""
+    text = text.strip()
+    key = sortable("city")
+
+    def next_city(bound: Any, strict: bool) -> Subquery:
+        after = GreaterThan(key, bound) if strict else GreaterThanOrEqual(key, bound)
+        return Subquery(Customer.objects.filter(after).order_by(key).values("city")[:1])
+
+    found: list[str] = []
+    bound, strict = text, False
+    while len(found) <= CITY_FILTER_VALUES:
+        first = next_city(bound, strict)
+        pair = Customer.objects.order_by().annotate(a=first, b=next_city(first, True)).values_list("a", "b")[:1]
+        got = [city for city in next(iter(pair), ()) if city is not None and city.startswith(text)]
+        found += got
+        if len(got) < 2:
+            break
+        bound, strict = got[-1], True
+    return found
+
+
+@dataclass(frozen=True)
+class _CityPrefix:
+    """A city filter matching more than CITY_FILTER_VALUES cities: compared as a prefix range."""
+
+    text: str
+
+
+def resolve_city_filter(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """`filters` with a typed city replaced by the cities it stands for: the one city it starts
+    (the usual case) as a plain string, so that the list sorted by name still walks the (city,
+    name_pinyin, id) index and the API's page SQL stays compiled; several as a list; more than
+    CITY_FILTER_VALUES as a _CityPrefix. None matching: the typed text (which finds nothing)."""
+    value = filters.get("city")
+    if not isinstance(value, str) or not value.strip():
+        return dict(filters)
+    cities = cities_starting_with(value)
+    if len(cities) > CITY_FILTER_VALUES:
+        return {**filters, "city": _CityPrefix(value.strip())}
+    return {**filters, "city": cities if len(cities) > 1 else (cities or [value.strip()])[0]}
+
+
+def _city_q(value: str | list[str] | _CityPrefix) -> Q:
+    """The condition of a resolved city filter (resolve_city_filter)."""
+    if isinstance(value, _CityPrefix):
+        return prefix_q("city", value.text)
+    if isinstance(value, list):
+        return Q(city__in=value)
+    return Q(city=value)
 
 
 def _ordering_from_matches(qs: QuerySet[Customer], ordering: list[str]) -> tuple[QuerySet[Customer], list[str]]:
@@ -226,7 +300,7 @@ def customer_list_rows(
     if q and ordering[0].lstrip("-") == "name_pinyin" and first_readings(q) and _many_names_start_with(q):
         parts = _first_letter_parts(qs, q)
     elif q:
-        qs, dense = _search_filter(qs, q)
+        qs, dense = _search_filter(qs, q, id_numbers=not user.masks(Sensitive.ID_NUMBER))
     if dense:
         qs, ordering = _ordering_from_matches(qs, ordering)
     columns = (*LIST_ROW_FIELDS, *(o.lstrip("-") for o in ordering if o.lstrip("-") not in LIST_ROW_FIELDS))
@@ -258,14 +332,24 @@ class _Source:
     text: str = ""
 
 
-def _search_sources(q: str) -> list[_Source]:
+# An ID number as typed for a search: from its region code (6 digits) up to all 18 characters.
+_ID_NUMBER_QUERY = re.compile(r"\d{6,17}[\dX]?")
+# A WeChat id as typed: starts with a letter, then letters, digits, "_" or "-".
+_WECHAT_QUERY = re.compile(r"[A-Za-z][-_A-Za-z0-9]{2,63}")
+
+
+def _search_sources(q: str, *, id_numbers: bool = False) -> list[_Source]:
     """Every index that can answer `q`, most telling first. Nothing is answered by a scan:
     - name: exact and prefix (a range on the name, in name order so exact names come first);
       substrings of 2+ characters (bigrams for 张伟, trigrams beyond). A single character matches
       names starting with it (a surname), not every name containing it.
-    - letters: pinyin and pinyin-initials prefixes; from 3 letters also pinyin substrings and
-      e-mail prefixes.
-    - digits (3+): phone-number fragments. Anything with "@": e-mail prefixes.
+    - letters: pinyin and pinyin-initials prefixes; from 3 letters also pinyin substrings, e-mail
+      prefixes and WeChat id prefixes.
+    - digits (3+): phone-number fragments, also without a leading country code (+86 138…, 86138…
+      find 138…). From 6 digits, for `id_numbers` (roles that see ID numbers unmasked), ID number
+      prefixes: a role that sees them masked must not find a customer by one, which would reveal it.
+    - "@" first: e-mail domains ("@163", a substring of the address); other text with "@": e-mail
+      prefixes.
     """
     text, key = normalise_query(q)
     email = Lower("email")
@@ -273,24 +357,32 @@ def _search_sources(q: str) -> list[_Source]:
     def prefix(expression: Any, value: str) -> _Source:
         return _Source(cond=prefix_q(expression, value), order=sortable(expression))
 
+    if text.startswith("@"):
+        domain = text.lower()
+        return [_Source(column="email", text=domain)] if len(domain) >= 3 else [prefix(email, domain)]
     if "@" in text:
         return [prefix(email, text.lower())]
     sources = [prefix("name", text), _Source(column="name", text=text)]
+    compact = re.sub(r"[\s-]+", "", text).upper()
+    if id_numbers and _ID_NUMBER_QUERY.fullmatch(compact):
+        sources.append(prefix("id_number", compact))
     if key.isdigit():
-        if len(key) >= 3:
-            sources.append(_Source(column="phone_digits", text=key))
+        sources += [_Source(column="phone_digits", text=digits)
+                    for digits in phone_query_forms(text, key) if len(digits) >= 3]
     elif key:
         sources += [prefix("name_pinyin", key), prefix("name_initials", key)]
         if len(key) >= 3:
             sources += [prefix(email, text.lower()), _Source(column="name_pinyin", text=key)]
+        if _WECHAT_QUERY.fullmatch(text):
+            sources.append(prefix(Lower("wechat_id"), text.lower()))
     return sources
 
 
-def _search_q(q: str) -> Q:
-    """Customers matching the search box `q` (name, pinyin, initials, phone fragment or e-mail
-    prefix) as one condition, every part of it answered by an index."""
+def _search_q(q: str, *, id_numbers: bool = False) -> Q:
+    """Customers matching the search box `q` (name, pinyin, initials, phone fragment, e-mail prefix
+    or domain, WeChat id, ID number) as one condition, every part of it answered by an index."""
     cond = Q()
-    for source in _search_sources(q):
+    for source in _search_sources(q, id_numbers=id_numbers):
         part = source.cond if source.cond is not None else text_contains(CUSTOMER_TEXT_INDEX, source.column,
                                                                           source.text)
         if part is not None:
@@ -298,17 +390,17 @@ def _search_q(q: str) -> Q:
     return cond
 
 
-def _search_filter(qs: QuerySet[Customer], q: str) -> tuple[QuerySet[Customer], bool]:
+def _search_filter(qs: QuerySet[Customer], q: str, *, id_numbers: bool = False) -> tuple[QuerySet[Customer], bool]:
     """`qs` narrowed to the customers matching `q`, and whether many match.
 
     Usually few match (at most SEARCH_LIST_IDS, counted from the indexes): the query then names
     their ids, and the page is sorted from those rows alone. Otherwise the database combines the
     indexes itself (customer_list then keeps it from walking the sort index, see
     _ordering_from_matches); the cost grows with the matches: a single common surname, 王, is 7 %
-    of a Chinese customer base (docs/performance.md).
+    of a Chinese customer base (docs/performance.md). `id_numbers`: see _search_sources.
     """
     ids: set[Any] = set()
-    for source in _search_sources(q):
+    for source in _search_sources(q, id_numbers=id_numbers):
         if source.cond is not None:
             found = list(Customer.objects.filter(source.cond).values_list("pk", flat=True)[: SEARCH_LIST_IDS + 1])
         else:
@@ -316,27 +408,28 @@ def _search_filter(qs: QuerySet[Customer], q: str) -> tuple[QuerySet[Customer], 
             if found is None:
                 if text_contains(CUSTOMER_TEXT_INDEX, source.column, source.text) is None:
                     continue  # no index for it (one character): the prefix source covers it
-                return qs.filter(_search_q(q)), True
+                return qs.filter(_search_q(q, id_numbers=id_numbers)), True
         ids.update(found)
         if len(ids) > SEARCH_LIST_IDS:
-            return qs.filter(_search_q(q)), True
+            return qs.filter(_search_q(q, id_numbers=id_numbers)), True
     return qs.filter(pk__in=sorted(ids)), False
 
 
 @dataclass
 class SearchHit:
     customer: Customer
-    matched: str  # which key matched: name, pinyin, initials, phone, email
+    matched: str  # which key matched: name, pinyin, initials, phone, email, wechat, id_number
 
 
 _SEARCH_FIELDS = (
     "id", "name", "kind", "city", "phone", "phone_alt", "email", "name_pinyin", "name_initials",
-    "phone_digits", "id_number", "assets", "owner_id",
+    "phone_digits", "id_number", "wechat_id", "assets", "owner_id",
 )
 
 
 def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
-    """Header search: name substring, pinyin, initials, phone fragment or email prefix.
+    """Header search: name substring, pinyin, initials, phone fragment (with or without +86),
+    e-mail prefix or domain, WeChat id prefix, and, for roles that see them, ID number prefix.
 
     Ranked: exact name, then name prefix, then other name matches, then pinyin/phone/email.
     Each index contributes up to SEARCH_CANDIDATES rows of the user's scope (the scope is part of
@@ -348,9 +441,10 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
         return []
     low = text.lower()
     visible = customers_visible(user)
+    id_numbers = not user.masks(Sensitive.ID_NUMBER)
     fields = ("id", "name", "name_pinyin", "name_initials")
     candidates: dict[int, tuple[int, str, str, str]] = {}
-    for source in _search_sources(text):
+    for source in _search_sources(text, id_numbers=id_numbers):
         if source.cond is not None:
             rows = visible.filter(source.cond).order_by(source.order).values_list(*fields)[:SEARCH_CANDIDATES]
         else:
@@ -384,9 +478,12 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
         if c is None:  # changed scope between the two queries
             continue
         name = c.name.lower()
+        digits = re.sub(r"\D", "", text)
         if low in name:
             matched = "name"
-        elif key and key.isdigit() and key in c.phone_digits:
+        elif id_numbers and c.id_number and c.id_number.upper().startswith(re.sub(r"[\s-]+", "", text).upper()):
+            matched = "id_number"
+        elif key and key.isdigit() and any(d in c.phone_digits for d in phone_query_forms(text, digits)):
             matched = "phone"
         elif "@" in text:
             matched = "email"
@@ -394,6 +491,8 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
             matched = "initials"
         elif key and not key.isdigit() and key in c.name_pinyin:
             matched = "pinyin"
+        elif c.wechat_id and c.wechat_id.lower().startswith(low):
+            matched = "wechat"
         else:
             matched = "email"
         hits.append(SearchHit(customer=mask_customer(user, c), matched=matched))
@@ -482,9 +581,10 @@ def customer_ids_visible(user: User) -> QuerySet[Customer]:
 
 
 def owners_assignable(user: User) -> Iterable[User]:
-    """Users a customer may be given to by this user: active users, of the user's team unless the
-    user sees all customers."""
-    qs = User.objects.filter(is_active=True).select_related("team").order_by("team__name", "username")
+    """Users a customer may be given to by this user: active users whose role may own customers
+    (not the read-only analyst, see accounts.roles.OWNER_ROLES), of the user's team unless the user
+    sees all customers."""
+    qs = users_who_may_own_customers().select_related("team").order_by("team__name", "username")
     if not user.sees_all_customers:
         qs = qs.filter(team_id=user.team_id) if user.team_id else qs.filter(pk=user.pk)
     return qs
@@ -699,10 +799,11 @@ def customer_page_values(
     page's SQL is compiled once per shape (filters present, sort, direction, size, scope shape)."""
     fields = tuple(fields)
     ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
+    filters = resolve_city_filter(filters)
     searched = None
     if (filters.get("q") or "").strip():
         # A search's query follows its matches (their ids, or the dense ordering): built each time.
-        searched, dense = _filtered(user, filters)
+        searched, dense = _filtered(user, filters, resolved=True)
         if dense:
             searched, ordering = _ordering_from_matches(searched, ordering)
     boundary: list[Any] = []
@@ -720,7 +821,7 @@ def customer_page_values(
 
     def page_query(scoped: QuerySet[Customer], v: Mapping[str, Any]) -> QuerySet[Customer]:
         qs = searched if searched is not None else _filtered(
-            user, {k: v[f"filter_{k}"] for k in present}, scoped=scoped)[0]
+            user, {k: v[f"filter_{k}"] for k in present}, scoped=scoped, resolved=True)[0]
         if boundary:
             qs = qs.filter(keyset_after(walk, [v[f"after_{i}"] for i in range(len(walk))]))
         return qs.order_by(*walk).values(*columns, *sort_columns)[: size + 1]

@@ -21,7 +21,7 @@ from audit.services import change_record, change_records_bulk
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
-from customers.search import name_keys, phone_digits
+from customers.search import city_key, name_keys, phone_digits
 
 # Fields a user edits on the card (everything but owner/team, which change by transfer only).
 CUSTOMER_EDITABLE_FIELDS: list[str] = [
@@ -42,11 +42,15 @@ _AUDITED_CUSTOMER_FIELDS = [*CUSTOMER_EDITABLE_FIELDS, "owner", "team"]
 def _refresh_search_keys(customer: Customer) -> None:
     customer.name_pinyin, customer.name_initials = name_keys(customer.name, customer.is_person)
     customer.phone_digits = phone_digits(customer.phone, customer.phone_alt)
+    customer.city_pinyin = city_key(customer.city)
 
 
 def _check_owner(owner: User) -> None:
     if not owner.is_active:
         raise ValidationError({"owner": _("The owner must be an active user.")})
+    if not owner.may_own_customers:
+        raise ValidationError({"owner": _("%(user)s has a read-only role and cannot own customers.")
+                               % {"user": owner}})
 
 
 @transaction.atomic
@@ -218,11 +222,32 @@ def customers_bulk_add_tag(*, actor: User, customer_ids: Iterable[int], tag: Tag
 
 # --- Tags ------------------------------------------------------------------------------------
 
+TAG_NAME_MAX: int = Tag._meta.get_field("name").max_length
+
+
+def tag_name_problem(name: str) -> str:
+    """Why `name` cannot be a tag's name ("" when it can): a name longer than the column is refused
+    with its length, never cut to fit (a cut name would silently be another tag)."""
+    name = (name or "").strip()
+    if len(name) > TAG_NAME_MAX:
+        return _("A tag may have at most %(max)d characters; “%(start)s…” has %(length)d.") % {
+            "max": TAG_NAME_MAX, "start": name[:10], "length": len(name)}
+    return ""
+
+
+def _check_tag_name(name: str) -> str:
+    name = (name or "").strip()
+    problem = tag_name_problem(name)
+    if problem:
+        raise ValidationError({"name": problem})
+    return name
+
+
 @transaction.atomic
 def tag_create(*, actor: User, name: str) -> Tag:
     if not actor.can(Cap.CHANGE):
         raise PermissionDenied(_("You may not create tags."))
-    tag = Tag(name=(name or "").strip())
+    tag = Tag(name=_check_tag_name(name))
     tag.full_clean()
     tag.save()
     change_record(user=actor, instance=tag, action=ChangeAction.CREATE, changes={"name": [None, tag.name]})
@@ -233,7 +258,7 @@ def tag_create(*, actor: User, name: str) -> Tag:
 def tag_rename(*, actor: User, tag_id: int, name: str) -> Tag:
     tag = get_scoped(Tag.objects, actor, "change", tag_id)
     before = tag.name
-    tag.name = (name or "").strip()
+    tag.name = _check_tag_name(name)
     tag.full_clean()
     tag.save()
     change_record(user=actor, instance=tag, action=ChangeAction.UPDATE, changes={"name": [before, tag.name]})

@@ -202,6 +202,13 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     ids = data["ids"]
+    if data["action"] == "transfer" and not data["confirmed"] and user.can(Cap.TRANSFER):
+        # Ask first, as delete, refund and merge do: the page repeats what will happen and posts the
+        # same choices back with the confirmation.
+        return render(request, "customers/confirm_bulk_transfer.html", {
+            "ids": ids, "count": len(ids), "to_user": data["to_user"], "reason": data["reason"].strip(),
+            "cancel_url": back,
+        })
     try:
         if data["action"] == "transfer":
             services.customers_bulk_transfer_owner(

@@ -285,7 +285,7 @@ def customer_unmerge(*, actor: User, merge_id: int) -> CustomerMerge:
     merged.merged_into = None
     _refresh_search_keys(merged)
     merged.save(update_fields=["deleted_at", "merged_into", "external_id", "name_pinyin", "name_initials",
-                               "phone_digits", "updated_at"])
+                               "phone_digits", "city_pinyin", "updated_at"])
     record.undone_at, record.undone_by = now, actor
     record.save(update_fields=["undone_at", "undone_by"])
     change_record(user=actor, instance=survivor, action=ChangeAction.UPDATE, customer_id=survivor.pk,

@@ -127,8 +127,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling: this many failures for one username or one address within the window lock it.
+# Login throttling: this many failures for one username within the window lock that account; the
+# higher per-address limit locks an address (many users behind one office NAT share one address).
 KEHU_LOGIN_MAX_FAILURES = int(os.environ.get("KEHU_LOGIN_MAX_FAILURES", "5"))
+KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
 KEHU_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("KEHU_LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 # Reverse proxies in front of kehu that append to X-Forwarded-For (0: clients connect directly).
 # Login throttling and the audit trail use the client address this gives.

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, User
+from accounts.models import Team, User, users_who_may_own_customers
 from accounts.roles import Role
 from segmentation import filters, selectors
 from segmentation.choices import ChurnReason, LifecycleMarkKind
@@ -207,13 +207,13 @@ def rule_classes_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def manager_choices() -> list[tuple[str, str]]:
-    """Active users who may be named responsible for a class."""
-    return [("", "—")] + [(str(u.pk), str(u)) for u in User.objects.filter(is_active=True).order_by("username")]
+    """Active users who may be named responsible for a class (not the read-only analyst)."""
+    return [("", "—")] + [(str(u.pk), str(u)) for u in users_who_may_own_customers().order_by("username")]
 
 
 def class_manager_updates(data: Mapping[str, Any], classes: list[SchemeClass]) -> list[tuple[SchemeClass, Any]]:
     """(class, user or None) for every class whose manager field was posted."""
-    users = {str(u.pk): u for u in User.objects.filter(is_active=True)}
+    users = {str(u.pk): u for u in users_who_may_own_customers()}
     out = []
     for cls in classes:
         key = f"manager-{cls.pk}"
@@ -221,6 +221,6 @@ def class_manager_updates(data: Mapping[str, Any], classes: list[SchemeClass]) -
             continue
         value = data.get(key) or ""
         if value and value not in users:
-            raise ValidationError(_("Choose an active user."))
+            raise ValidationError(_("Choose an active user who may be responsible for customers."))
         out.append((cls, users.get(value)))
     return out

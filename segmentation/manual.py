@@ -81,6 +81,9 @@ def scheme_class_manager_set(*, actor: Any, class_id: int, manager: Any | None) 
         raise PermissionDenied(_("Only administrators and managers may name the managers of classes."))
     if manager is not None and not manager.is_active:
         raise ValidationError({"manager": _("Choose an active user.")})
+    if manager is not None and not manager.may_own_customers:
+        raise ValidationError({"manager": _("%(user)s has a read-only role and cannot be responsible for customers.")
+                               % {"user": manager}})
     with transaction.atomic():
         cls = SchemeClass.objects.select_for_update().get(pk=class_id)
         before = cls.manager_id

@@ -131,9 +131,21 @@ class TestThrottling:
         assert response.status_code == 302
         assert _logged_in(client)
 
-    def test_five_failures_from_one_address_lock_the_address(self, client, sales_a, sales_b):
-        for name in ["a1", "a2", "a3", "a4", "a5"]:
-            _post(client, name, "wrong-password", ip="10.0.0.7")
+    def test_failures_for_one_account_do_not_lock_a_colleague_at_the_same_address(self, client, sales_a, sales_b):
+        # The issue: five typos for sales_a behind an office NAT locked sales_b out for 15 minutes.
+        self._fail(client, "sales_a", settings.KEHU_LOGIN_MAX_FAILURES, ip="10.0.0.7")
+        assert _post(client, "sales_a", PASSWORD, ip="10.0.0.7").status_code == 429
+        response = _post(client, "sales_b", PASSWORD, ip="10.0.0.7")
+        assert response.status_code == 302
+        assert _logged_in(client)
+
+    def test_many_failures_from_one_address_lock_the_address(self, client, sales_a, sales_b, settings):
+        settings.KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS = 8
+        for i in range(7):
+            _post(client, f"a{i}", "wrong-password", ip="10.0.0.7")
+        assert _post(client, "sales_b", PASSWORD, ip="10.0.0.7").status_code == 302
+        client.logout()
+        _post(client, "a7", "wrong-password", ip="10.0.0.7")
         assert _post(client, "sales_b", PASSWORD, ip="10.0.0.7").status_code == 429
         assert _post(client, "sales_b", PASSWORD, ip="10.0.0.8").status_code == 302
 

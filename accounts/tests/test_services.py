@@ -215,11 +215,21 @@ class TestLoginThrottle:
         assert login_locked_until(username="wang", ip="10.0.0.2") is None
 
     def test_locks_after_max_failures_for_address(self):
-        for i in range(settings.KEHU_LOGIN_MAX_FAILURES):
+        limit = settings.KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS
+        assert limit > settings.KEHU_LOGIN_MAX_FAILURES
+        for i in range(limit - 1):
             login_failure_record(username=f"user{i}", ip="10.0.0.1")
+        assert login_locked_until(username="anyone", ip="10.0.0.1") is None
+        login_failure_record(username="last", ip="10.0.0.1")
         assert login_locked_until(username="anyone", ip="10.0.0.1") is not None
         assert login_locked_until(username="anyone", ip="10.0.0.9") is None
         assert login_locked_until(username="anyone", ip=None) is None
+
+    def test_account_limit_does_not_lock_the_address(self):
+        for _ in range(settings.KEHU_LOGIN_MAX_FAILURES):
+            login_failure_record(username="li", ip="10.0.0.1")
+        assert login_locked_until(username="li", ip="10.0.0.1") is not None
+        assert login_locked_until(username="wang", ip="10.0.0.1") is None
 
     def test_lock_lifts_when_the_oldest_failure_leaves_the_window(self):
         window = timedelta(seconds=settings.KEHU_LOGIN_FAILURE_WINDOW_SECONDS)

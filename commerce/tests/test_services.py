@@ -113,6 +113,18 @@ def test_only_paid_orders_are_completed(customer_a, sales_a, make_order):
     assert set(OrderLine.objects.completed().values_list("order_id", flat=True)) == {paid.pk}
 
 
+def test_order_update_records_only_what_really_changed(customer_a, sales_a, make_order):
+    """The same moment in another time zone (a form or the API sends local time, the database
+    gives UTC) is no change of the date."""
+    from zoneinfo import ZoneInfo
+
+    order = Order.objects.get(pk=make_order(customer_a).pk)
+    local = order.ordered_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    services.order_update(actor=sales_a, order_id=order.pk, data={"ordered_at": local, "note": "改了备注"})
+    change = ObjectChange.objects.filter(object_id=order.pk, object_type="commerce.order", action="update").get()
+    assert set(change.changes) == {"note"}
+
+
 def test_order_update_replaces_lines_only_while_placed(customer_a, sales_a, make_order, make_product):
     order = make_order(customer_a)
     bigger = make_product(price="500.00", unit_cost="100.00")

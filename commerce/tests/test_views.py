@@ -158,6 +158,31 @@ def test_order_edit_keeps_unchanged_lines_adds_new_ones_and_removes_ticked_ones(
     assert order.revenue == Decimal("23.99")
 
 
+def test_editing_only_the_note_records_only_the_note(client_for, customer_a, sales_a, make_order):
+    """The form shows the date to the minute in local time; posting it back unchanged is no change
+    of the date (the stored value has seconds and is read back in UTC)."""
+    order = make_order(customer_a)  # ordered_at = now, with seconds and microseconds
+    stored = Order.objects.get(pk=order.pk).ordered_at
+    client = client_for(sales_a)
+    page = client.get(_url("order_edit", order.pk))
+    data = {}
+    for form in (page.context["form"], *(page.context["formset"] or [])):
+        for field in form:
+            value = field.value()
+            if value is None:
+                continue
+            data[field.html_name] = field.field.widget.format_value(value) if field.name == "ordered_at" else value
+    formset = page.context["formset"]
+    data[formset.management_form["INITIAL_FORMS"].html_name] = str(formset.initial_form_count())
+    data[formset.management_form["TOTAL_FORMS"].html_name] = str(len(formset.forms))
+    data["note"] = "客户要求周五送货"
+    assert client.post(_url("order_edit", order.pk), data).status_code == 302
+    order.refresh_from_db()
+    assert order.note == "客户要求周五送货" and order.ordered_at == stored
+    change = ObjectChange.objects.filter(object_id=order.pk, action="update").get()
+    assert set(change.changes) == {"note"}, change.changes
+
+
 def test_order_detail_query_count(client_for, customer_a, sales_a, make_product, django_assert_max_num_queries):
     lines = [{"product": make_product(), "quantity": 1} for _ in range(20)]
     order = services.order_create(actor=sales_a, customer_id=customer_a.pk, data={}, lines=lines)

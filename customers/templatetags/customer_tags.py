@@ -61,6 +61,8 @@ MATCH_LABELS = {
     "initials": _("pinyin initials"),
     "phone": _("phone"),
     "email": _("email"),
+    "wechat": _("WeChat ID"),
+    "id_number": _("ID number"),
 }
 
 

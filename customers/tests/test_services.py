@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from audit.models import ObjectChange
 from customers import services
@@ -53,6 +54,34 @@ def test_transfer_needs_reason_and_permission(customer_a, manager_a, sales_a, sa
         services.customer_transfer_owner(actor=manager_a, customer_id=customer_a.pk, to_user=sales_b, reason=" ")
     with pytest.raises(PermissionDenied):
         services.customer_transfer_owner(actor=sales_a, customer_id=customer_a.pk, to_user=sales_b, reason="x")
+
+
+def test_read_only_analyst_cannot_be_given_customers(customer_a, admin_user, manager_a, analyst, sales_a):
+    from customers.selectors import owners_assignable
+
+    assert analyst not in owners_assignable(admin_user)
+    assert {sales_a, manager_a, admin_user} <= set(owners_assignable(admin_user))
+    for transfer in (
+        lambda: services.customer_transfer_owner(actor=admin_user, customer_id=customer_a.pk, to_user=analyst,
+                                                 reason="x"),
+        lambda: services.customers_bulk_transfer_owner(actor=admin_user, customer_ids=[customer_a.pk],
+                                                       to_user=analyst, reason="x"),
+        lambda: services.customer_create(actor=admin_user, owner=analyst, data={"name": "新客户", "kind": "person"}),
+    ):
+        with pytest.raises(ValidationError) as exc, translation.override("en"):
+            transfer()
+        assert "read-only role" in str(exc.value)
+    customer_a.refresh_from_db()
+    assert customer_a.owner == sales_a and not OwnershipTransfer.objects.exists()
+
+
+def test_tag_names_longer_than_the_column_are_refused_not_cut(sales_a):
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
+        services.tag_create(actor=sales_a, name="长" * 300)
+    assert "at most 50 characters" in str(exc.value) and "has 300" in str(exc.value)
+    tag = services.tag_create(actor=sales_a, name="长" * 50)
+    with pytest.raises(ValidationError):
+        services.tag_rename(actor=sales_a, tag_id=tag.pk, name="短" * 51)
 
 
 def test_bulk_transfer_is_all_or_nothing(customer_a, customer_b, manager_a, sales_a):

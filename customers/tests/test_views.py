@@ -499,7 +499,8 @@ def test_bulk_transfer_is_recorded(en, client_for, make_customer, sales_a, manag
     ids = [make_customer(sales_a, name=f"客户{i}").pk for i in range(3)]
     response = client_for(manager_a).post(
         _url("customer_bulk"),
-        {"action": "transfer", "ids": ids, "to_user": colleague.pk, "reason": "重新分配", "next": "/customers/?city=x"},
+        {"action": "transfer", "ids": ids, "to_user": colleague.pk, "reason": "重新分配", "next": "/customers/?city=x",
+         "confirmed": "1"},
         follow=True,
     )
     assert response.redirect_chain[0][0] == "/customers/?city=x"
@@ -513,13 +514,34 @@ def test_bulk_transfer_is_all_or_nothing(en, client_for, customer_a, customer_b,
     colleague = make_user("sales", team_a, username="colleague")
     response = client_for(manager_a).post(
         _url("customer_bulk"),
-        {"action": "transfer", "ids": [customer_a.pk, customer_b.pk], "to_user": colleague.pk, "reason": "x"},
+        {"action": "transfer", "ids": [customer_a.pk, customer_b.pk], "to_user": colleague.pk, "reason": "x",
+         "confirmed": "1"},
         follow=True,
     )
     assert "not yours to transfer" in response.content.decode()
     assert not OwnershipTransfer.objects.exists()
     customer_a.refresh_from_db()
     assert customer_a.owner != colleague
+
+
+def test_bulk_transfer_asks_for_confirmation_first(en, client_for, make_customer, sales_a, manager_a, make_user,
+                                                  team_a):
+    """Like delete, refund and merge: the first post only asks; nothing moves until confirmed."""
+    colleague = make_user("sales", team_a, username="colleague")
+    ids = [make_customer(sales_a, name=f"客户{i}").pk for i in range(2)]
+    client = client_for(manager_a)
+    post = {"action": "transfer", "ids": ids, "to_user": colleague.pk, "reason": "重新分配", "next": "/customers/?q=x"}
+    response = client.post(_url("customer_bulk"), post)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Transfer 2 customers to colleague?" in html and "重新分配" in html
+    assert 'name="confirmed" value="1"' in html and html.count('name="ids"') == 2
+    assert 'href="/customers/?q=x"' in html  # cancel goes back to the list as it was
+    assert not OwnershipTransfer.objects.exists()
+    assert set(Customer.objects.filter(pk__in=ids).values_list("owner_id", flat=True)) == {sales_a.pk}
+    response = client.post(_url("customer_bulk"), {**post, "confirmed": "1"}, follow=True)
+    assert "2 customers now belong to colleague." in response.content.decode()
+    assert OwnershipTransfer.objects.count() == 2
 
 
 def test_bulk_transfer_needs_a_reason(en, client_for, customer_a, manager_a):
@@ -542,6 +564,18 @@ def test_bulk_add_existing_and_new_tag(en, client_for, make_customer, sales_a):
     # the same tag picked from the list: nobody gains it twice
     response = client.post(_url("customer_bulk"), {"action": "tag", "ids": ids, "tag": tag.pk}, follow=True)
     assert "added to 0 customers" in response.content.decode()
+
+
+def test_bulk_new_tag_too_long_is_refused_not_cut(en, client_for, customer_a, sales_a):
+    page = client_for(sales_a).get(_url("customer_list")).content.decode()
+    new_tag_input = page[page.index('name="new_tag"') - 200:page.index('name="new_tag"') + 200]
+    assert "maxlength" not in new_tag_input  # the browser cut a pasted tag at 50 without a word
+    response = client_for(sales_a).post(
+        _url("customer_bulk"), {"action": "tag", "ids": [customer_a.pk], "new_tag": "长" * 300}, follow=True)
+    html = response.content.decode()
+    assert "A tag may have at most 50 characters" in html and "has 300" in html
+    assert not Tag.objects.exists()
+    assert not customer_a.tags.exists()
 
 
 def test_bulk_tag_is_all_or_nothing(en, client_for, customer_a, customer_b, sales_a):

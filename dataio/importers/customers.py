@@ -18,15 +18,21 @@ from customers.forms import CUSTOMER_FORM_FIELDS, ContactForm, CustomerForm, mas
 from customers.models import Contact, Customer, Tag, guess_id_type
 from customers.search import CUSTOMER_TEXT_INDEX
 from customers.selectors import owners_assignable
-from customers.services import CONTACT_FIELDS, CUSTOMER_EDITABLE_FIELDS, _refresh_search_keys
+from customers.services import (
+    CONTACT_FIELDS,
+    CUSTOMER_EDITABLE_FIELDS,
+    TAG_NAME_MAX,
+    _refresh_search_keys,
+    tag_name_problem,
+)
 from dataio import values as v
 from dataio.importers.base import ImportField, ModelImporter, Pending, form_fields
 from dataio.importers.refs import CustomerRefs, UserRefs
 from dataio.mapping import synonyms
 from dataio.readers import Row
 
-_SEARCH_KEYS = ["name_pinyin", "name_initials", "phone_digits"]
-_SEARCH_SOURCES = {"name", "kind", "phone", "phone_alt"}
+_SEARCH_KEYS = ["name_pinyin", "name_initials", "phone_digits", "city_pinyin"]
+_SEARCH_SOURCES = {"name", "kind", "phone", "phone_alt", "city"}
 
 
 class CustomerImporter(ModelImporter):
@@ -140,7 +146,11 @@ class CustomerImporter(ModelImporter):
             elif owner.pk != obj.owner_id and raw:
                 self.report.note(_("The owner column is used for new customers only: transfer existing ones."))
         if "tags" in self.mapping:
-            names = [n[:50] for n in v.split_list(self.cell(row, "tags"))]
+            names = v.split_list(self.cell(row, "tags"))
+            too_long = tag_name_problem(next((n for n in names if len(n) > TAG_NAME_MAX), ""))
+            if too_long:
+                self.error(row, "tags", too_long)  # refused, never cut: a cut tag is another tag
+                return None
             for name in names:
                 if name not in self.tags and name not in self.new_tags:
                     if not self.user.can(Cap.CHANGE):

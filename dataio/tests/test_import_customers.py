@@ -262,3 +262,13 @@ def test_imported_customers_count_as_verified_at_creation(write_file, customer_r
     assert job.status == ImportStatus.DONE, job.report
     assert not Customer.objects.filter(last_verified_at__isnull=True).exists()
     assert not Customer.objects.filter(Customer.stale_q()).exists()
+
+
+def test_a_tag_longer_than_50_characters_is_refused_not_cut(write_file, sales_a):
+    rows = [["客户编号", "客户名称", "类型", "标签"], ["T1", "标签太长", "个人", "VIP," + "长" * 300]]
+    job = run(sales_a, write_file("tags.csv", rows))
+    assert job.status == ImportStatus.CHECKED and not Customer.objects.exists()
+    [(row, column, message)] = errors_of(job)
+    assert (row, column) == (2, "标签") and "at most 50 characters" in message and "has 300" in message
+    from customers.models import Tag
+    assert not Tag.objects.exists()

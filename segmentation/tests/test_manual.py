@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from audit.models import ObjectChange
 from segmentation.manual import scheme_assign, scheme_class_manager_set
@@ -49,6 +50,21 @@ def test_permissions_and_validation(sales_a, sales_b, analyst, customer_a, make_
                          class_key="a_strategic", note="OR: 战略合作协议; KR: 王总; ER: 每周例会")
     assert done.scheme_class.key == "a_strategic"
     assert not SchemeAssignment.objects.filter(customer=customer_a).exists()
+
+
+def test_read_only_analyst_is_not_offered_nor_accepted_as_class_manager(admin_user, analyst, sales_a):
+    from segmentation.forms import class_manager_updates, manager_choices
+
+    cls = SchemeClass.objects.get(scheme__key="abc", key="A")
+    offered = {value for value, _label in manager_choices()}
+    assert str(analyst.pk) not in offered and str(sales_a.pk) in offered
+    with pytest.raises(ValidationError):
+        class_manager_updates({f"manager-{cls.pk}": str(analyst.pk)}, [cls])
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
+        scheme_class_manager_set(actor=admin_user, class_id=cls.pk, manager=analyst)
+    assert "read-only role" in str(exc.value)
+    cls.refresh_from_db()
+    assert cls.manager is None
 
 
 def test_class_managers(admin_user, manager_a, sales_a):
