@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
+from core import filetypes
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
@@ -367,6 +368,17 @@ def _validate_upload(upload: UploadedFile) -> str:
         )
     if upload.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
+    # The name alone says nothing: a web page renamed "offer.pdf" must not be stored as a PDF.
+    problem = filetypes.content_problem(ext, upload)
+    if problem == filetypes.MARKUP:
+        raise ValidationError({"file": _(
+            "“%(name)s” contains a web page or script (HTML, SVG or XML); a text document must be plain text."
+        ) % {"name": name}})
+    if problem:
+        raise ValidationError({"file": _(
+            "The content of “%(name)s” is not a real .%(ext)s file. Upload the document in the format its"
+            " name says."
+        ) % {"name": name, "ext": ext}})
     return ext
 
 

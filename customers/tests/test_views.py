@@ -702,6 +702,33 @@ def test_document_size_limit(en, client_for, customer_a, sales_a, settings):
     assert not CustomerDocument.objects.exists()
 
 
+@pytest.mark.parametrize(("name", "content_type"), [("offer.pdf", "application/pdf"), ("logo.png", "image/png")])
+def test_html_renamed_to_a_document_type_is_refused(en, client_for, customer_a, sales_a, settings, tmp_path,
+                                                   name, content_type):
+    settings.MEDIA_ROOT = tmp_path
+    html = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+    response = _upload(client_for(sales_a), customer_a, name=name, content=html, content_type=content_type)
+    assert response.status_code == 400
+    assert f"The content of “{name}” is not a real .{name[-3:]} file." in response.content.decode()
+    assert not CustomerDocument.objects.exists()
+    assert not ObjectChange.objects.filter(object_repr=name).exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_html_in_a_text_document_is_refused_in_chinese(client_for, customer_a, sales_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(sales_a)
+    response = client.post(
+        _url("document_upload", customer_a.pk),
+        {"file": SimpleUploadedFile("notes.txt", b"<html><script>x()</script></html>", content_type="text/plain")},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400
+    assert "网页或脚本" in response.content.decode()
+    assert not CustomerDocument.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
 def test_documents_are_scoped(client_for, customer_a, sales_a, sales_b):
     _upload(client_for(sales_a), customer_a)
     doc = CustomerDocument.objects.get()
