@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from accounts.models import Team, User
 from accounts.roles import Role
 from accounts.services import TEAM_MANAGER_ROLES, login_failure_record, login_failures_clear, login_locked_until
-from core.middleware import client_ip
+from core.clientaddr import client_ip
 
 
 def _model_field(name: str, **kwargs: Any) -> forms.Field:

@@ -38,7 +38,7 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict, Field, create_model
 
 from core.actor import Source, acting_as
-from core.middleware import client_ip
+from core.clientaddr import client_ip
 
 logger = logging.getLogger(__name__)
 

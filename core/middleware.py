@@ -2,23 +2,11 @@
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from core.actor import Source, acting_as
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address. Behind KEHU_TRUSTED_PROXIES reverse proxies (load balancer, nginx), the
-    address the nearest untrusted hop reported in X-Forwarded-For; the header's left part can be
-    forged by the client, so we count hops from the right."""
-    proxies = settings.KEHU_TRUSTED_PROXIES
-    if proxies > 0:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR")
+from core.clientaddr import client_ip
 
 
 class ActorMiddleware:

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from core.clientaddr import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KEHU_DATA_DIR", BASE_DIR / "data"))
 
@@ -132,9 +134,10 @@ AUTH_PASSWORD_VALIDATORS = [
 KEHU_LOGIN_MAX_FAILURES = int(os.environ.get("KEHU_LOGIN_MAX_FAILURES", "5"))
 KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
 KEHU_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("KEHU_LOGIN_FAILURE_WINDOW_SECONDS", "900"))
-# Reverse proxies in front of kehu that append to X-Forwarded-For (0: clients connect directly).
-# Login throttling and the audit trail use the client address this gives.
-KEHU_TRUSTED_PROXIES = int(os.environ.get("KEHU_TRUSTED_PROXIES", "0"))
+# Addresses or networks of the reverse proxies in front of kehu (empty: clients connect directly).
+# X-Forwarded-For is read only from them; login throttling and the audit trail use the client
+# address this gives (core/clientaddr.py). The old hop count ("1") is refused at start-up.
+KEHU_TRUSTED_PROXIES = parse_trusted_proxies(os.environ.get("KEHU_TRUSTED_PROXIES", ""))
 # A customer card not verified for this many days is stale and shows on its owner's home page.
 KEHU_STALE_AFTER_DAYS = int(os.environ.get("KEHU_STALE_AFTER_DAYS", "180"))
 # Customer documents: size limit and accepted types.

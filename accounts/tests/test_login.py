@@ -8,13 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import LoginFailure
+from core.clientaddr import parse_trusted_proxies
 from core.testing import PASSWORD
 
 LOGIN = reverse("accounts:login")
 
 
 def _post(client, username, password, ip="10.0.0.1", **extra):
-    return client.post(LOGIN, {"username": username, "password": password, **extra}, REMOTE_ADDR=ip)
+    headers = {k: extra.pop(k) for k in list(extra) if k.startswith("HTTP_")}
+    return client.post(LOGIN, {"username": username, "password": password, **extra}, REMOTE_ADDR=ip, **headers)
 
 
 def _logged_in(client) -> bool:
@@ -148,6 +150,22 @@ class TestThrottling:
         _post(client, "a7", "wrong-password", ip="10.0.0.7")
         assert _post(client, "sales_b", PASSWORD, ip="10.0.0.7").status_code == 429
         assert _post(client, "sales_b", PASSWORD, ip="10.0.0.8").status_code == 302
+
+    def test_rotating_x_forwarded_for_does_not_dodge_the_address_limit(self, client, sales_b, settings):
+        # No proxy in front (or one at another address): the client's X-Forwarded-For is its own text.
+        settings.KEHU_TRUSTED_PROXIES = parse_trusted_proxies("10.0.0.2")
+        settings.KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+        for i in range(3):
+            _post(client, f"a{i}", "wrong-password", ip="198.51.100.7", HTTP_X_FORWARDED_FOR=f"1.1.1.{i}")
+        assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"198.51.100.7"}
+        response = _post(client, "sales_b", PASSWORD, ip="198.51.100.7", HTTP_X_FORWARDED_FOR="9.9.9.9")
+        assert response.status_code == 429
+
+    def test_behind_a_trusted_proxy_each_client_has_its_own_address(self, client, settings):
+        settings.KEHU_TRUSTED_PROXIES = parse_trusted_proxies("10.0.0.0/24")
+        _post(client, "a", "wrong-password", ip="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+        _post(client, "b", "wrong-password", ip="10.0.0.2", HTTP_X_FORWARDED_FOR="<script>")
+        assert list(LoginFailure.objects.order_by("id").values_list("ip", flat=True)) == ["203.0.113.9", "10.0.0.2"]
 
     def test_lock_lifts_when_the_window_passes(self, client, sales_a):
         self._fail(client, "sales_a", 5)

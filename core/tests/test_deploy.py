@@ -1,5 +1,6 @@
 """Production guards: `kehu check --deploy` is clean under production settings and refuses the
-public development key and demo users; the WSGI application refuses to start with either."""
+public development key, a guessable key and demo users; the WSGI application refuses to start with
+any of them."""
 
 import os
 import secrets
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
+from django.core.management.utils import get_random_secret_key
 from django.test import override_settings
 
 # What KEHU_ENV=production switches on in kehu/settings.py (the subprocess tests below check the
@@ -58,6 +61,38 @@ def test_default_secret_key_is_an_error(db):
 def test_short_secret_key_is_an_error(db):
     with override_settings(**PRODUCTION, SECRET_KEY="x" * 20), pytest.raises(SystemCheckError, match="kehu.E001"):
         deploy_check()
+
+
+# 50 × "a" passed both guards before; so did a repeated short pattern of 50+ characters.
+GUESSABLE_KEYS = ["a" * 50, "abcd" * 13, "0123456789" * 5, "kehu-secret-" * 5]
+
+
+@pytest.mark.parametrize("key", GUESSABLE_KEYS)
+def test_guessable_secret_key_is_an_error(db, key):
+    with override_settings(**PRODUCTION, SECRET_KEY=key), pytest.raises(SystemCheckError) as exc:
+        deploy_check()
+    assert "kehu.E001" in str(exc.value) and "KEHU_SECRET_KEY is guessable" in str(exc.value)
+
+
+@pytest.mark.parametrize("key", GUESSABLE_KEYS)
+def test_start_up_refuses_a_guessable_secret_key(db, key):
+    from core.startup import refuse_unsafe_production
+
+    with override_settings(**PRODUCTION, SECRET_KEY=key), pytest.raises(ImproperlyConfigured, match="guessable"):
+        refuse_unsafe_production()
+
+
+@pytest.mark.parametrize("make_key", [lambda: secrets.token_urlsafe(50), lambda: secrets.token_hex(32),
+                                      get_random_secret_key])
+def test_random_secret_keys_are_accepted(db, make_key):
+    from core.startup import refuse_unsafe_production, secret_key_weakness
+
+    for _ in range(50):
+        key = make_key()
+        assert secret_key_weakness(key) is None, key
+    with override_settings(**PRODUCTION, SECRET_KEY=key):
+        refuse_unsafe_production()
+        assert "no issues" in deploy_check("--fail-level", "INFO")
 
 
 def test_demo_users_are_an_error_until_removed(db, make_user):
@@ -142,6 +177,23 @@ def test_kehu_check_deploy_fails_on_the_default_key(data_dir):
 
 
 @pytest.mark.slow
+def test_kehu_check_deploy_fails_on_a_guessable_key(data_dir):
+    done = _run([*_kehu(), "check", "--deploy"], _production(data_dir, key="a" * 50))
+    assert done.returncode != 0
+    assert "kehu.E001" in done.stderr and "guessable" in done.stderr
+
+
+@pytest.mark.slow
+def test_kehu_refuses_a_proxy_count_in_trusted_proxies(data_dir):
+    # The old meaning (a hop count) trusted any client's X-Forwarded-For: refuse it, say what to set.
+    done = _run([*_kehu(), "check", "--deploy"], {**_production(data_dir), "KEHU_TRUSTED_PROXIES": "1"})
+    assert done.returncode != 0
+    assert "KEHU_TRUSTED_PROXIES" in done.stderr and "addresses" in done.stderr
+    listed = _run([*_kehu(), "check", "--deploy"], {**_production(data_dir), "KEHU_TRUSTED_PROXIES": "10.0.0.5"})
+    assert listed.returncode == 0, listed.stderr
+
+
+@pytest.mark.slow
 def test_wsgi_refuses_to_start_with_demo_users(tmp_path):
     assert _run([*_kehu(), "migrate", "--no-input", "-v", "0"], _env(tmp_path)).returncode == 0
     # Someone tried kehu with `make run` (demo data), then switched the same data to production.
@@ -164,3 +216,9 @@ def test_wsgi_refuses_to_start_with_the_default_key(data_dir):
     del env["KEHU_SECRET_KEY"]
     done = _run([sys.executable, "-c", "import kehu.wsgi"], env)
     assert done.returncode != 0 and "KEHU_SECRET_KEY" in done.stderr
+
+
+@pytest.mark.slow
+def test_wsgi_refuses_to_start_with_a_guessable_key(data_dir):
+    done = _run([sys.executable, "-c", "import kehu.wsgi"], _production(data_dir, key="ab" * 30))
+    assert done.returncode != 0 and "guessable" in done.stderr
