@@ -36,3 +36,32 @@ def progress_read(job_id: int) -> dict[str, Any] | None:
 
 def progress_clear(job_id: int) -> None:
     _path(job_id).unlink(missing_ok=True)
+
+
+# --- heartbeat: is the process running a job still alive? ---------------------------------------------
+# Beside the progress, for the same reason: the job's own row cannot be written while its import's
+# transaction is open (invisible until the end; on SQLite locked). A job whose heartbeat is older
+# than the lease (settings.KEHU_IMPORT_LEASE_SECONDS) lost its process (kill -9, crash, restart).
+
+
+def _beat_path(job_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{job_id}.beat"
+
+
+def heartbeat_write(job_id: int, *, owner: str) -> None:
+    path = _beat_path(job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.beattmp")
+    tmp.write_text(json.dumps({"owner": owner, "at": time.time()}))
+    os.replace(tmp, path)
+
+
+def heartbeat_read(job_id: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(_beat_path(job_id).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def heartbeat_clear(job_id: int) -> None:
+    _beat_path(job_id).unlink(missing_ok=True)

@@ -145,6 +145,9 @@ KEHU_DEFAULT_CURRENCY = "CNY"
 # inside the request instead of by the background worker (`kehu db_worker`).
 KEHU_IMPORT_MAX_BYTES = int(os.environ.get("KEHU_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 KEHU_IMPORT_INLINE_BYTES = int(os.environ.get("KEHU_IMPORT_INLINE_BYTES", str(256 * 1024)))
+# A running check or import whose process has not shown a sign of life (a heartbeat, written every
+# few seconds) for this long is taken as dead — killed or crashed — and shown as not imported.
+KEHU_IMPORT_LEASE_SECONDS = int(os.environ.get("KEHU_IMPORT_LEASE_SECONDS", "120"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
