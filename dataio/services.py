@@ -34,7 +34,7 @@ from dataio.importers.base import Importer, Report
 from dataio.mapping import suggest_mapping
 from dataio.models import ImportJob, ImportStatus
 from dataio.progress import progress_clear, progress_write
-from dataio.readers import Table, TableError, format_of, open_table
+from dataio.readers import Table, TableError, format_of, open_table, too_many_rows
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def import_job_cancel(*, actor: User, job_id: int) -> ImportJob:
 def _start(job: ImportJob, phase: str) -> None:
     """Run the phase now (small files, the CLI) or hand it to the background worker."""
     liveness.forget(job.pk)
-    if job.source == Source.CLI or job.file.size <= settings.KEHU_IMPORT_INLINE_BYTES:
+    if job.source == Source.CLI or _fits_inline(job, phase):
         _run_phase(job.pk, phase)
         return
     from dataio import tasks
@@ -203,6 +203,21 @@ def _start(job: ImportJob, phase: str) -> None:
 
     # After commit: the worker must find the job in its new state.
     transaction.on_commit(enqueue)
+
+
+def _fits_inline(job: ImportJob, phase: str) -> bool:
+    """Small enough to run inside the request: few bytes AND few rows. A small file is not a short
+    one (an XLSX of 238 KB can unpack to 800,000 rows), so the rows are counted up to the budget
+    and no further before the check; the import knows them from the check."""
+    budget = settings.KEHU_IMPORT_INLINE_ROWS
+    if job.file.size > settings.KEHU_IMPORT_INLINE_BYTES:
+        return False
+    if phase != "check":
+        return job.total_rows <= budget
+    try:
+        return job_table(job).count(limit=budget + 1) <= budget
+    except (TableError, OSError):
+        return True  # the check says at once what is wrong with the file
 
 
 def _run_phase(job_id: int, phase: str) -> None:
@@ -236,7 +251,9 @@ def import_job_check(*, job_id: int) -> ImportJob:
             liveness.heartbeat(job.pk):
         try:
             table = job_table(job)
-            total = table.count()
+            total = table.count(limit=settings.KEHU_IMPORT_MAX_ROWS + 1)
+            if total > settings.KEHU_IMPORT_MAX_ROWS:
+                raise TableError(too_many_rows(settings.KEHU_IMPORT_MAX_ROWS))
             job.started_at = timezone.now()
             ImportJob.objects.filter(pk=job.pk).update(started_at=job.started_at, total_rows=total,
                                                        progress_total=total)
