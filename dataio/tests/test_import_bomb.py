@@ -43,8 +43,8 @@ PARTS = {
 }
 
 
-def bomb(rows: int) -> bytes:
-    """An XLSX of `rows` identical customer rows: tiny on disk, large unpacked."""
+def bomb(rows: int, tail: str = "") -> bytes:
+    """An XLSX of `rows` identical customer rows (then `tail`): tiny on disk, large unpacked."""
     head = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
             'spreadsheetml/2006/main"><sheetData><row><c t="inlineStr"><is><t>客户编号</t></is></c>'
             '<c t="inlineStr"><is><t>客户名称</t></is></c></row>')
@@ -53,7 +53,7 @@ def bomb(rows: int) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, text in PARTS.items():
             archive.writestr(name, text)
-        archive.writestr("xl/worksheets/sheet1.xml", head + row * rows + "</sheetData></worksheet>")
+        archive.writestr("xl/worksheets/sheet1.xml", head + row * rows + tail + "</sheetData></worksheet>")
     return out.getvalue()
 
 
@@ -131,3 +131,13 @@ def test_unpacked_size_is_checked_before_reading(tmp_path, settings):
         open_table(path)
     settings.KEHU_IMPORT_MAX_UNPACKED_BYTES = 10 * 1024 * 1024
     assert open_table(path).headers == ["客户编号", "客户名称"]
+
+
+def test_opening_a_workbook_reads_only_its_head(tmp_path):
+    """openpyxl parsed a sheet without a <dimension> tag to its end just to open it. Far down this
+    sheet the XML is broken: opening it and reading a sample must never get there."""
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(bomb(20_000, tail="<row><c><v>1</c></row>"))
+    table = open_table(path)
+    assert table.headers == ["客户编号", "客户名称"] and len(table.sample) == 5
+    assert table.count(limit=1_000) == 1_000
