@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,16 +103,25 @@ def test_a_request_killed_before_its_first_beat(client_for, sales_a):
     assert job.status == ImportStatus.FAILED and "nothing was imported" in job.error
 
 
+@pytest.fixture
+def database_url(request) -> str:
+    """A URL another process can reach the test database at (SQLite: a file copy of it)."""
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{request.getfixturevalue('sqlite_file')}"
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_cli_import_killed_with_sigkill(sqlite_file, tmp_path):  # noqa: F811
+def test_cli_import_killed_with_sigkill(database_url, tmp_path):
     """A real `kehu import` killed with SIGKILL halfway through its transaction: the job is left
     "importing", nothing of it is in the database, and it is then seen as stopped and cancelled."""
     admin = User.objects.create_superuser(username="root", password="x" * 12, email="r@example.cn")
     rows = ["客户编号,客户名称,城市", *(f"K{i:06d},客户{i},杭州" for i in range(60_000))]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(rows), encoding="utf-8")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{sqlite_file}", "KEHU_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    env = {**os.environ, "DATABASE_URL": database_url, "KEHU_MEDIA_ROOT": str(settings.MEDIA_ROOT),
            "KEHU_DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "kehu.settings"}
     proc = subprocess.Popen([sys.executable, "-m", "kehu", "import", "customers", str(path), "--user", "root"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
