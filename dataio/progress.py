@@ -19,19 +19,27 @@ def _path(job_id: int) -> Path:
     return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{job_id}.json"
 
 
-def progress_write(job_id: int, *, done: int, total: int, phase: str) -> None:
-    path = _path(job_id)
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """Replaced whole (readers never see half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"done": done, "total": total, "phase": phase, "at": time.time()}))
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**data, "at": time.time()}))
     os.replace(tmp, path)
 
 
-def progress_read(job_id: int) -> dict[str, Any] | None:
+def _read(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(_path(job_id).read_text())
+        return json.loads(path.read_text())
     except (FileNotFoundError, ValueError):
         return None
+
+
+def progress_write(job_id: int, *, done: int, total: int, phase: str) -> None:
+    _write(_path(job_id), {"done": done, "total": total, "phase": phase})
+
+
+def progress_read(job_id: int) -> dict[str, Any] | None:
+    return _read(_path(job_id))
 
 
 def progress_clear(job_id: int) -> None:
@@ -49,18 +57,11 @@ def _beat_path(job_id: int) -> Path:
 
 
 def heartbeat_write(job_id: int, *, owner: str) -> None:
-    path = _beat_path(job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.beattmp")
-    tmp.write_text(json.dumps({"owner": owner, "at": time.time()}))
-    os.replace(tmp, path)
+    _write(_beat_path(job_id), {"owner": owner})
 
 
 def heartbeat_read(job_id: int) -> dict[str, Any] | None:
-    try:
-        return json.loads(_beat_path(job_id).read_text())
-    except (FileNotFoundError, ValueError):
-        return None
+    return _read(_beat_path(job_id))
 
 
 def heartbeat_clear(job_id: int) -> None:
