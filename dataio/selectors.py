@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.db.models import QuerySet
-
 from accounts.models import User
+from dataio import liveness
 from dataio.importers import importers
 from dataio.models import ImportJob
 from dataio.progress import progress_read
@@ -15,14 +14,16 @@ from dataio.progress import progress_read
 JOBS_SHOWN = 50
 
 
-def import_job_list(*, user: User, limit: int = JOBS_SHOWN) -> QuerySet[ImportJob]:
-    """The latest imports the user may see, newest first."""
-    return ImportJob.objects.restrict(user, "view").select_related("created_by").order_by("-created_at", "-id")[:limit]
+def import_job_list(*, user: User, limit: int = JOBS_SHOWN) -> list[ImportJob]:
+    """The latest imports the user may see, newest first; a job whose process died shows as failed."""
+    jobs = ImportJob.objects.restrict(user, "view").select_related("created_by").order_by("-created_at", "-id")
+    return [liveness.mark_stopped(job) for job in jobs[:limit]]
 
 
 def import_job_get(*, user: User, job_id: int, action: str = "view") -> ImportJob:
-    """One job within the user's scope (ImportJob.DoesNotExist otherwise)."""
-    return ImportJob.objects.restrict(user, action).select_related("created_by").get(pk=job_id)
+    """One job within the user's scope (ImportJob.DoesNotExist otherwise); a job whose process died
+    shows as failed."""
+    return liveness.mark_stopped(ImportJob.objects.restrict(user, action).select_related("created_by").get(pk=job_id))
 
 
 def import_job_may_act(*, user: User, job: ImportJob) -> bool:

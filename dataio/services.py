@@ -28,12 +28,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import db, registry
 from core.actor import Source, acting_as, current_actor
+from dataio import liveness
 from dataio.importers import get_importer, importers
 from dataio.importers.base import Importer, Report
 from dataio.mapping import suggest_mapping
 from dataio.models import ImportJob, ImportStatus
 from dataio.progress import progress_clear, progress_write
-from dataio.readers import Table, TableError, format_of, open_table
+from dataio.readers import Table, TableError, format_of, open_table, too_many_rows
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,31 @@ class _Abort(Exception):
 
 
 def _job(actor: User, job_id: int, action: str = "change") -> ImportJob:
+    """The job, locked; a job whose process died is stored as failed first (it can then be checked
+    again or cancelled)."""
     try:
-        return ImportJob.objects.restrict(actor, action).select_for_update().get(pk=job_id)
+        job = ImportJob.objects.restrict(actor, action).select_for_update().get(pk=job_id)
     except ImportJob.DoesNotExist as exc:
         raise PermissionDenied(_("You do not have access to this import.")) from exc
+    if liveness.is_stopped(job):
+        _fail_stopped(job)
+    return job
+
+
+def _fail_stopped(job: ImportJob) -> None:
+    logger.warning("import %s: its process stopped while %s; marked failed", job.pk, job.status)
+    _finish(job, status=ImportStatus.FAILED, error=liveness.stopped_message())
+    liveness.forget(job.pk)
+
+
+def import_job_fail_stopped(*, job_id: int) -> bool:
+    """Store a job whose process died as failed (True if it was one). Idempotent."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or not liveness.is_stopped(job):
+            return False
+        _fail_stopped(job)
+    return True
 
 
 def _importer_class(actor: User, kind: str) -> type[Importer]:
@@ -130,6 +152,7 @@ def import_job_map(*, actor: User, job_id: int, mapping: Mapping[str, int]) -> I
         job.status = ImportStatus.CHECKING
         job.report, job.counts, job.confirmed_counts, job.error = {}, {}, {}, ""
         job.progress_done = job.progress_total = 0
+        job.task_id = ""
         job.save()
     _start(job, "check")
     return job
@@ -145,7 +168,8 @@ def import_job_confirm(*, actor: User, job_id: int) -> ImportJob:
             raise ValidationError(_("Correct the rows with errors in the file and upload it again."))
         job.confirmed_counts = {k: job.counts.get(k, 0) for k in CONFIRMED}
         job.status = ImportStatus.IMPORTING
-        job.save(update_fields=["confirmed_counts", "status", "updated_at"])
+        job.task_id = ""
+        job.save(update_fields=["confirmed_counts", "status", "task_id", "updated_at"])
     _start(job, "apply")
     return job
 
@@ -164,7 +188,8 @@ def import_job_cancel(*, actor: User, job_id: int) -> ImportJob:
 
 def _start(job: ImportJob, phase: str) -> None:
     """Run the phase now (small files, the CLI) or hand it to the background worker."""
-    if job.source == Source.CLI or job.file.size <= settings.KEHU_IMPORT_INLINE_BYTES:
+    liveness.forget(job.pk)
+    if job.source == Source.CLI or _fits_inline(job, phase):
         _run_phase(job.pk, phase)
         return
     from dataio import tasks
@@ -178,6 +203,21 @@ def _start(job: ImportJob, phase: str) -> None:
 
     # After commit: the worker must find the job in its new state.
     transaction.on_commit(enqueue)
+
+
+def _fits_inline(job: ImportJob, phase: str) -> bool:
+    """Small enough to run inside the request: few bytes AND few rows. A small file is not a short
+    one (an XLSX of 238 KB can unpack to 800,000 rows), so the rows are counted up to the budget
+    and no further before the check; the import knows them from the check."""
+    budget = settings.KEHU_IMPORT_INLINE_ROWS
+    if job.file.size > settings.KEHU_IMPORT_INLINE_BYTES:
+        return False
+    if phase != "check":
+        return job.total_rows <= budget
+    try:
+        return job_table(job).count(limit=budget + 1) <= budget
+    except (TableError, OSError):
+        return True  # the check says at once what is wrong with the file
 
 
 def _run_phase(job_id: int, phase: str) -> None:
@@ -207,10 +247,13 @@ def import_job_check(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != ImportStatus.CHECKING:
         return job
-    with acting_as(job.created_by, job.source), translation.override(job.language or None):
+    with acting_as(job.created_by, job.source), translation.override(job.language or None), \
+            liveness.heartbeat(job.pk):
         try:
             table = job_table(job)
-            total = table.count()
+            total = table.count(limit=settings.KEHU_IMPORT_MAX_ROWS + 1)
+            if total > settings.KEHU_IMPORT_MAX_ROWS:
+                raise TableError(too_many_rows(settings.KEHU_IMPORT_MAX_ROWS))
             job.started_at = timezone.now()
             ImportJob.objects.filter(pk=job.pk).update(started_at=job.started_at, total_rows=total,
                                                        progress_total=total)
@@ -268,7 +311,8 @@ def import_job_apply(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != ImportStatus.IMPORTING:
         return job
-    with acting_as(job.created_by, job.source), translation.override(job.language or None):
+    with acting_as(job.created_by, job.source), translation.override(job.language or None), \
+            liveness.heartbeat(job.pk):
         job.started_at = timezone.now()
         ImportJob.objects.filter(pk=job.pk).update(started_at=job.started_at)
         try:

@@ -148,6 +148,15 @@ KEHU_DEFAULT_CURRENCY = "CNY"
 # inside the request instead of by the background worker (`kehu db_worker`).
 KEHU_IMPORT_MAX_BYTES = int(os.environ.get("KEHU_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 KEHU_IMPORT_INLINE_BYTES = int(os.environ.get("KEHU_IMPORT_INLINE_BYTES", str(256 * 1024)))
+# Untrusted workbooks: a file may hold at most this many data rows; an XLSX (a zip) may unpack to at
+# most this many bytes (a 238 KB "decompression bomb" can hold 800,000 rows). Inside a request only
+# files of up to KEHU_IMPORT_INLINE_ROWS rows are checked; longer ones go to the background worker.
+KEHU_IMPORT_MAX_ROWS = int(os.environ.get("KEHU_IMPORT_MAX_ROWS", "1000000"))
+KEHU_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("KEHU_IMPORT_MAX_UNPACKED_BYTES", str(2 * 1024 ** 3)))
+KEHU_IMPORT_INLINE_ROWS = int(os.environ.get("KEHU_IMPORT_INLINE_ROWS", "10000"))
+# A running check or import whose process has not shown a sign of life (a heartbeat, written every
+# few seconds) for this long is taken as dead — killed or crashed — and shown as not imported.
+KEHU_IMPORT_LEASE_SECONDS = int(os.environ.get("KEHU_IMPORT_LEASE_SECONDS", "120"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
