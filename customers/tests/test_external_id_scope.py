@@ -11,11 +11,16 @@ from accounts.services import user_update
 from customers import services
 from customers.models import Customer
 from customers.tests.test_api import ApiClient
-from customers.tests.test_views import en  # noqa: F401  (fixture: pages in English)
 
 pytestmark = pytest.mark.django_db
 
 TAKEN = "Another customer already has the external ID “%s”."
+
+
+@pytest.fixture
+def en(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
