@@ -213,9 +213,20 @@ def _customers_follow_team(*, actor: User, user: User) -> int:
     """
     new_team_id = user.team_id
     owned = user.customers.exclude(team_id=new_team_id)
-    moved = list(owned.only("id", "name", "team_id", "owner_id"))
+    moved = list(owned.only("id", "name", "team_id", "owner_id", "external_id"))
     if not moved:
         return 0
+    # External IDs are unique per team (ADR 0006): the move must not put two customers with one
+    # number into the new team. An administrator sees every team, so naming the number leaks nothing.
+    numbers = {c.external_id for c in moved if c.external_id}
+    if numbers and new_team_id:
+        clash = (user.customers.model.objects.filter(team_id=new_team_id, external_id__in=numbers)
+                 .exclude(owner_id=user.pk).values_list("external_id", flat=True).first())
+        if clash:
+            raise ValidationError({"team": _(
+                "A customer of the new team already has the external ID “%(value)s” of a customer this user "
+                "owns: merge the two or change one number first."
+            ) % {"value": clash}})
     count = owned.update(team_id=new_team_id, updated_at=timezone.now())
     by_old_team: dict[int | None, list[Any]] = {}
     for customer in moved:

@@ -64,7 +64,10 @@ class Customer(TimeStampedModel, SoftDeleteModel):
 
     kind = models.CharField(_("type"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     name = models.CharField(_("name"), max_length=200)
-    external_id = models.CharField(_("external ID"), max_length=64, null=True, blank=True, unique=True)
+    # Unique within the customer's scope (its team, or its owner when it has none), not across the
+    # company: a global constraint would tell a user that another team uses a number (ADR 0006).
+    # customers.services.external_id_problem gives the clear message; the constraints are the guarantee.
+    external_id = models.CharField(_("external ID"), max_length=64, null=True, blank=True, db_index=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers"
     )
@@ -174,6 +177,18 @@ class Customer(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["city", "name_pinyin", "id"], name="customer_city_pinyin"),
             # Keyset pages of the list sorted by city (in pinyin), then name.
             models.Index(fields=["city_pinyin", "name_pinyin", "id"], name="customer_citykey_pinyin"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "external_id"], condition=models.Q(team__isnull=False),
+                name="customer_external_id_team",
+                violation_error_message=_("Another customer already has this external ID."),
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "external_id"], condition=models.Q(team__isnull=True),
+                name="customer_external_id_owner",
+                violation_error_message=_("Another customer already has this external ID."),
+            ),
         ]
 
     def __str__(self) -> str:

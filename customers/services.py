@@ -22,6 +22,7 @@ from core import filetypes
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
+from customers.querysets import customer_scope
 from customers.search import city_key, name_keys, phone_digits
 
 # Fields a user edits on the card (everything but owner/team, which change by transfer only).
@@ -54,6 +55,39 @@ def _check_owner(owner: User) -> None:
                                % {"user": owner}})
 
 
+def external_id_scope(*, owner_id: int, team_id: int | None) -> models.Q:
+    """The customers an external ID must be unique among: the team's, or the owner's when the
+    customer has no team (the two unique constraints on Customer)."""
+    return models.Q(team_id=team_id) if team_id else models.Q(owner_id=owner_id, team__isnull=True)
+
+
+def external_id_problem(
+    *, actor: User, external_id: str | None, owner_id: int, team_id: int | None, exclude_pk: int | None = None
+) -> str:
+    """Why `external_id` cannot be given to a customer of this owner and team ("" if it can).
+
+    Only customers the actor may see count (and those of the target scope, which a user who is not
+    an administrator always sees): a number used by another team neither blocks the actor nor is
+    confirmed to exist. Deleted customers count: they keep their number for restore and merge."""
+    if not external_id:
+        return ""
+    clash = Customer.objects.filter(external_id=external_id)
+    if not actor.sees_all_customers:  # (customer_scope's Q() for "all" would vanish in an OR)
+        clash = clash.filter(external_id_scope(owner_id=owner_id, team_id=team_id) | customer_scope(actor, "view"))
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        return _("Another customer already has the external ID “%(value)s”.") % {"value": external_id}
+    return ""
+
+
+def _check_external_id(actor: User, customer: Customer) -> None:
+    problem = external_id_problem(actor=actor, external_id=customer.external_id, owner_id=customer.owner_id,
+                                  team_id=customer.team_id, exclude_pk=customer.pk)
+    if problem:
+        raise ValidationError({"external_id": problem})
+
+
 @transaction.atomic
 def customer_create(
     *, actor: User, data: Mapping[str, Any], owner: User | None = None, tags: Iterable[Tag] = ()
@@ -71,6 +105,7 @@ def customer_create(
     if customer.last_verified_at is None:
         customer.last_verified_at = timezone.now()
     _refresh_search_keys(customer)
+    _check_external_id(actor, customer)
     customer.full_clean()
     customer.save()
     if tags:
@@ -93,6 +128,8 @@ def customer_update(
     before = field_values(customer, CUSTOMER_EDITABLE_FIELDS)
     apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
     _refresh_search_keys(customer)
+    if customer.external_id != before["external_id"]:
+        _check_external_id(actor, customer)
     customer.full_clean()
     changes = diff_values(before, field_values(customer, CUSTOMER_EDITABLE_FIELDS))
     if tags is not None:
@@ -180,10 +217,30 @@ def customers_bulk_transfer_owner(
     return _transfer(actor=actor, customers=customers, to_user=to_user, reason=reason)
 
 
+def _check_external_ids_move(moving: list[Customer], to_user: User) -> None:
+    """External IDs are unique per team (ADR 0006): a transfer must not bring two customers with one
+    number together. Only administrators transfer across teams, and they see every team."""
+    numbers = [c.external_id for c in moving if c.external_id]
+    if not numbers:
+        return
+    taken = set(
+        Customer.objects.filter(external_id_scope(owner_id=to_user.pk, team_id=to_user.team_id),
+                                external_id__in=numbers)
+        .exclude(pk__in=[c.pk for c in moving]).values_list("external_id", flat=True)
+    )
+    taken |= {n for n in numbers if numbers.count(n) > 1}
+    if taken:
+        raise ValidationError({"to_user": _(
+            "%(user)s's team already has a customer with the external ID “%(value)s”: merge the two or change "
+            "one number first."
+        ) % {"user": to_user, "value": min(taken)}})
+
+
 def _transfer(
     *, actor: User, customers: list[Customer], to_user: User, reason: str
 ) -> list[OwnershipTransfer]:
     moving = [c for c in customers if c.owner_id != to_user.pk]
+    _check_external_ids_move(moving, to_user)
     now = timezone.now()
     transfers = OwnershipTransfer.objects.bulk_create(
         [

@@ -16,6 +16,7 @@ from audit.models import ChangeAction
 from audit.services import change_records_bulk
 from customers.forms import CUSTOMER_FORM_FIELDS, ContactForm, CustomerForm, masked_fields
 from customers.models import Contact, Customer, Tag, guess_id_type
+from customers.querysets import customer_scope
 from customers.search import CUSTOMER_TEXT_INDEX
 from customers.selectors import owners_assignable
 from customers.services import (
@@ -80,6 +81,7 @@ class CustomerImporter(ModelImporter):
         self.tags = {t.name: t for t in Tag.objects.all()}
         self.new_tags: dict[str, Tag] = {}
         self.changeable: set[int] = set()
+        self.ambiguous: set[str] = set()
         self.current_tags: dict[int, set[str]] = {}
 
     def make_form(self) -> forms.BaseForm:
@@ -89,7 +91,14 @@ class CustomerImporter(ModelImporter):
         return CUSTOMER_TEXT_INDEX
 
     def find(self, keys: list[str]) -> dict[str, models.Model]:
-        found = {c.external_id: c for c in Customer.objects.filter(external_id__in=keys)}
+        # Only customers the user may see are looked up (deleted ones too, for the "skipped" note):
+        # a number another team uses is simply free here (ADR 0006), and no answer confirms it.
+        found: dict[str, models.Model] = {}
+        self.ambiguous: set[str] = set()
+        for c in Customer.objects.filter(customer_scope(self.user, "view"), external_id__in=keys).order_by("pk"):
+            if c.external_id in found:  # several teams use it: only a user who sees them all meets this
+                self.ambiguous.add(c.external_id)
+            found.setdefault(c.external_id, c)
         ids = [c.pk for c in found.values() if c.deleted_at is None]
         self.changeable = set(
             Customer.objects.restrict(self.user, "change").filter(pk__in=ids).values_list("pk", flat=True)
@@ -103,6 +112,10 @@ class CustomerImporter(ModelImporter):
         return found
 
     def check_existing(self, row: Row, obj: models.Model) -> bool:
+        if obj.external_id in self.ambiguous:
+            self.error(row, self.key, _("Customers of several teams have this external ID: change them on "
+                                        "their cards."))
+            return False
         if obj.deleted_at is not None:
             self.report.skip += 1
             if obj.merged_into_id:

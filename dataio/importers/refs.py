@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import Customer
+from customers.querysets import customer_permits, customer_scope
 from dataio.values import normal_key
 
 
@@ -26,15 +28,23 @@ class CustomerRefs:
         wanted = {v for v in values if v and v not in self.found and v not in self.problems}
         if not wanted:
             return
-        rows = list(Customer.objects.filter(external_id__in=wanted).values("pk", "external_id", "deleted_at",
-                                                                          "merged_into_id"))
+        # Only customers in the user's scope are looked up (deleted ones too, to say so): a customer
+        # out of reach reads exactly as one that does not exist (docs/permissions.md, ADR 0006).
+        scope = customer_scope(self.user, self.action) if customer_permits(self.user, self.action) else Q(pk=None)
+        rows = list(Customer.objects.filter(scope, external_id__in=wanted).order_by("pk").values(
+            "pk", "external_id", "deleted_at", "merged_into_id"))
         by_ext: dict[str, int] = {}
         for r in rows:
+            ref = r["external_id"]
+            if ref in by_ext or ref in self.problems:  # several teams use it: only who sees all meets this
+                by_ext.pop(ref, None)
+                self.problems[ref] = _("Customers of several teams have the external ID “%(ref)s”.") % {"ref": ref}
+                continue
             pk = self._follow(r["pk"], r["deleted_at"], r["merged_into_id"])
             if pk is None:
-                self.problems[r["external_id"]] = _("The customer “%(ref)s” was deleted.") % {"ref": r["external_id"]}
+                self.problems[ref] = _("The customer “%(ref)s” was deleted.") % {"ref": ref}
             else:
-                by_ext[r["external_id"]] = pk
+                by_ext[ref] = pk
         rest = wanted - set(by_ext) - set(self.problems)
         by_name: dict[str, int] = {}
         if rest:
@@ -58,8 +68,6 @@ class CustomerRefs:
         for ref, pk in [*by_ext.items(), *by_name.items()]:
             if pk in allowed:
                 self.found[ref] = pk
-            else:
-                self.problems[ref] = _("You may not change the customer “%(ref)s”.") % {"ref": ref}
         for ref in wanted - set(self.found) - set(self.problems):
             self.problems[ref] = _("No customer has the external ID or name “%(ref)s”.") % {"ref": ref}
 

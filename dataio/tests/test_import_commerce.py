@@ -135,7 +135,8 @@ def test_bad_order_rows(write_file, sales_a, catalogue, buyers, sales_b, make_cu
     assert found[2] == ("产品编号", "No product has the code “NOPE”.")
     assert found[4][0] == "客户编号" and "disagree" in found[4][1]
     assert found[5][0] == "数量"
-    assert found[6] == ("客户编号", "You may not change the customer “C9”.")
+    # Another team's customer reads as one that does not exist (ADR 0006).
+    assert found[6] == ("客户编号", "No customer has the external ID or name “C9”.")
     assert found[7][0] == "下单日期"
     assert found[8][0] == "订单号"
     assert "discount" in found[9][1]

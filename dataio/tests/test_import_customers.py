@@ -170,11 +170,54 @@ def test_data_changed_since_the_check_aborts(write_file, customer_rows, sales_a,
 
 
 def test_customers_of_other_teams_are_not_touched(write_file, customer_rows, sales_a, sales_b, make_customer):
-    make_customer(sales_b, name="李娜", external_id="C001")
+    # External IDs are unique per team (ADR 0006): team B's C001 is neither changed nor revealed;
+    # the row creates team A's own C001, exactly as it would if team B had no C001.
+    theirs = make_customer(sales_b, name="李娜", external_id="C001")
     job = run(sales_a, write_file("c.csv", customer_rows))
-    assert job.status == ImportStatus.CHECKED
-    assert errors_of(job) == [(2, "客户编号", "This customer exists but you may not change it.")]
-    assert Customer.objects.get(external_id="C001").name == "李娜"
+    assert job.status == ImportStatus.DONE, job.report
+    assert errors_of(job) == [] and job.counts["create"] == len(customer_rows) - 1
+    theirs.refresh_from_db()
+    assert theirs.name == "李娜" and theirs.team_id == sales_b.team_id
+    assert Customer.objects.filter(external_id="C001", team_id=sales_a.team_id).exists()
+
+
+def test_customer_import_answers_alike_for_another_teams_number(write_file, sales_a, sales_b, make_customer):
+    make_customer(sales_b, name="李娜", external_id="B-1")
+    reports = []
+    for key in ("B-1", "FREE-1"):
+        job = run(sales_a, write_file("c.csv", [["编号", "姓名"], [key, "王小明"]]), dry_run=True)
+        reports.append((job.status, job.counts, str(job.report).replace(key, "…")))
+    assert reports[0] == reports[1]
+
+
+def test_customer_import_refuses_nothing_it_could_not_show(write_file, sales_a, make_customer):
+    # In scope the number is the upsert key: the row updates the user's own customer.
+    make_customer(sales_a, name="旧名", external_id="A-1")
+    job = run(sales_a, write_file("c.csv", [["编号", "姓名"], ["A-1", "新名"]]))
+    assert job.status == ImportStatus.DONE and job.counts["update"] == 1
+    assert Customer.objects.get(external_id="A-1").name == "新名"
+
+
+def test_contact_import_answers_alike_for_another_teams_customer(write_file, sales_a, sales_b, make_customer):
+    make_customer(sales_b, name="李娜", external_id="B-1")
+    answers = []
+    for ref in ("B-1", "NOPE-1"):
+        rows = [["联系人编号", "客户编号", "联系人"], ["P1", ref, "王经理"]]
+        job = run(sales_a, write_file("p.csv", rows), kind="contacts", dry_run=True)
+        answers.append([(r, c, m.replace(ref, "…")) for r, c, m in errors_of(job)])
+    assert answers[0] == answers[1] == [(2, "客户编号", "No customer has the external ID or name “…”.")]
+
+
+def test_an_administrators_import_meets_the_same_number_in_two_teams(write_file, admin_user, sales_a, sales_b,
+                                                                      make_customer):
+    make_customer(sales_a, name="甲", external_id="T-1")
+    make_customer(sales_b, name="乙", external_id="T-1")
+    job = run(admin_user, write_file("c.csv", [["编号", "姓名"], ["T-1", "丙"]]))
+    assert errors_of(job) == [(2, "编号", "Customers of several teams have this external ID: change them on "
+                                         "their cards.")]
+    rows = [["联系人编号", "客户编号", "联系人"], ["P1", "T-1", "王经理"]]
+    job = run(admin_user, write_file("p.csv", rows), kind="contacts")
+    assert errors_of(job) == [(2, "客户编号", "Customers of several teams have the external ID “T-1”.")]
 
 
 def test_roles_that_may_not_import(write_file, customer_rows, analyst):
