@@ -69,9 +69,7 @@ class InSchema(Schema):
         """More unknown fields than errors we echo: one error, before pydantic makes one per key
         (100,000 keys would otherwise cost seconds of work for errors nobody reads)."""
         if isinstance(data, dict) and len(data) > MAX_ERRORS:
-            known = {name for name, info in cls.model_fields.items()} | {
-                info.alias for info in cls.model_fields.values() if info.alias
-            }
+            known = set(cls.model_fields) | {info.alias for info in cls.model_fields.values() if info.alias}
             unknown = sum(1 for key in data if key not in known)
             if unknown > MAX_ERRORS:
                 raise PydanticCustomError(
