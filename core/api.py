@@ -6,8 +6,10 @@ Errors all have one shape, ``{"detail": ...}``:
 - 400 ``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}``: the data was rejected by the
   application's rules (django ``ValidationError`` from a service, an invalid cursor).
 - 422, same shape: the request did not match the schema (wrong type, too long, unknown field,
-  missing field). ``loc`` starts with where the value was (``body``, ``query``, ``path``) and then
-  names the field, e.g. ``["body", "name"]``.
+  missing field, a whole number outside the 64-bit range every id column holds). ``loc`` starts
+  with where the value was (``body``, ``query``, ``path``) and then names the field, e.g.
+  ``["body", "name"]``. At most ``MAX_ERRORS`` items are echoed; a last item counts the rest.
+- 413 ``{"detail": "message"}``: the body is larger than the server accepts.
 - 401/403/404/409/500 ``{"detail": "message"}``.
 
 Messages are in the request's language.
@@ -17,25 +19,31 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.models import Param
 from ninja.responses import NinjaJSONEncoder
-from pydantic import ConfigDict, Field, create_model
+from ninja.signature.utils import get_typed_signature
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic_core import PydanticCustomError
 
 from core.actor import Source, acting_as
 from core.clientaddr import client_ip
@@ -45,10 +53,29 @@ logger = logging.getLogger(__name__)
 
 # --- Schemas -----------------------------------------------------------------------------------
 
+# Errors echoed in one answer: a body of 100,000 unknown keys must not cost a 13 MB answer and
+# seconds of translating messages nobody reads; the client fixes the first ones and sends again.
+MAX_ERRORS = 20
+
+
 class InSchema(Schema):
     """Base for request bodies: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_many_unknown_fields(cls, data: Any) -> Any:
+        """More unknown fields than errors we echo: one error, before pydantic makes one per key
+        (100,000 keys would otherwise cost seconds of work for errors nobody reads)."""
+        if isinstance(data, dict) and len(data) > MAX_ERRORS:
+            known = set(cls.model_fields) | {info.alias for info in cls.model_fields.values() if info.alias}
+            unknown = sum(1 for key in data if key not in known)
+            if unknown > MAX_ERRORS:
+                raise PydanticCustomError(
+                    "too_many_unknown_fields", "{count} fields cannot be set here", {"count": unknown}
+                )
+        return data
 
 
 class ErrorItem(Schema):
@@ -64,14 +91,15 @@ class ValidationErrorOut(Schema):
 
 
 class MessageOut(Schema):
-    """401, 403, 404, 409 answers."""
+    """401, 403, 404, 409, 413 answers."""
 
     detail: str
 
 
 # Responses every endpoint may give besides its success answer (for the OpenAPI document).
 ERROR_RESPONSES: dict[int, type[Schema]] = {
-    400: ValidationErrorOut, 401: MessageOut, 403: MessageOut, 404: MessageOut, 422: ValidationErrorOut,
+    400: ValidationErrorOut, 401: MessageOut, 403: MessageOut, 404: MessageOut, 413: MessageOut,
+    422: ValidationErrorOut,
 }
 
 
@@ -254,21 +282,106 @@ def _pydantic_message(error: Mapping[str, Any]) -> str:
             "Ensure that there are no more than %(max)s decimal place.",
             "Ensure that there are no more than %(max)s decimal places.", n,
         ) % {"max": n}
+    if kind == "too_many_unknown_fields":
+        n = ctx.get("count", 0)
+        return ngettext(
+            "%(count)s field cannot be set here.", "%(count)s fields cannot be set here.", n
+        ) % {"count": n}
     if kind in ("literal_error", "enum"):
         return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
     return _("Enter a valid value.")
 
 
+def _client_loc(error: Mapping[str, Any]) -> list[Any]:
+    loc = list(error.get("loc") or [])
+    # ninja puts the view's parameter name after the source ("body", "payload", "name");
+    # clients know fields, not our parameter names, so keep source + field path. A body error
+    # about the whole body (``["body", "payload"]``) is located at ``["body"]``.
+    if (len(loc) >= 3 and loc[0] in ("body", "query", "form")) or (len(loc) == 2 and loc[0] == "body"):
+        loc = [loc[0], *loc[2:]]
+    return loc
+
+
 def _schema_error_items(exc: NinjaValidationError) -> list[dict[str, Any]]:
-    items = []
-    for error in exc.errors:
-        loc = list(error.get("loc") or [])
-        # ninja puts the view's parameter name after the source ("body", "payload", "name");
-        # clients know fields, not our parameter names, so keep source + field path.
-        if len(loc) >= 3 and loc[0] in ("body", "query", "form"):
-            loc = [loc[0], *loc[2:]]
-        items.append({"loc": loc, "msg": _pydantic_message(error), "type": str(error.get("type", "invalid"))})
+    errors = exc.errors
+    items = [
+        {"loc": _client_loc(error), "msg": _pydantic_message(error), "type": str(error.get("type", "invalid"))}
+        for error in errors[:MAX_ERRORS]
+    ]
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - MAX_ERRORS
+        items.append({
+            "loc": _client_loc(errors[MAX_ERRORS])[:1],
+            "msg": ngettext("…and %(count)s more error.", "…and %(count)s more errors.", more) % {"count": more},
+            "type": "too_many_errors",
+        })
     return items
+
+
+# --- Integer range -----------------------------------------------------------------------------
+
+# The range of every integer column (PostgreSQL bigint, SQLite INTEGER). pydantic accepts any
+# Python int, and one outside this range fails in the database driver (PostgreSQL "out of range",
+# SQLite OverflowError) as a 500 instead of a 422. Checking every validated argument of every
+# operation in one decorator covers ids in paths, filters and bodies, including operations added
+# later, without each schema having to remember a bounded type.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def _out_of_range(value: Any, loc: list[Any]) -> Iterator[dict[str, Any]]:
+    """Schema errors (pydantic's shape) for every integer in `value` that no column can hold."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if value > INT_MAX:
+            yield {"loc": tuple(loc), "type": "less_than_equal", "ctx": {"le": INT_MAX}, "msg": ""}
+        elif value < INT_MIN:
+            yield {"loc": tuple(loc), "type": "greater_than_equal", "ctx": {"ge": INT_MIN}, "msg": ""}
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _out_of_range(getattr(value, name), [*loc, name])
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _out_of_range(item, [*loc, key])
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            yield from _out_of_range(item, [*loc, index])
+
+
+def _param_sources(func: Callable[..., Any]) -> dict[str, str]:
+    """Where ninja reads each argument of a view from, when the signature says so: ``Query[...]``
+    and the like name it; an unmarked schema is the body."""
+    sources = {}
+    for name, param in get_typed_signature(inspect.unwrap(func)).parameters.items():
+        annotation = param.annotation
+        marks = [m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, Param)]
+        if marks:
+            sources[name] = marks[0]._param_source()
+        elif inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+            sources[name] = "body"
+    return sources
+
+
+def reject_out_of_range_integers(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Operation decorator: a 422 (as any schema error) for an integer no column can hold, before
+    the view runs, wherever it was sent."""
+    sources = _param_sources(func)
+
+    @functools.wraps(func)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        path_params = request.resolver_match.kwargs if request.resolver_match else {}
+        errors = [
+            error
+            for name, value in kwargs.items()
+            for error in _out_of_range(
+                value, [sources.get(name) or ("path" if name in path_params else "query"), name]
+            )
+        ]
+        if errors:
+            raise NinjaValidationError(errors)
+        return func(request, *args, **kwargs)
+
+    return wrapper
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -311,6 +424,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # A race with another write (two creates of the same unique name): the client may retry.
         logger.warning("API integrity error on %s %s: %s", request.method, request.path, exc)
         return respond(request, _("The record conflicts with another change. Reload and try again."), 409)
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return respond(
+            request,
+            _("The request body is too large (at most %(size)s).") % {"size": filesizeformat(limit)},
+            413,
+        )
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -2,7 +2,8 @@
 
 import logging
 
-from django.core.exceptions import DisallowedHost
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -10,6 +11,7 @@ from django.template import loader
 from django.templatetags.static import static
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
@@ -49,6 +51,17 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     first = exception.args[0] if exception.args else ""
     reason = str(first) if isinstance(first, str | Promise) else ""
     return render(request, "403.html", {"back": _back(request), "reason": reason}, status=403)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400, and 413 in the site's layout for a form larger than the server accepts (e.g. a note
+    pasted many times over). Other bad requests (a forged Host header, …) keep Django's plain page:
+    the request may not have got far enough (no user, no valid host) to render the layout."""
+    if isinstance(exception, RequestDataTooBig) and hasattr(request, "user"):
+        context = {"back": _back(request), "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        return render(request, "413.html", context, status=413)
+    return defaults.bad_request(request, exception)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from accounts.api import api_auth
 from accounts.api import router as accounts_router
 from commerce.api import router as commerce_router
-from core.api import bind_actor, install_error_handlers
+from core.api import bind_actor, install_error_handlers, reject_out_of_range_integers
 from customers.api import router as customers_router
 from insights.api import router as insights_router
 from interactions.api import router as interactions_router
@@ -27,8 +27,10 @@ until it is `null`.
 
 - `400` — the data was rejected by kehu's rules (or a bad cursor):
   `{"detail": [{"loc": ["body", "email"], "msg": "…", "type": "invalid"}]}`;
-- `422` — the request does not match the schema (wrong type, too long, unknown or missing field),
-  same shape, `loc` = where (`body`, `query`, `path`) and the field;
+- `422` — the request does not match the schema (wrong type, too long, unknown or missing field,
+  a whole number outside the 64-bit range), same shape, `loc` = where (`body`, `query`, `path`)
+  and the field; at most 20 items, then one that counts the rest;
+- `413` — the body is too large;
 - `401` no or bad token, `403` allowed to see but not to do this, `404` not found or not yours
   (the API never tells which), `409` a conflicting concurrent change: `{"detail": "…"}`.
 
@@ -45,6 +47,8 @@ api = NinjaAPI(
 install_error_handlers(api)
 # Every operation runs as its authenticated user through the API door (audit source "api").
 api.add_decorator(bind_actor)
+# An integer no database column holds is a 422 on every operation, not a 500 from the database.
+api.add_decorator(reject_out_of_range_integers)
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", commerce_router)

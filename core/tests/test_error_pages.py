@@ -1,4 +1,4 @@
-"""The error pages as users see them with DEBUG off (what `make run` serves): 403, 404, 500 and the
+"""The error pages as users see them with DEBUG off (what `make run` serves): 403, 404, 413, 500 and the
 CSRF failure in the site's layout and the user's language, never Django's debug or bare pages."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.urls import path, reverse
 
 from core import views
-from kehu.urls import handler403, handler404, handler500  # noqa: F401 (this module is a URLconf too)
+from kehu.urls import handler400, handler403, handler404, handler500  # noqa: F401 (this module is a URLconf too)
 from kehu.urls import urlpatterns as kehu_urlpatterns
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,22 @@ def test_csrf_failure_is_friendly(language, title):
     body = response.content.decode()
     assert response.status_code == 403
     assert title in body and "CSRF verification failed" not in body
+
+
+@pytest.mark.parametrize(("language", "title"), [("zh-hans", "数据过大"), ("en", "Too much data")])
+def test_a_too_large_form_is_a_friendly_413_and_saves_nothing(client_for, sales_a, settings, language, title):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    sales_a.language = language
+    sales_a.save(update_fields=["language"])
+    response = client_for(sales_a).post(reverse("customers:customer_add"),
+                                        {"name": "陈静", "special_notes": "x" * (2 * 1024 * 1024)})
+    body = response.content.decode()
+    assert response.status_code == 413
+    assert title in body and "1.0" in body and "/static/kehu/kehu.css" in body
+    from customers.models import Customer
+    assert not Customer.objects.filter(name="陈静").exists()
+
+
+def test_other_bad_requests_keep_the_plain_400(client):
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400

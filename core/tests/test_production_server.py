@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 from core.testing import PASSWORD
 
@@ -75,11 +76,11 @@ def _cookie(headers: HTTPMessage, name: str) -> tuple[str, str] | None:
 
 
 @pytest.fixture
-def production_server(tmp_path, settings, make_user, make_customer, team_a):
+def production_server(tmp_path, make_user, make_customer, team_a):
     # The server runs with the production hashers: the test user's password is hashed the real way
     # (the suite otherwise uses a fast hasher, core.testing).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    user = make_user("sales", team_a, username="prod_sales")
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+        user = make_user("sales", team_a, username="prod_sales")
     make_customer(user, name="生产环境客户", city="杭州")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("KEHU_") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
