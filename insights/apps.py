@@ -8,6 +8,7 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
+        from core.navigation import NavItem, add_item
         from core.periodic import PeriodicJob
         from insights.panels import score_card_panels
 
@@ -15,3 +16,5 @@ class InsightsConfig(AppConfig):
         # Nightly, after the segments (02:00): every customer's scores as of the new day.
         registry.add("periodic_jobs", PeriodicJob(name="scores_refresh",
                                                   task="insights.tasks.scores_refresh_nightly_task", hour=3))
+
+        add_item(NavItem("call_list", _("Call list"), "insights:call_list", order=60, current_app="insights"))
