@@ -31,7 +31,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 TREND = "trend"
-TREND_LABEL = _("the trend of margin (the last period's margin minus the period's before)")
+TREND_LABEL = _("the trend of margin (the last period's margin minus the one before)")
 
 
 @dataclass(frozen=True)
