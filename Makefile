@@ -44,6 +44,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## Refresh the translation catalogues (needs GNU gettext) and compile them
 messages: $(STAMP)

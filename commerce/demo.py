@@ -25,7 +25,7 @@ the tables' indexes built afterwards. Never through the services; there are no p
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,7 +38,6 @@ from commerce.choices import CostKind, OrderStatus, SalesChannel
 from commerce.models import CustomerCost, Order, OrderLine, Product
 from core.db import Same, date_texts, datetime_texts
 from core.demo import (
-    BLOCK,
     STREAM_ORDERS,
     Calendar,
     PhaseClock,
@@ -363,16 +362,6 @@ class _Generator:
         }
 
 
-def blocks_of(frame: Any) -> Iterator[tuple[int, Any]]:
-    """(block number, the frame's customers in that block) in id order."""
-    if not len(frame):
-        return
-    block_of = frame.ids // BLOCK
-    for block in np.unique(block_of).tolist():
-        lo, hi = np.searchsorted(block_of, [block, block + 1])
-        yield block, frame.take(int(lo), int(hi))
-
-
 def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progress: Callable[..., Any],
              parallel: bool | None = None) -> dict[str, float]:
     """Write the demo catalogue, and orders with lines and costs for customers first..last.
@@ -398,7 +387,7 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
                              Calendar.now_minutes(timezone.now()), DEFAULT_DB_ALIAS)
         # Into (almost) empty tables, indexes are built faster afterwards than kept up to date.
         rebuild = large and Order.objects.count() < ORDERS_PER_CUSTOMER * total
-        blocks = (builder.block(block, part) for block, part in blocks_of(frame))
+        blocks = (builder.block(block, part) for block, part in frame.blocks())
         lap("read customers")
         with indexes_deferred([Order, OrderLine, CustomerCost]) if rebuild else contextlib.nullcontext():
             for b in ahead(blocks) if parallel else blocks:

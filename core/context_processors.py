@@ -1,23 +1,21 @@
-"""Template context shared by every page: the navigation the user may use."""
+"""Template context shared by every page: the navigation the user may use (core/navigation.py, filled
+by the apps)."""
 
 from typing import Any
 
 from django.http import HttpRequest
+
+from core import navigation as nav
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from accounts.roles import Cap
-
+    flags = nav.flags_for(user)
+    match = getattr(request, "resolver_match", None)
     return {
-        "nav_can": {
-            "audit": user.can(Cap.AUDIT),
-            "trash": user.can(Cap.RESTORE),
-            "add_customer": user.can(Cap.ADD),
-            "export": user.can(Cap.EXPORT),
-            "users": user.can(Cap.MANAGE_USERS),
-            "merge": user.can(Cap.DELETE),  # merging duplicates removes one of them
-        }
+        "nav_can": flags,
+        "nav_items": nav.menu(flags, app_name=getattr(match, "app_name", "") or "",
+                              url_name=getattr(match, "url_name", "") or ""),
     }

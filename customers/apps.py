@@ -7,8 +7,15 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from accounts.roles import Cap
         from core import registry
+        from core.navigation import NavItem, add_flag, add_item
         from customers.selectors import customer_ids_visible, ownership_transfer_timeline
 
         registry.register("customer_ids_visible", customer_ids_visible)
         registry.add("timeline_providers", ownership_transfer_timeline)
+
+        add_flag("add_customer", lambda user: user.can(Cap.ADD))
+        add_flag("trash", lambda user: user.can(Cap.RESTORE))
+        add_item(NavItem("customers", _("Customers"), "customers:customer_list", order=10, current_app="customers"))
+        add_item(NavItem("trash", _("Deleted customers"), "customers:customer_trash", order=100, needs="trash"))

@@ -1076,6 +1076,20 @@ class CustomerFrame:
                              since=self.since[lo:hi], province=self.province[lo:hi], city=self.city[lo:hi],
                              risk=self.risk[lo:hi], provinces=self.provinces, cities=self.cities, risks=self.risks)
 
+    def blocks(self) -> Iterator[tuple[int, CustomerFrame]]:
+        """(block number, the customers in that block of core.demo.BLOCK ids) in id order: each demo
+        generator draws a block's rows from that block's own random stream."""
+        import numpy as np
+
+        from core.demo import BLOCK
+
+        if not len(self):
+            return
+        block_of = self.ids // BLOCK
+        for block in np.unique(block_of).tolist():
+            lo, hi = np.searchsorted(block_of, [block, block + 1])
+            yield block, self.take(int(lo), int(hi))
+
 
 def customer_frame(first_id: int, last_id: int) -> CustomerFrame:
     """The customers first_id..last_id that are not deleted, in one pass over the table."""

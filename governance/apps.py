@@ -7,6 +7,8 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Data governance")
 
     def ready(self) -> None:
+        from accounts.roles import Cap
+        from core.navigation import NavItem, add_flag, add_item
         from customers.owned import register_customer_owned
         from governance.models import CustomerMerge, MatchKey, NotDuplicate
 
@@ -16,3 +18,8 @@ class GovernanceConfig(AppConfig):
         register_customer_owned(NotDuplicate, "second", move=False)
         register_customer_owned(CustomerMerge, "survivor", move=False)
         register_customer_owned(CustomerMerge, "merged", move=False)
+
+        # Merging duplicates removes one of them.
+        add_flag("merge", lambda user: user.can(Cap.DELETE))
+        add_item(NavItem("duplicates", _("Duplicates"), "governance:duplicate_list", order=80, needs="merge",
+                         current_app="governance"))

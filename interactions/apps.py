@@ -8,8 +8,12 @@ class InteractionsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
+        from core.navigation import NavItem, add_item
         from interactions import demo, selectors
 
         registry.add("timeline_providers", selectors.interaction_timeline)
         registry.add("timeline_actions", selectors.timeline_actions)
         registry.add("demo_generators", demo.generate)
+
+        add_item(NavItem("interactions", _("Interactions"), "interactions:interaction_list", order=30,
+                         current_app="interactions"))

@@ -171,7 +171,6 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     # Imported here: the bulk-write helpers are only needed when a demo is loaded.
     from django.db import DEFAULT_DB_ALIAS
 
-    from commerce.demo import blocks_of
     from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
     from customers.demo import bulk_mode, customer_frame
 
@@ -189,7 +188,7 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     lap("read customers")
     with bulk_mode(), transaction.atomic():
         rebuild = large and Interaction.objects.count() < INTERACTIONS_PER_CUSTOMER * total
-        blocks = (builder.block(block, part) for block, part in blocks_of(frame))
+        blocks = (builder.block(block, part) for block, part in frame.blocks())
         with indexes_deferred([Interaction, FollowUpTask]) if rebuild else contextlib.nullcontext():
             for b in ahead(blocks) if parallel else blocks:
                 ids = np.array(reserve_ids(Interaction, len(b.interactions["customer_id"])), dtype=np.int64)

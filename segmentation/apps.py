@@ -8,9 +8,12 @@ class SegmentationConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
+        from core.navigation import NavItem, add_item
         from segmentation import jobs, selectors
 
         # Each customer's classes, with why, on the card's profile tab.
         registry.add("card_panels", selectors.card_panels)
         # The nightly refresh and the refresh after imports.
         jobs.register()
+
+        add_item(NavItem("segments", _("Segments"), "segmentation:overview", order=40, current_app="segmentation"))

@@ -67,6 +67,10 @@ class SegmentationSettings(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # Written by each refresh, not by users: the provider that supplied the value matrix's potential
+    # (segmentation/potential.py; "trend" when none was available). Empty before the first refresh.
+    value_potential_source = models.CharField(_("value matrix: potential from (last refresh)"), max_length=32,
+                                              blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("segmentation settings")

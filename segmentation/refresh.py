@@ -24,6 +24,7 @@ All in one transaction: readers see the previous classes until it commits.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
@@ -47,8 +47,11 @@ from core.db_analytics import (
     local_day_sql,
 )
 from customers.models import Customer
+from segmentation import potential
 from segmentation.choices import AbcTier, LifecycleMarkKind, LifecycleStage, Loyalty, RfmSegment, ValueClass
 from segmentation.models import CustomerSegment, LifecycleMark, LifecycleTransition, SegmentationSettings
+
+logger = logging.getLogger(__name__)
 
 EPOCH = date(1970, 1, 1)
 
@@ -95,7 +98,8 @@ class RefreshResult:
     transitions: int = 0
     removed: int = 0
     rule_schemes: int | None = None
-    potential_source: str = "trend"
+    # The key of the provider that supplied the value matrix's potential (segmentation/potential.py).
+    potential_source: str = potential.TREND
     phases: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -119,25 +123,6 @@ def day_number(value: date) -> int:
 def _day_start_utc(day: date) -> datetime:
     """The instant the calendar day `day` starts in the business time zone."""
     return datetime(day.year, day.month, day.day, tzinfo=business_zone())
-
-
-def _clv_table(using: str) -> str | None:
-    """The table of stored CLV scores, when the insights app is installed and has scored anyone."""
-    if not apps.is_installed("insights"):
-        return None
-    try:
-        model = apps.get_model("insights", "CustomerScore")
-        model._meta.get_field("clv")
-    except LookupError:
-        return None
-    except Exception:  # noqa: BLE001 (FieldDoesNotExist: no clv column, use the trend)
-        return None
-    try:
-        if not model.objects.using(using).exists():
-            return None
-    except Exception:  # noqa: BLE001 (table not migrated yet)
-        return None
-    return model._meta.db_table
 
 
 def _q(name: str) -> str:
@@ -178,8 +163,8 @@ _PAID = f"'{OrderStatus.PAID.value}'"  # a literal, so that the partial index or
 class _Statements:
     """The SQL of one refresh (vendor differences only through core.db_analytics)."""
 
-    def __init__(self, *, using: str, conf: SegmentationSettings, as_of: date, clv_table: str | None,
-                 since: datetime | None) -> None:
+    def __init__(self, *, using: str, conf: SegmentationSettings, as_of: date,
+                 provider: potential.PotentialProvider | None, since: datetime | None) -> None:
         self.using = using
         tz = getattr(settings, "KEHU_TIME_ZONE", None) or settings.TIME_ZONE
         end_utc = _day_start_utc(as_of + timedelta(days=1))
@@ -187,7 +172,7 @@ class _Statements:
         self.dday = lambda column: date_day_sql(column, using=using)
         self.date = lambda expression: day_date_sql(expression, using=using)
         self.conf = conf
-        self.clv_table = clv_table
+        self.provider = provider
         self.order = _q(Order._meta.db_table)
 
     def _paid(self, alias: str) -> str:
@@ -206,11 +191,13 @@ class _Statements:
             f"AND o.ordered_at < %(period_{k})s) > 0 THEN 1 ELSE 0 END"
             for k in range(conf.loyal_periods)
         )
-        potential = "CAST(ROUND((COALESCE(x.margin_p0, 0) - COALESCE(x.margin_p1, 0)) * 100) AS BIGINT)"
-        clv_join = ""
-        if self.clv_table:
-            potential = "COALESCE(CAST(ROUND(cs.clv * 100) AS BIGINT), 0)"
-            clv_join = f"LEFT JOIN {_q(self.clv_table)} cs ON cs.customer_id = x.customer_id"
+        # The potential in cents: the trend of margin, or the registered provider's value (0 without one).
+        potential_c = "CAST(ROUND((COALESCE(x.margin_p0, 0) - COALESCE(x.margin_p1, 0)) * 100) AS BIGINT)"
+        potential_join = ""
+        if self.provider is not None:
+            p = self.provider
+            potential_c = f"COALESCE(CAST(ROUND(pv.{_q(p.value_column)} * 100) AS BIGINT), 0)"
+            potential_join = f"LEFT JOIN {_q(p.table)} pv ON pv.{_q(p.customer_column)} = x.customer_id"
         in_window = "o.ordered_at >= %(window_from)s"
         return f"""
         CREATE TEMPORARY TABLE kehu_seg_base AS
@@ -272,7 +259,7 @@ class _Statements:
         )
         SELECT x.customer_id, x.created_day, x.orders_total, x.first_day, x.last_day, x.recency_days,
                x.frequency, x.revenue_c, x.margin_c, x.cost_c, x.margin_c - x.cost_c AS profit_c, x.periods,
-               {potential} AS potential_c, x.mark_kind, x.mark_day, x.mark_won_day,
+               {potential_c} AS potential_c, x.mark_kind, x.mark_day, x.mark_won_day,
                CASE
                    WHEN x.mark_kind = %(churned)s AND x.last_day <= x.mark_day
                         AND NOT (%(A)s - x.last_day > %(lost_after)s AND x.last_day + %(lost_after)s + 1 < x.mark_day)
@@ -286,7 +273,7 @@ class _Statements:
                    ELSE '{CAUSE_NO_PURCHASE}'
                END AS lost_cause
         FROM x
-        {clv_join}
+        {potential_join}
         """
 
     def ranks(self) -> str:
@@ -536,8 +523,9 @@ def compute(
     """Recompute every computed scheme as of `as_of` (see the module docstring). One transaction."""
     conf = segmentation_settings()
     result = RefreshResult(as_of=as_of)
-    clv_table = _clv_table(using)
-    result.potential_source = "clv" if clv_table else "trend"
+    provider = potential.choose(using)
+    result.potential_source = provider.key if provider else potential.TREND
+    logger.info("segments as of %s: the value matrix's potential from %r", as_of, result.potential_source)
     connection = connections[using]
 
     def step(name: str, sql: str, cursor: Any) -> int:
@@ -552,9 +540,10 @@ def compute(
     with analytics_settings(using), transaction.atomic(using=using), connection.cursor() as cursor:
         # One refresh at a time: a write first (locks the settings row on PostgreSQL, the database on
         # SQLite), so a second refresh waits and then compares against the first one's stages
-        # instead of recording the same transitions again.
-        cursor.execute(f"UPDATE {_q(SegmentationSettings._meta.db_table)} SET id = id WHERE id = %s", [conf.pk])
-        statements = _Statements(using=using, conf=conf, as_of=as_of, clv_table=clv_table, since=_earliest(using))
+        # instead of recording the same transitions again. It records the potential's source too.
+        cursor.execute(f"UPDATE {_q(SegmentationSettings._meta.db_table)} SET value_potential_source = %s "
+                       "WHERE id = %s", [result.potential_source, conf.pk])
+        statements = _Statements(using=using, conf=conf, as_of=as_of, provider=provider, since=_earliest(using))
         params = _params(using=using, conf=conf, as_of=as_of, now=timezone.now())
         for table in temporary:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")

@@ -39,7 +39,7 @@ from core.pagination import KeysetPage, keyset_page
 from core.timeline import CardPanel
 from customers.models import Customer
 from customers.selectors import mask_customer
-from segmentation import filters
+from segmentation import filters, potential
 from segmentation.builtins import NOT_SET, RFM_ACTIONS, class_label, scheme_label
 from segmentation.choices import AbcTier, LifecycleStage, Loyalty, RfmSegment, SchemeKind
 from segmentation.manual import scheme_applies
@@ -52,6 +52,7 @@ from segmentation.models import (
     SchemeAssignment,
     SchemeClass,
     SchemeMembership,
+    SegmentationSettings,
 )
 
 # The CustomerSegment column holding each computed scheme's class.
@@ -114,6 +115,13 @@ def class_rules_hidden_note(cls: SchemeClass) -> str:
 def class_name(scheme: Scheme, cls: SchemeClass) -> str:
     """The class's name in the user's language (built-in classes) or as the user named it."""
     return class_label(scheme.key, cls.key, cls.name) if scheme.built_in else cls.name
+
+
+def value_potential_source() -> Any:
+    """What supplied the value matrix's potential at the last refresh, as users read it
+    (segmentation/potential.py), or None before the first refresh."""
+    key = SegmentationSettings.objects.filter(pk=1).values_list("value_potential_source", flat=True).first()
+    return potential.label_of(key) if key else None
 
 
 def last_refresh() -> tuple[date | None, Any]:

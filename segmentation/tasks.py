@@ -21,4 +21,4 @@ def segments_refresh_task(as_of: str | None = None) -> dict[str, Any]:
     with acting_as(None, Source.TASK):
         result = segments_refresh(as_of=date.fromisoformat(as_of) if as_of else None)
     return {"as_of": result.as_of.isoformat(), "customers": result.customers, "transitions": result.transitions,
-            "seconds": round(result.seconds, 2)}
+            "seconds": round(result.seconds, 2), "potential_source": result.potential_source}

@@ -122,6 +122,8 @@ def scheme_detail(request: HttpRequest, key: str) -> HttpResponse:
         grid = selectors.rfm_grid(user=user)
         context["grid"] = grid
         chart = {"kind": "none"}
+    elif scheme.key == "value_matrix":
+        context["potential_source"] = selectors.value_potential_source()
     elif scheme.key == "lifecycle":
         start, end = _period(request, as_of)
         flows = selectors.lifecycle_flows(user=user, start=start, end=end)

@@ -8,7 +8,7 @@
 Files: CSV (comma, semicolon or tab; UTF-8 with or without BOM, or GB18030) with a header row, or whitespace-separated
 text such as the CDNOW sample. Columns are named by header or by number (1 = first); when all three are numbers and
 the first row's date cell is a date, the file is read as having no header. Messages follow the user's language:
-LC_ALL / LC_MESSAGES / LANG starting with "zh" or "en" (otherwise the site's default language).
+the environment's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG; core.commands.environment_language), else the site's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 import sys
 import unicodedata
@@ -27,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.commands import KehuCommand
+from core.commands import KehuCommand, environment_language
 from insights.math.bgnbd import BGNBDFit, bgnbd_expected_purchases, bgnbd_fit
 from insights.math.gamma_gamma import GammaGammaFit, gamma_gamma_fit
 from insights.math.summary import Summary, count_transactions, summarise_transactions
@@ -45,17 +43,6 @@ AUTO_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y-
 # Below this many repeat buyers the text report warns that the estimates are unreliable.
 FEW_REPEAT_BUYERS = 100
 GROUPS = 8  # holdout table rows: 0, 1, …, 6 and "7+" repeat purchases in the calibration period (as in FHL 2005)
-
-
-def user_language() -> str:
-    """The user's language from the locale environment, else the site default."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "").lower()
-        if value.startswith("zh"):
-            return "zh-hans"
-        if value.startswith("en"):
-            return "en"
-    return settings.LANGUAGE_CODE
 
 
 @dataclass
@@ -373,7 +360,8 @@ class Command(KehuCommand):
         refresh.add_argument("--as-of", metavar="DATE", help="Score as of this day, YYYY-MM-DD (default today).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with translation.override(user_language()):
+        # `kehu` already speaks the environment's language; this keeps it for call_command() too.
+        with translation.override(environment_language()):
             if options["action"] == "refresh":
                 self._refresh(options)
             else:

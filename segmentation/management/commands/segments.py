@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from audit.models import AccessAction
 from audit.services import access_record
 from core.commands import KehuCommand
+from segmentation import potential
 from segmentation.export import export_csv
 from segmentation.models import CustomerSegment
 from segmentation.refresh import RefreshResult, business_today
@@ -74,6 +75,8 @@ class Command(KehuCommand):
                                 "transitions recorded, in %(seconds).1f s.") % {
                 "day": result.as_of.isoformat(), "customers": f"{result.customers:,}",
                 "transitions": f"{result.transitions:,}", "seconds": result.seconds})
+            self.stdout.write(_("The value matrix's potential: %(source)s.") % {
+                "source": potential.label_of(result.potential_source)})
             for phase, seconds in result.phases.items():
                 self.stdout.write(f"  {phase:<14} {seconds:8.2f} s")
             for field in ("abc_tier", "rfm_segment", "lifecycle_stage", "loyalty", "value_class"):
