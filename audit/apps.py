@@ -7,9 +7,11 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from audit import services
-        from core import registry
+        from audit import selectors, services
+        from core import concurrency, registry
 
         # accounts sits below audit, so its services reach the audit writers through the registry.
         registry.register("change_record", services.change_record)
         registry.register("change_records_bulk", services.change_records_bulk)
+        # Who made a record stale, for the conflict message of an edit based on an older version.
+        registry.register(concurrency.LAST_CHANGE, selectors.object_last_change)

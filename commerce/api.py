@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -20,6 +20,7 @@ from accounts.models import User
 from commerce import selectors, services
 from commerce.choices import CostKind, OrderStatus, SalesChannel
 from commerce.models import CustomerCost, Order, Product
+from core import concurrency
 from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
 from customers.models import Customer
 from customers.selectors import customers_visible
@@ -334,22 +335,29 @@ def order_create(request: HttpRequest, payload: OrderCreateIn) -> Status[Order]:
 
 @router.get("/orders/{int:order_id}", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
             summary="Read an order with its lines")
-def order_detail(request: HttpRequest, order_id: int) -> Order:
-    return _order_out(_user(request), order_id)
+def order_detail(request: HttpRequest, response: HttpResponse, order_id: int) -> Order:
+    """With an ETag: send it as If-Match when you change the order."""
+    order = _order_out(_user(request), order_id)
+    concurrency.set_etag(response, order)
+    return order
 
 
 @router.patch("/orders/{int:order_id}", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
               summary="Change an order")
-def order_update(request: HttpRequest, order_id: int, payload: OrderPatchIn) -> Order:
-    """Only the fields sent change; `lines`, when sent, replaces every line of a placed order."""
+def order_update(request: HttpRequest, response: HttpResponse, order_id: int, payload: OrderPatchIn) -> Order:
+    """Only the fields sent change; `lines`, when sent, replaces every line of a placed order.
+    If-Match (the ETag of your GET) refuses with 409 a change of an order that changed since."""
     user = _user(request)
     _order_out(user, order_id)
     data = payload.model_dump(exclude_unset=True)
     lines = data.pop("lines", None)
     data = {k: v for k, v in data.items() if v is not None or k in ("external_id", "salesperson")}
     services.order_update(actor=user, order_id=order_id, data=_external(data),
-                          lines=_lines(lines) if lines is not None else None)
-    return _order_out(user, order_id)
+                          lines=_lines(lines) if lines is not None else None,
+                          expected_version=concurrency.if_match(request))
+    order = _order_out(user, order_id)
+    concurrency.set_etag(response, order)
+    return order
 
 
 @router.post("/orders/{int:order_id}/status", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],

@@ -16,6 +16,7 @@ from commerce import selectors
 from commerce.choices import CURRENCIES, DEFAULT_CURRENCY, CostKind, OrderStatus, SalesChannel
 from commerce.models import CustomerCost, Order, Product
 from commerce.services import COST_FIELDS, PRODUCT_FIELDS
+from core.concurrency import VersionedFormMixin
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -35,9 +36,9 @@ def _staff(user: User) -> Any:
     return qs
 
 
-class OrderForm(forms.ModelForm):
+class OrderForm(VersionedFormMixin, forms.ModelForm):
     """The order's head: date, channel, where, who, currency, note. Status is set separately
-    (placed or paid when created)."""
+    (placed or paid when created). An edit carries the order's version (core.concurrency)."""
 
     status = forms.ChoiceField(
         label=_("Status"), choices=[(OrderStatus.PLACED, OrderStatus.PLACED.label),

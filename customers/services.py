@@ -20,6 +20,7 @@ from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
 from core import filetypes
+from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
@@ -172,10 +173,14 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(
-    *, actor: User, customer_id: int, data: Mapping[str, Any], tags: Iterable[Tag] | None = None
+    *, actor: User, customer_id: int, data: Mapping[str, Any], tags: Iterable[Tag] | None = None,
+    expected_version: str | Iterable[str] | None = None,
 ) -> Customer:
-    """Change fields of the card; records before/after of every changed field."""
+    """Change fields of the card; records before/after of every changed field. With
+    `expected_version` (the version the user edited, core.concurrency) a card changed meanwhile is
+    refused with StaleWrite instead of reverting the other change."""
     customer = get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
+    check_version(customer, expected_version)
     before = field_values(customer, CUSTOMER_EDITABLE_FIELDS)
     apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
     customer_derive(customer)
@@ -403,8 +408,9 @@ def _child_create(*, actor: User, model: type[models.Model], fields: list[str], 
 
 
 def _child_update(*, actor: User, model: type[models.Model], fields: list[str], pk: int,
-                  data: Mapping[str, Any]) -> Any:
+                  data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None) -> Any:
     obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
+    check_version(obj, expected_version)
     before = field_values(obj, fields)
     apply_fields(obj, data, fields)
     obj.full_clean()
@@ -432,8 +438,12 @@ def contact_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) ->
 
 
 @transaction.atomic
-def contact_update(*, actor: User, contact_id: int, data: Mapping[str, Any]) -> Contact:
-    return _child_update(actor=actor, model=Contact, fields=CONTACT_FIELDS, pk=contact_id, data=data)
+def contact_update(
+    *, actor: User, contact_id: int, data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None
+) -> Contact:
+    """Change a contact; with `expected_version`, StaleWrite if it changed meanwhile (core.concurrency)."""
+    return _child_update(actor=actor, model=Contact, fields=CONTACT_FIELDS, pk=contact_id, data=data,
+                         expected_version=expected_version)
 
 
 @transaction.atomic
