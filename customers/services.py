@@ -328,6 +328,8 @@ def customers_bulk_add_tag(*, actor: User, customer_ids: Iterable[int], tag: Tag
     Customer.tags.through.objects.bulk_create(
         [Customer.tags.through(customer_id=c.pk, tag_id=tag.pk) for c in gaining]
     )
+    # A new version of each card (core.concurrency): an edit form opened before would drop the tag.
+    Customer.objects.filter(pk__in=[c.pk for c in gaining]).update(updated_at=timezone.now())
     change_records_bulk(
         user=actor, instances=gaining, action=ChangeAction.UPDATE, changes={"tags": [None, f"+{tag.name}"]}
     )

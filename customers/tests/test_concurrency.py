@@ -76,7 +76,8 @@ def test_the_second_of_two_open_edit_forms_is_told_and_reverts_nothing(customer_
     assert customer.city == "天津" and customer.occupation == ""  # the first change kept, the stale one not saved
     form = answer.context["form"]
     assert form["city"].value() == "天津"  # the saved values are shown…
-    assert ("occupation", "律师") in [(label.lower(), value) for label, value in form.unsaved]  # …and what was not saved
+    # …and what was not saved.
+    assert ("occupation", "律师") in [(label.lower(), value) for label, value in form.unsaved]
     assert "律师" in html
 
     # Saved again from the page that shows the current card: both changes stand.
@@ -201,3 +202,15 @@ def test_forty_concurrent_patches_of_different_fields_without_if_match_lose_noth
     customer = Customer.objects.get(pk=customer_a.pk)
     lost = [name for name, value in fields if getattr(customer, name) != value]
     assert lost == [], f"{len(lost)} of 40 lost: {lost}"
+
+
+@pytest.mark.django_db
+def test_a_tag_added_from_the_list_makes_an_open_edit_form_stale(customer_a, sales_a):
+    """The form posts the whole tag list: saved over a tag added meanwhile, it would remove it."""
+    client, page = _edit_page(sales_a, customer_a.pk)
+    tag = services.tag_create(actor=sales_a, name="展会2026")
+    services.customers_bulk_add_tag(actor=sales_a, customer_ids=[customer_a.pk], tag=tag)
+    answer = client.post(reverse("customers:customer_edit", args=[customer_a.pk]),
+                         _posted(page.context["form"], city="天津"))
+    assert answer.status_code == 409
+    assert list(Customer.objects.get(pk=customer_a.pk).tags.values_list("name", flat=True)) == ["展会2026"]
