@@ -15,19 +15,25 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import PlainSerializer
 
 from accounts.models import User
 from commerce import selectors, services
 from commerce.choices import CostKind, OrderStatus, SalesChannel
-from commerce.models import CustomerCost, Order, Product
+from commerce.models import UNIT_PRICE_PLACES, CustomerCost, Order, Product
 from core import concurrency
 from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
+from core.decimals import price_text
 from customers.models import Customer
 from customers.selectors import customers_visible
 
 router = Router()
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+# Prices and costs per unit: four decimals (amounts stay at two), trailing zeros taken (9.7700).
+UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=UNIT_PRICE_PLACES)]
+# …and written back with two decimals, or the up to four they have: "9.77", "0.035", "1200.00".
+UnitPriceOut = Annotated[Decimal, PlainSerializer(lambda d: price_text(d, grouped=False), return_type=str)]
 Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 ChannelChoice = Literal[("", *SalesChannel.values)]  # type: ignore[valid-type]
 CostKindChoice = Literal[tuple(CostKind.values)]  # type: ignore[valid-type]
@@ -67,8 +73,8 @@ class ProductIn(InSchema):
     code: _str(40, 1)  # type: ignore[valid-type]
     name: _str(200, 1)  # type: ignore[valid-type]
     category: _str(60, 1)  # type: ignore[valid-type]
-    price: Money
-    unit_cost: Money
+    price: UnitPrice
+    unit_cost: UnitPrice
     currency: Currency = "CNY"
     unit: _str(20) = ""  # type: ignore[valid-type]
     active: bool = True
@@ -80,8 +86,8 @@ class ProductPatchIn(InSchema):
     code: _str(40, 1) | None = None  # type: ignore[valid-type]
     name: _str(200, 1) | None = None  # type: ignore[valid-type]
     category: _str(60, 1) | None = None  # type: ignore[valid-type]
-    price: Money | None = None
-    unit_cost: Money | None = None
+    price: UnitPrice | None = None
+    unit_cost: UnitPrice | None = None
     currency: Currency | None = None
     unit: _str(20) | None = None  # type: ignore[valid-type]
     active: bool | None = None
@@ -94,8 +100,8 @@ class ProductOut(Schema):
     code: str
     name: str
     category: str
-    price: Decimal
-    unit_cost: Decimal
+    price: UnitPriceOut
+    unit_cost: UnitPriceOut
     currency: str
     unit: str
     active: bool
@@ -165,7 +171,7 @@ def product_delete(request: HttpRequest, product_id: int) -> Status[None]:
 class OrderLineIn(InSchema):
     product: int = Field(description="Product id.")
     quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
-    unit_price: Money | None = Field(None, description="Default: the product's list price.")
+    unit_price: UnitPrice | None = Field(None, description="Default: the product's list price.")
     discount: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)] = Field(
         Decimal(0), description="A fraction: 0.15 is 15 % off."
     )
@@ -209,9 +215,9 @@ class OrderLineOut(Schema):
     product_name: str
     position: int
     quantity: Decimal
-    unit_price: Decimal
+    unit_price: UnitPriceOut
     discount: Decimal
-    unit_cost: Decimal
+    unit_cost: UnitPriceOut
     revenue: Decimal
     cost: Decimal
     margin: Decimal
