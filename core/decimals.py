@@ -61,16 +61,23 @@ class PriceInput(forms.NumberInput):
         return super().format_value(value)
 
 
+def as_decimal(value: Any) -> Decimal | None:
+    """`value` as a Decimal, None when it is empty or not a number (templates show it as it is)."""
+    if value is None or value == "":
+        return None
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
 def price_text(value: Any, *, grouped: bool = True) -> str:
     """A unit price as people write it: two decimals, more only when it has them (up to the four a
     unit price keeps): 12 → "12.00", 9.7700 → "9.77", 0.0350 → "0.035". Grouped by thousands
     (1,234.50) unless `grouped` is False (JSON)."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
+    number = as_decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
     exponent = number.normalize().as_tuple().exponent
     places = max(2, -exponent) if isinstance(exponent, int) else 2
     return f"{number:{',' if grouped else ''}.{places}f}"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.services import token_create
 from commerce import services
 from commerce.models import Order
+from core.testing import logged_in, posted_values
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,7 @@ STALE = re.compile(r"Changed by (?P<user>.+) at .+ — review and save again\.")
 
 
 def _edit_page(user: Any, order_id: int) -> tuple[Client, Any]:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
+    client = logged_in(user)
     page = client.get(reverse("commerce:order_edit", args=[order_id]))
     assert page.status_code == 200
     return client, page
@@ -30,17 +30,7 @@ def _edit_page(user: Any, order_id: int) -> tuple[Client, Any]:
 
 def _posted(page: Any, **changes: Any) -> dict[str, Any]:
     """What the browser posts back for the order form and its lines as shown, with `changes`."""
-    data: dict[str, Any] = {}
-    formset = page.context["formset"]
-    for form in (page.context["form"], *(formset or [])):
-        for field in form:
-            value = field.value()
-            if value is not None:
-                data[field.html_name] = field.field.widget.format_value(value) if field.name == "ordered_at" else value
-    if formset is not None:
-        data[formset.management_form["INITIAL_FORMS"].html_name] = str(formset.initial_form_count())
-        data[formset.management_form["TOTAL_FORMS"].html_name] = str(len(formset.forms))
-    return {**data, **changes}
+    return {**posted_values(page.context["form"], page.context["formset"]), **changes}
 
 
 def test_the_second_of_two_open_order_forms_is_told_and_reverts_nothing(customer_a, sales_a, manager_a,

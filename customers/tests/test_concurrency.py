@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.services import token_create
+from core.testing import logged_in, posted_values
 from customers import services
 from customers.api import CustomerPatchIn
 from customers.models import Customer
@@ -40,9 +41,8 @@ class Api:
         return getattr(self.client, method)(API + path, data, content_type="application/json", **headers)
 
 
-def _edit_page(user: Any, customer_id: int) -> tuple[Client, Any]:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
+def _edit_page(user: Any, customer_id: int, language: str = "en") -> tuple[Client, Any]:
+    client = logged_in(user, language)
     page = client.get(reverse("customers:customer_edit", args=[customer_id]))
     assert page.status_code == 200
     return client, page
@@ -50,12 +50,7 @@ def _edit_page(user: Any, customer_id: int) -> tuple[Client, Any]:
 
 def _posted(form: Any, **changes: Any) -> dict[str, Any]:
     """What the browser posts back for `form` as shown, with `changes`."""
-    data: dict[str, Any] = {}
-    for field in form:
-        value = field.value()
-        if value is not None:
-            data[field.html_name] = value
-    return {**data, **changes}
+    return {**posted_values(form), **changes}
 
 
 # --- The edit form ------------------------------------------------------------------------------------
@@ -90,9 +85,7 @@ def test_the_second_of_two_open_edit_forms_is_told_and_reverts_nothing(customer_
 def test_the_conflict_is_told_in_the_users_language(customer_a, sales_a, manager_a):
     manager_a.first_name, manager_a.last_name = "敏", "张"
     manager_a.save()
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(sales_a)
-    page = client.get(reverse("customers:customer_edit", args=[customer_a.pk]))
+    client, page = _edit_page(sales_a, customer_a.pk, "zh-hans")
     services.customer_update(actor=manager_a, customer_id=customer_a.pk, data={"city": "天津"})
     answer = client.post(reverse("customers:customer_edit", args=[customer_a.pk]),
                          _posted(page.context["form"], city="上海"))
