@@ -29,7 +29,8 @@ Forms (``VersionedFormMixin``)
     again, unbound, from the record as it is now and calls ``show_conflict(conflict,
     submitted=old_form)``. The page (``templates/_concurrency.html``, included inside the ``<form>``)
     then says who changed the record and when, shows the saved values with their new version, and
-    lists what the user entered that differs from them: nothing is saved, nothing is reverted.
+    lists the values of the user's form that differ from them (the user's typing is not lost, and
+    nothing is saved or reverted).
 
 API
     ``set_etag(response, instance)`` on GET of a record and on the answer of a write;
@@ -165,7 +166,10 @@ def _display(field: forms.Field, value: Any) -> str:
 
 
 # Typed as a form for the checkers; at run time a plain mixin placed before the form class.
-_FormBase = forms.BaseForm if TYPE_CHECKING else object
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
 
 class VersionedFormMixin(_FormBase):
@@ -189,8 +193,9 @@ class VersionedFormMixin(_FormBase):
         super()._post_clean()
 
     def show_conflict(self, conflict: StaleWrite, *, submitted: forms.BaseForm) -> None:
-        """Show `conflict` on this form — built unbound from the record as it is now — and list what
-        the `submitted` (valid, unsaved) form held that differs from the saved values."""
+        """Show `conflict` on this form — built unbound from the record as it is now — and list the
+        values the `submitted` (valid, unsaved) form held that differ from the saved ones: those the
+        user typed, and those the other change replaced, which the user's form still showed."""
         self.conflict = conflict
         self.unsaved = []
         for name, field in submitted.fields.items():
