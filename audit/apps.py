@@ -8,8 +8,8 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import Cap
-        from audit import services
-        from core import registry
+        from audit import selectors, services
+        from core import concurrency, registry
         from core.navigation import NavItem, add_flag, add_item
 
         # accounts sits below audit, so its services reach the audit writers through the registry.
@@ -18,3 +18,5 @@ class AuditConfig(AppConfig):
 
         add_flag("audit", lambda user: user.can(Cap.AUDIT))
         add_item(NavItem("audit", _("Audit trail"), "audit:change_list", order=90, needs="audit", current_app="audit"))
+        # Who made a record stale, for the conflict message of an edit based on an older version.
+        registry.register(concurrency.LAST_CHANGE, selectors.object_last_change)

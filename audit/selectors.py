@@ -12,6 +12,15 @@ from audit.models import AccessLog, ObjectChange
 from core import registry
 
 
+def object_last_change(*, object_type: str, object_id: int) -> tuple[Any, Any] | None:
+    """(user or None, time) of the latest recorded change of one record ("app.model", pk), None when
+    the trail has none: who made a record stale for core.concurrency's conflict message. One query
+    on the (object_type, object_id) index."""
+    change = (ObjectChange.objects.filter(object_type=object_type, object_id=object_id)
+              .select_related("user").order_by("-at", "-id").first())
+    return (change.user, change.at) if change is not None else None
+
+
 def customer_history(*, user: Any, customer_id: int, limit: int = 100) -> list[ObjectChange]:
     """Changes of one customer and its records (contacts, family, documents), newest first.
 

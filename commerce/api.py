@@ -12,21 +12,28 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import PlainSerializer
 
 from accounts.models import User
 from commerce import selectors, services
 from commerce.choices import CostKind, OrderStatus, SalesChannel
-from commerce.models import CustomerCost, Order, Product
+from commerce.models import UNIT_PRICE_PLACES, CustomerCost, Order, Product
+from core import concurrency
 from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
+from core.decimals import price_text
 from customers.models import Customer
 from customers.selectors import customers_visible
 
 router = Router()
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+# Prices and costs per unit: four decimals (amounts stay at two), trailing zeros taken (9.7700).
+UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=UNIT_PRICE_PLACES)]
+# …and written back with two decimals, or the up to four they have: "9.77", "0.035", "1200.00".
+UnitPriceOut = Annotated[Decimal, PlainSerializer(lambda d: price_text(d, grouped=False), return_type=str)]
 Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 ChannelChoice = Literal[("", *SalesChannel.values)]  # type: ignore[valid-type]
 CostKindChoice = Literal[tuple(CostKind.values)]  # type: ignore[valid-type]
@@ -66,8 +73,8 @@ class ProductIn(InSchema):
     code: _str(40, 1)  # type: ignore[valid-type]
     name: _str(200, 1)  # type: ignore[valid-type]
     category: _str(60, 1)  # type: ignore[valid-type]
-    price: Money
-    unit_cost: Money
+    price: UnitPrice
+    unit_cost: UnitPrice
     currency: Currency = "CNY"
     unit: _str(20) = ""  # type: ignore[valid-type]
     active: bool = True
@@ -79,8 +86,8 @@ class ProductPatchIn(InSchema):
     code: _str(40, 1) | None = None  # type: ignore[valid-type]
     name: _str(200, 1) | None = None  # type: ignore[valid-type]
     category: _str(60, 1) | None = None  # type: ignore[valid-type]
-    price: Money | None = None
-    unit_cost: Money | None = None
+    price: UnitPrice | None = None
+    unit_cost: UnitPrice | None = None
     currency: Currency | None = None
     unit: _str(20) | None = None  # type: ignore[valid-type]
     active: bool | None = None
@@ -93,8 +100,8 @@ class ProductOut(Schema):
     code: str
     name: str
     category: str
-    price: Decimal
-    unit_cost: Decimal
+    price: UnitPriceOut
+    unit_cost: UnitPriceOut
     currency: str
     unit: str
     active: bool
@@ -164,7 +171,7 @@ def product_delete(request: HttpRequest, product_id: int) -> Status[None]:
 class OrderLineIn(InSchema):
     product: int = Field(description="Product id.")
     quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
-    unit_price: Money | None = Field(None, description="Default: the product's list price.")
+    unit_price: UnitPrice | None = Field(None, description="Default: the product's list price.")
     discount: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)] = Field(
         Decimal(0), description="A fraction: 0.15 is 15 % off."
     )
@@ -208,9 +215,9 @@ class OrderLineOut(Schema):
     product_name: str
     position: int
     quantity: Decimal
-    unit_price: Decimal
+    unit_price: UnitPriceOut
     discount: Decimal
-    unit_cost: Decimal
+    unit_cost: UnitPriceOut
     revenue: Decimal
     cost: Decimal
     margin: Decimal
@@ -334,22 +341,29 @@ def order_create(request: HttpRequest, payload: OrderCreateIn) -> Status[Order]:
 
 @router.get("/orders/{int:order_id}", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
             summary="Read an order with its lines")
-def order_detail(request: HttpRequest, order_id: int) -> Order:
-    return _order_out(_user(request), order_id)
+def order_detail(request: HttpRequest, response: HttpResponse, order_id: int) -> Order:
+    """With an ETag: send it as If-Match when you change the order."""
+    order = _order_out(_user(request), order_id)
+    concurrency.set_etag(response, order)
+    return order
 
 
 @router.patch("/orders/{int:order_id}", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
               summary="Change an order")
-def order_update(request: HttpRequest, order_id: int, payload: OrderPatchIn) -> Order:
-    """Only the fields sent change; `lines`, when sent, replaces every line of a placed order."""
+def order_update(request: HttpRequest, response: HttpResponse, order_id: int, payload: OrderPatchIn) -> Order:
+    """Only the fields sent change; `lines`, when sent, replaces every line of a placed order.
+    If-Match (the ETag of your GET) refuses with 409 a change of an order that changed since."""
     user = _user(request)
     _order_out(user, order_id)
     data = payload.model_dump(exclude_unset=True)
     lines = data.pop("lines", None)
     data = {k: v for k, v in data.items() if v is not None or k in ("external_id", "salesperson")}
     services.order_update(actor=user, order_id=order_id, data=_external(data),
-                          lines=_lines(lines) if lines is not None else None)
-    return _order_out(user, order_id)
+                          lines=_lines(lines) if lines is not None else None,
+                          expected_version=concurrency.if_match(request))
+    order = _order_out(user, order_id)
+    concurrency.set_etag(response, order)
+    return order
 
 
 @router.post("/orders/{int:order_id}/status", response={200: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],

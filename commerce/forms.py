@@ -14,8 +14,10 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import User
 from commerce import selectors
 from commerce.choices import CURRENCIES, DEFAULT_CURRENCY, CostKind, OrderStatus, SalesChannel
-from commerce.models import CustomerCost, Order, Product
+from commerce.models import UNIT_PRICE_PLACES, CustomerCost, Order, Product
 from commerce.services import COST_FIELDS, PRODUCT_FIELDS
+from core.concurrency import VersionedFormMixin
+from core.decimals import DecimalFormField, PriceInput, price_text
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -35,9 +37,9 @@ def _staff(user: User) -> Any:
     return qs
 
 
-class OrderForm(forms.ModelForm):
+class OrderForm(VersionedFormMixin, forms.ModelForm):
     """The order's head: date, channel, where, who, currency, note. Status is set separately
-    (placed or paid when created)."""
+    (placed or paid when created). An edit carries the order's version (core.concurrency)."""
 
     status = forms.ChoiceField(
         label=_("Status"), choices=[(OrderStatus.PLACED, OrderStatus.PLACED.label),
@@ -78,7 +80,7 @@ class OrderForm(forms.ModelForm):
 
 class ProductChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Product) -> str:
-        return f"{obj.category} · {obj.name} ({obj.price:,.2f} {obj.currency})"
+        return f"{obj.category} · {obj.name} ({price_text(obj.price)} {obj.currency})"
 
 
 class OrderLineForm(forms.Form):
@@ -87,9 +89,9 @@ class OrderLineForm(forms.Form):
     product = ProductChoiceField(label=_("Product"), queryset=Product.objects.none())
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, min_value=Decimal("0.001"),
                                   initial=1, widget=forms.NumberInput(attrs={"step": "any", "min": "0"}))
-    unit_price = forms.DecimalField(
-        label=_("Unit price"), max_digits=16, decimal_places=2, min_value=0, required=False,
-        help_text=_("Empty: the list price."), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    unit_price = DecimalFormField(
+        label=_("Unit price"), max_digits=18, decimal_places=UNIT_PRICE_PLACES, min_value=0, required=False,
+        help_text=_("Empty: the list price."), widget=PriceInput(),
     )
     discount_percent = forms.DecimalField(
         label=_("Discount %"), max_digits=6, decimal_places=2, min_value=0, max_value=100, required=False,
@@ -202,8 +204,8 @@ class ProductForm(forms.ModelForm):
         model = Product
         fields = PRODUCT_FIELDS
         widgets = {
-            "price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
-            "unit_cost": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "price": PriceInput(),
+            "unit_cost": PriceInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 

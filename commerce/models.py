@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commerce.choices import CURRENCIES, DEFAULT_CURRENCY, CostKind, OrderStatus, SalesChannel
 from commerce.querysets import CustomerCostQuerySet, OrderLineQuerySet, OrderQuerySet, ProductQuerySet
+from core.decimals import DecimalField, price_text
 from core.models import SoftDeleteModel, TimeStampedModel
 
 ZERO = Decimal("0.00")
@@ -25,6 +26,15 @@ ORDER_DATE_TOLERANCE = timedelta(days=1)
 
 def _money(label: str, **kwargs: object) -> models.DecimalField:
     return models.DecimalField(label, max_digits=16, decimal_places=2, **kwargs)
+
+
+# A price or cost per unit keeps four decimals (a component at ¥0.0350 a piece); amounts computed from
+# them stay at two, rounded half-up (docs/orders.md). Trailing zeros are taken (9.7700 is 9.77).
+UNIT_PRICE_PLACES = 4
+
+
+def _unit_price(label: str) -> models.DecimalField:
+    return DecimalField(label, max_digits=18, decimal_places=UNIT_PRICE_PLACES, validators=[MinValueValidator(ZERO)])
 
 
 def _currency() -> models.CharField:
@@ -42,8 +52,8 @@ class Product(TimeStampedModel, SoftDeleteModel):
     code = models.CharField(_("product code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(_("category"), max_length=60, db_index=True)
-    price = _money(_("list price"), validators=[MinValueValidator(ZERO)])
-    unit_cost = _money(_("unit cost"), validators=[MinValueValidator(ZERO)])
+    price = _unit_price(_("list price"))
+    unit_cost = _unit_price(_("unit cost"))
     currency = _currency()
     unit = models.CharField(_("unit"), max_length=20, blank=True, default="")
     active = models.BooleanField(_("active"), default=True, help_text=_("Inactive products cannot be ordered."))
@@ -77,7 +87,8 @@ class Product(TimeStampedModel, SoftDeleteModel):
         """What is allowed but probably a mistake: shown after saving and in an import's report."""
         if self.price is not None and self.unit_cost is not None and self.unit_cost > self.price:
             return [str(_("The unit cost (%(cost)s) is above the list price (%(price)s): every sale of this "
-                          "product loses money.") % {"cost": self.unit_cost, "price": self.price})]
+                          "product loses money.") % {"cost": price_text(self.unit_cost),
+                                                      "price": price_text(self.price)})]
         return []
 
     @property
@@ -156,13 +167,13 @@ class OrderLine(models.Model):
     quantity = models.DecimalField(
         _("quantity"), max_digits=14, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
     )
-    unit_price = _money(_("unit price"), validators=[MinValueValidator(ZERO)])
+    unit_price = _unit_price(_("unit price"))
     # A fraction: 0.15 is 15 % off.
     discount = models.DecimalField(
         _("discount"), max_digits=5, decimal_places=4, default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
-    unit_cost = _money(_("unit cost"), validators=[MinValueValidator(ZERO)])
+    unit_cost = _unit_price(_("unit cost"))
     revenue = _money(_("revenue"), default=ZERO)
     cost = _money(_("cost"), default=ZERO)
     margin = _money(_("margin"), default=ZERO)

@@ -9,7 +9,7 @@ margin = revenue − cost. An order's revenue, cost and margin are the sums of i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +25,7 @@ from audit.models import ChangeAction
 from audit.services import change_record
 from commerce.choices import STATUS_TRANSITIONS, OrderStatus
 from commerce.models import CustomerCost, Order, OrderLine, Product
+from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
@@ -260,11 +261,15 @@ def order_create(
 
 @transaction.atomic
 def order_update(
-    *, actor: User, order_id: int, data: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] | None = None
+    *, actor: User, order_id: int, data: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] | None = None,
+    expected_version: str | Iterable[str] | None = None,
 ) -> Order:
     """Change an order's details and, while it is only placed, replace its lines (amounts are
-    recomputed). Paid, cancelled and refunded orders keep their lines: cancel or refund instead."""
+    recomputed). Paid, cancelled and refunded orders keep their lines: cancel or refund instead.
+    With `expected_version` (core.concurrency) an order changed meanwhile — details, lines or
+    status — is refused with StaleWrite instead of reverting the other change."""
     order = get_scoped(Order.objects.select_for_update(), actor, "change", order_id)
+    check_version(order, expected_version)
     before = field_values(order, _AUDITED_ORDER_FIELDS)
     apply_fields(order, data, ORDER_FIELDS)
     _check_salesperson(order, before=before["salesperson"])

@@ -32,6 +32,7 @@ from commerce.forms import (
     line_initial,
 )
 from commerce.models import CustomerCost, Order, Product
+from core.concurrency import StaleWrite, version_initial
 from core.http import safe_next
 from customers.models import Customer
 from customers.selectors import customers_visible
@@ -102,8 +103,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _order_form_page(request: HttpRequest, *, customer: Customer, order: Order | None) -> HttpResponse:
+def _order_form_page(request: HttpRequest, *, customer: Customer, order: Order | None,
+                     conflict: tuple[StaleWrite, BaseForm] | None = None) -> HttpResponse:
+    """The order form, new or edit. After `conflict` (the StaleWrite and the form that was posted),
+    the order as it is now, unbound, saying who changed it and what was not saved."""
     user = request.user
+    data = None if conflict else request.POST or None
     creating = order is None
     products = selectors.products_orderable(user)
     if order is not None:
@@ -113,20 +118,27 @@ def _order_form_page(request: HttpRequest, *, customer: Customer, order: Order |
     if creating:
         initial = {"ordered_at": timezone.localtime().replace(second=0, microsecond=0), "salesperson": user.pk,
                    "region": customer.province}
-        form = OrderForm(request.POST or None, user=user, creating=True, initial=initial)
+        form = OrderForm(data, user=user, creating=True, initial=initial)
     else:
-        form = OrderForm(request.POST or None, user=user, creating=False,
-                         initial=model_to_dict(order, fields=OrderForm._meta.fields))
-    formset = OrderLineFormSet(request.POST or None, products=products.distinct(), prefix="lines",
+        form = OrderForm(data, user=user, creating=False,
+                         initial={**model_to_dict(order, fields=OrderForm._meta.fields), **version_initial(order)})
+    formset = OrderLineFormSet(data, products=products.distinct(), prefix="lines",
                                initial=None if creating else line_initial(order)) if lines_editable else None
-    if request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
+    if conflict:
+        form.show_conflict(conflict[0], submitted=conflict[1])
+    elif request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
         try:
             if creating:
                 order = services.order_create(actor=user, customer_id=customer.pk, data=form.service_data(),
                                               lines=formset.lines(), status=form.cleaned_data["status"])
             else:
                 services.order_update(actor=user, order_id=order.pk, data=form.service_data(),
-                                      lines=formset.lines() if formset is not None else None)
+                                      lines=formset.lines() if formset is not None else None,
+                                      expected_version=form.expected_version)
+        except StaleWrite as stale:
+            # Changed (details, lines or status) since the form was opened: show it as it is now.
+            return _order_form_page(request, customer=customer, order=_order(user, order.pk, "change"),
+                                    conflict=(stale, form))
         except ValidationError as exc:
             lines_error = getattr(exc, "error_dict", {}).pop("lines", None)
             if lines_error and formset is not None:
@@ -140,7 +152,7 @@ def _order_form_page(request: HttpRequest, *, customer: Customer, order: Order |
             return redirect("commerce:order_detail", pk=order.pk)
     return render(request, "commerce/order_form.html", {
         "form": form, "formset": formset, "customer": customer, "order": order, "creating": creating,
-    }, status=400 if request.method == "POST" else 200)
+    }, status=409 if conflict else 400 if request.method == "POST" else 200)
 
 
 @login_required

@@ -10,7 +10,9 @@ Errors all have one shape, ``{"detail": ...}``:
   with where the value was (``body``, ``query``, ``path``) and then names the field, e.g.
   ``["body", "name"]``. At most ``MAX_ERRORS`` items are echoed; a last item counts the rest.
 - 413 ``{"detail": "message"}``: the body is larger than the server accepts.
-- 401/403/404/409/500 ``{"detail": "message"}``.
+- 401/403/404/409/500 ``{"detail": "message"}``. 409: the write conflicts with another — a unique
+  value taken meanwhile, or ``If-Match`` naming a version that is no longer current (core.concurrency:
+  "Changed by … at … — review and save again", with the current ``ETag``).
 
 Messages are in the request's language.
 """
@@ -47,6 +49,7 @@ from pydantic_core import PydanticCustomError
 
 from core.actor import Source, acting_as
 from core.clientaddr import client_ip
+from core.concurrency import StaleWrite, etag
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +101,7 @@ class MessageOut(Schema):
 
 # Responses every endpoint may give besides its success answer (for the OpenAPI document).
 ERROR_RESPONSES: dict[int, type[Schema]] = {
-    400: ValidationErrorOut, 401: MessageOut, 403: MessageOut, 404: MessageOut, 413: MessageOut,
+    400: ValidationErrorOut, 401: MessageOut, 403: MessageOut, 404: MessageOut, 409: MessageOut, 413: MessageOut,
     422: ValidationErrorOut,
 }
 
@@ -424,6 +427,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # A race with another write (two creates of the same unique name): the client may retry.
         logger.warning("API integrity error on %s %s: %s", request.method, request.path, exc)
         return respond(request, _("The record conflicts with another change. Reload and try again."), 409)
+
+    @api.exception_handler(StaleWrite)
+    def on_stale_write(request: HttpRequest, exc: StaleWrite) -> HttpResponse:
+        # If-Match named an older version (core.concurrency): who changed it, when, and the current ETag.
+        response = respond(request, exc.message, 409)
+        response["ETag"] = etag(exc.version)
+        return response
 
     @api.exception_handler(RequestDataTooBig)
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
@@ -49,11 +50,26 @@ def field_values(instance: models.Model, fields: list[str]) -> dict[str, Any]:
             # One form for one moment: the database gives UTC, a form or the API the local time;
             # as text they would differ and an unchanged date would be recorded as changed.
             value = value.astimezone(UTC)
-        if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        if isinstance(value, Decimal) and isinstance(field, models.DecimalField):
+            out[name] = _decimal_text(field, value)
+        elif value is None or isinstance(value, (str, int, float, bool, list, dict)):
             out[name] = value
         else:
             out[name] = str(value)
     return out
+
+
+def _decimal_text(field: models.DecimalField, value: Decimal) -> str:
+    """One text for one number: 50, 50.0 and 50.00 typed into a field of two places are "50.00" as
+    the database reads it back (else an unchanged value is recorded as changed), and places used
+    beyond two are kept, zeros are not (a unit price of 9.7700 is "9.77", of 0.0350 "0.035")."""
+    try:
+        value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    except InvalidOperation:
+        return str(value)
+    exponent = value.normalize().as_tuple().exponent
+    used = -exponent if isinstance(exponent, int) else field.decimal_places
+    return f"{value:.{max(min(2, field.decimal_places), min(used, field.decimal_places))}f}"
 
 
 def diff_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -122,3 +122,32 @@ def client_for(client):  # noqa: ANN001
         return client
 
     return login
+
+
+def logged_in(user: Any, language: str = "en") -> Any:
+    """A test client of its own, logged in as `user`, asking for pages in `language` (two users at
+    once need two clients)."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def posted_values(*forms: Any) -> dict[str, Any]:
+    """What a browser posts back for these forms and formsets as the page shows them: every field's
+    value (dates and times as their widget writes them), formsets with their management form."""
+    from datetime import date
+
+    from django.forms import BaseFormSet
+
+    data: dict[str, Any] = {}
+    for form in forms:
+        if isinstance(form, BaseFormSet):
+            data.update(posted_values(form.management_form, *form.forms))
+            continue
+        for field in form or ():
+            value = field.value()
+            if value is not None:
+                data[field.html_name] = field.field.widget.format_value(value) if isinstance(value, date) else value
+    return data

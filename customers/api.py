@@ -18,6 +18,7 @@ from accounts.api import TeamRef, UserRef
 from accounts.models import User
 from audit.models import AccessAction
 from audit.services import access_record
+from core import concurrency
 from core.api import (
     ERROR_RESPONSES,
     ApiValidationError,
@@ -462,33 +463,43 @@ def customer_detail(request: HttpRequest, customer_id: int) -> Any:
     """The whole card with contacts and family members. Recorded in the audit trail as a view."""
     user = _user(request)
     card = selectors.customer_card_values(user=user, customer_id=customer_id, fields=CUSTOMER_COLUMNS)
+    version = concurrency.version_at(card.customer["updated_at"])  # before card_values() makes it text
     data = card_values(card)
     access_record(user=user, action=AccessAction.VIEW, customer_id=customer_id, object_repr=data["name"])
     # The card is read in the schema's shape (a test holds it to CustomerDetailOut's own output).
-    return json_response(data)
+    return concurrency.set_etag(json_response(data), version)
 
 
-def _update(request: HttpRequest, customer_id: int, data: dict[str, Any]) -> Customer:
+def _update(request: HttpRequest, response: HttpResponse, customer_id: int, data: dict[str, Any]) -> Customer:
     user = _user(request)
     _ensure_customer_visible(user, customer_id)
     tag_ids = data.pop("tags", None)
     tags = _tags(user, tag_ids) if tag_ids is not None else None
-    services.customer_update(actor=user, customer_id=customer_id, data=_card_data(data), tags=tags)
+    saved = services.customer_update(actor=user, customer_id=customer_id, data=_card_data(data), tags=tags,
+                                      expected_version=concurrency.if_match(request))
+    concurrency.set_etag(response, saved)
     return _customer_out(user, customer_id)
 
 
 @router.put("/customers/{int:customer_id}", response={200: CustomerOut, **ERROR_RESPONSES}, tags=["customers"],
             summary="Replace a customer's card")
-def customer_replace(request: HttpRequest, customer_id: int, payload: CustomerUpdateIn) -> Customer:
-    """Every field is set: fields left out take their empty value (tags left out: none)."""
-    return _update(request, customer_id, payload.model_dump())
+def customer_replace(
+    request: HttpRequest, response: HttpResponse, customer_id: int, payload: CustomerUpdateIn
+) -> Customer:
+    """Every field is set: fields left out take their empty value (tags left out: none). Send the
+    ETag of your GET as If-Match: a card changed since is refused with 409 (who changed it and when)
+    instead of being overwritten; without If-Match the write is not checked."""
+    return _update(request, response, customer_id, payload.model_dump())
 
 
 @router.patch("/customers/{int:customer_id}", response={200: CustomerOut, **ERROR_RESPONSES},
               tags=["customers"], summary="Change some fields of a customer's card")
-def customer_update(request: HttpRequest, customer_id: int, payload: CustomerPatchIn) -> Customer:  # type: ignore[valid-type]
-    """Only the fields sent change."""
-    return _update(request, customer_id, payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+def customer_update(
+    request: HttpRequest, response: HttpResponse, customer_id: int, payload: CustomerPatchIn  # type: ignore[valid-type]
+) -> Customer:
+    """Only the fields sent change. If-Match (the ETag of your GET) refuses with 409 a change of a card
+    that changed since; without it, changes of different fields by several clients all apply."""
+    return _update(request, response, customer_id, payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
 
 
 @router.delete("/customers/{int:customer_id}", response={204: None, **ERROR_RESPONSES}, tags=["customers"],
@@ -540,17 +551,27 @@ def contact_create(request: HttpRequest, customer_id: int, payload: ContactIn) -
 
 @router.get("/contacts/{int:contact_id}", response={200: ContactOut, **ERROR_RESPONSES}, tags=["contacts"],
             summary="Read a contact")
-def contact_detail(request: HttpRequest, contact_id: int) -> Contact:
-    return _contact_out(_user(request), contact_id)
+def contact_detail(request: HttpRequest, response: HttpResponse, contact_id: int) -> Contact:
+    """With an ETag: send it as If-Match when you change the contact."""
+    contact = _contact_out(_user(request), contact_id)
+    concurrency.set_etag(response, contact)
+    return contact
 
 
 @router.patch("/contacts/{int:contact_id}", response={200: ContactOut, **ERROR_RESPONSES}, tags=["contacts"],
               summary="Change a contact")
-def contact_update(request: HttpRequest, contact_id: int, payload: ContactPatchIn) -> Contact:  # type: ignore[valid-type]
+def contact_update(
+    request: HttpRequest, response: HttpResponse, contact_id: int, payload: ContactPatchIn  # type: ignore[valid-type]
+) -> Contact:
+    """Only the fields sent change. If-Match (the ETag of your GET) refuses with 409 a change of a
+    contact that changed since."""
     user = _user(request)
     _contact_out(user, contact_id)  # 404 when out of scope
-    services.contact_update(actor=user, contact_id=contact_id, data=payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
-    return _contact_out(user, contact_id)
+    services.contact_update(actor=user, contact_id=contact_id, data=payload.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+                            expected_version=concurrency.if_match(request))
+    contact = _contact_out(user, contact_id)
+    concurrency.set_etag(response, contact)
+    return contact
 
 
 @router.delete("/contacts/{int:contact_id}", response={204: None, **ERROR_RESPONSES}, tags=["contacts"],

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from accounts.roles import Cap, Sensitive
+from core.concurrency import VersionedFormMixin
 from customers import selectors
 from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind, RiskPreference
 from customers.models import Contact, Customer, FamilyMember, Tag
@@ -94,8 +95,9 @@ class UserChoiceField(forms.ModelChoiceField):
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CustomerForm(forms.ModelForm):
-    """The whole card (create and edit). `owner` appears on create for users who may transfer."""
+class CustomerForm(VersionedFormMixin, forms.ModelForm):
+    """The whole card (create and edit). `owner` appears on create for users who may transfer. An
+    edit carries the card's version (core.concurrency): a card changed meanwhile is not overwritten."""
 
     tags = forms.ModelMultipleChoiceField(
         label=_("Tags"), queryset=Tag.objects.none(), required=False,

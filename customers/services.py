@@ -5,6 +5,7 @@ permission through the scoped queryset, validates, runs in one transaction, writ
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
 from core import filetypes
+from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
@@ -41,10 +43,49 @@ FAMILY_FIELDS: list[str] = [
 _AUDITED_CUSTOMER_FIELDS = [*CUSTOMER_EDITABLE_FIELDS, "owner", "team"]
 
 
+# --- Derive and check: the rules every door shares ----------------------------------------------
+# customer_create and customer_update run these before they write, and the customer importer runs
+# them row by row before its bulk write (dataio.importers.customers): so the pages, the API and an
+# import can never disagree on who may create a customer for whom, which team it belongs to, its
+# search keys, or which values are plausible (Customer.clean(), run by full_clean() here and by the
+# importer's per-value validation there).
+
+# The stored values customer_derive() computes, each with the fields it follows: a bulk update that
+# changes none of a value's sources leaves it as it is (the importer writes only what changed).
+CUSTOMER_DERIVED_FROM: dict[str, frozenset[str]] = {
+    "team": frozenset({"owner"}),  # the team follows the owner (one indexed column for team scope)
+    "name_pinyin": frozenset({"name", "kind"}),  # a person's first character is read as a surname
+    "name_initials": frozenset({"name", "kind"}),
+    "phone_digits": frozenset({"phone", "phone_alt"}),
+    "city_pinyin": frozenset({"city"}),
+}
+
+
+def customer_derived_fields(changed: Iterable[str]) -> list[str]:
+    """The derived fields (CUSTOMER_DERIVED_FROM) that a change of the fields `changed` recomputes."""
+    changed = set(changed)
+    return [name for name, sources in CUSTOMER_DERIVED_FROM.items() if sources & changed]
+
+
 def _refresh_search_keys(customer: Customer) -> None:
     customer.name_pinyin, customer.name_initials = name_keys(customer.name, customer.is_person)
     customer.phone_digits = phone_digits(customer.phone, customer.phone_alt)
     customer.city_pinyin = city_key(customer.city)
+
+
+def customer_derive(customer: Customer, *, owner: User | None = None, now: datetime | None = None) -> None:
+    """Set on `customer` (in memory, no query) every value that follows from others:
+
+    - given an `owner` (a new customer): the owner, and the team — the owner's team;
+    - a new card counts as verified when it is created (`now`, default: the current time), not as stale;
+    - the search keys follow the name, the kind, the phones and the city (CUSTOMER_DERIVED_FROM).
+    """
+    if owner is not None:
+        customer.owner = owner
+        customer.team_id = owner.team_id
+    if customer._state.adding and customer.last_verified_at is None:
+        customer.last_verified_at = now or timezone.now()
+    _refresh_search_keys(customer)
 
 
 def _check_owner(owner: User) -> None:
@@ -53,6 +94,25 @@ def _check_owner(owner: User) -> None:
     if not owner.may_own_customers:
         raise ValidationError({"owner": _("%(user)s has a read-only role and cannot own customers.")
                                % {"user": owner}})
+
+
+def customer_check_new(*, actor: User, owner: User | None = None) -> User:
+    """The owner of a customer `actor` creates — `owner`, default the actor — once checked (no query):
+    the actor may create customers (PermissionDenied), the owner may own customers (an active user
+    whose role is not read-only), and a customer is given to someone else only by a user who may
+    transfer, and only within the actor's team unless the actor sees every customer: the users
+    customers.selectors.owners_assignable() offers on the form and the API (ValidationError on
+    "owner")."""
+    if not actor.can(Cap.ADD):
+        raise PermissionDenied(_("You may not create customers."))
+    owner = owner or actor
+    _check_owner(owner)
+    if owner.pk != actor.pk:
+        if not actor.can(Cap.TRANSFER):
+            raise PermissionDenied(_("You may only create customers that you own."))
+        if not actor.sees_all_customers and (actor.team_id is None or owner.team_id != actor.team_id):
+            raise ValidationError({"owner": _("Choose a user you may give customers to.")})
+    return owner
 
 
 def external_id_scope(*, owner_id: int, team_id: int | None) -> models.Q:
@@ -93,18 +153,10 @@ def customer_create(
     *, actor: User, data: Mapping[str, Any], owner: User | None = None, tags: Iterable[Tag] = ()
 ) -> Customer:
     """Create a customer owned by `owner` (default: the actor)."""
-    if not actor.can(Cap.ADD):
-        raise PermissionDenied(_("You may not create customers."))
-    owner = owner or actor
-    _check_owner(owner)
-    if owner.pk != actor.pk and not actor.can(Cap.TRANSFER):
-        raise PermissionDenied(_("You may only create customers that you own."))
-    customer = Customer(owner=owner, team_id=owner.team_id)
+    owner = customer_check_new(actor=actor, owner=owner)
+    customer = Customer()
     apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
-    # A new card was just filled in with the customer: it counts as verified today, not as stale.
-    if customer.last_verified_at is None:
-        customer.last_verified_at = timezone.now()
-    _refresh_search_keys(customer)
+    customer_derive(customer, owner=owner)
     _check_external_id(actor, customer)
     customer.full_clean()
     customer.save()
@@ -121,13 +173,17 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(
-    *, actor: User, customer_id: int, data: Mapping[str, Any], tags: Iterable[Tag] | None = None
+    *, actor: User, customer_id: int, data: Mapping[str, Any], tags: Iterable[Tag] | None = None,
+    expected_version: str | Iterable[str] | None = None,
 ) -> Customer:
-    """Change fields of the card; records before/after of every changed field."""
+    """Change fields of the card; records before/after of every changed field. With
+    `expected_version` (the version the user edited, core.concurrency) a card changed meanwhile is
+    refused with StaleWrite instead of reverting the other change."""
     customer = get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
+    check_version(customer, expected_version)
     before = field_values(customer, CUSTOMER_EDITABLE_FIELDS)
     apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
-    _refresh_search_keys(customer)
+    customer_derive(customer)
     if customer.external_id != before["external_id"]:
         _check_external_id(actor, customer)
     customer.full_clean()
@@ -272,6 +328,8 @@ def customers_bulk_add_tag(*, actor: User, customer_ids: Iterable[int], tag: Tag
     Customer.tags.through.objects.bulk_create(
         [Customer.tags.through(customer_id=c.pk, tag_id=tag.pk) for c in gaining]
     )
+    # A new version of each card (core.concurrency): an edit form opened before would drop the tag.
+    Customer.objects.filter(pk__in=[c.pk for c in gaining]).update(updated_at=timezone.now())
     change_records_bulk(
         user=actor, instances=gaining, action=ChangeAction.UPDATE, changes={"tags": [None, f"+{tag.name}"]}
     )
@@ -352,8 +410,9 @@ def _child_create(*, actor: User, model: type[models.Model], fields: list[str], 
 
 
 def _child_update(*, actor: User, model: type[models.Model], fields: list[str], pk: int,
-                  data: Mapping[str, Any]) -> Any:
+                  data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None) -> Any:
     obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
+    check_version(obj, expected_version)
     before = field_values(obj, fields)
     apply_fields(obj, data, fields)
     obj.full_clean()
@@ -381,8 +440,12 @@ def contact_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) ->
 
 
 @transaction.atomic
-def contact_update(*, actor: User, contact_id: int, data: Mapping[str, Any]) -> Contact:
-    return _child_update(actor=actor, model=Contact, fields=CONTACT_FIELDS, pk=contact_id, data=data)
+def contact_update(
+    *, actor: User, contact_id: int, data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None
+) -> Contact:
+    """Change a contact; with `expected_version`, StaleWrite if it changed meanwhile (core.concurrency)."""
+    return _child_update(actor=actor, model=Contact, fields=CONTACT_FIELDS, pk=contact_id, data=data,
+                         expected_version=expected_version)
 
 
 @transaction.atomic

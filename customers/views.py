@@ -31,6 +31,7 @@ from audit.models import AccessAction
 from audit.presentation import ChangeEntry, present_changes
 from audit.selectors import customer_history
 from audit.services import access_record
+from core.concurrency import StaleWrite, version_initial
 from core.http import safe_next
 from core.middleware import is_htmx
 from core.pagination import keyset_page
@@ -278,28 +279,41 @@ def customer_add(request: HttpRequest) -> HttpResponse:
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     customer = _customer_or_404(user, pk, "change")
-    hidden = masked_fields(user)
-    initial = model_to_dict(customer, fields=[f for f in CUSTOMER_FORM_FIELDS if f not in hidden])
-    initial["tags"] = list(customer.tags.all())
-    form = CustomerForm(
-        request.POST or None, user=user, creating=False, initial=initial,
-        instance=_edit_instance(Customer, pk, owner_id=customer.owner_id),
-    )
+    form = _customer_edit_form(request.POST or None, user, customer)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(
-                actor=user, customer_id=pk, data=form.service_data(), tags=form.cleaned_data.get("tags") or []
+                actor=user, customer_id=pk, data=form.service_data(), tags=form.cleaned_data.get("tags") or [],
+                expected_version=form.expected_version,
             )
+        except StaleWrite as conflict:
+            # Changed since this user opened the form: show it as it is now, with what they entered.
+            customer = _customer_or_404(user, pk, "change")
+            submitted, form, status = form, _customer_edit_form(None, user, customer), 409
+            form.show_conflict(conflict, submitted=submitted)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("Customer saved."))
             return redirect(_card_url(pk))
+    hidden = masked_fields(user)
     masked = [(Customer._meta.get_field(f).verbose_name, getattr(customer, f)) for f in hidden
               if f != "assets_currency" and getattr(customer, f) not in (None, "")]
     return render(request, "customers/customer_form.html", {
         "form": form, "creating": False, "customer": customer, "masked": masked,
-    })
+    }, status=status)
+
+
+def _customer_edit_form(data: Any, user: User, customer: Customer) -> CustomerForm:
+    """The edit form of `customer` as loaded (with its version), bound to `data` when posted."""
+    hidden = masked_fields(user)
+    initial = model_to_dict(customer, fields=[f for f in CUSTOMER_FORM_FIELDS if f not in hidden])
+    initial["tags"] = list(customer.tags.all())
+    return CustomerForm(
+        data, user=user, creating=False, initial={**initial, **version_initial(customer)},
+        instance=_edit_instance(Customer, customer.pk, owner_id=customer.owner_id),
+    )
 
 
 def _history(user: User, customer_id: int) -> list[ChangeEntry]:

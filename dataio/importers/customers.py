@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,9 @@ from customers.services import (
     CONTACT_FIELDS,
     CUSTOMER_EDITABLE_FIELDS,
     TAG_NAME_MAX,
-    _refresh_search_keys,
+    customer_check_new,
+    customer_derive,
+    customer_derived_fields,
     tag_name_problem,
 )
 from dataio import values as v
@@ -32,13 +35,14 @@ from dataio.importers.refs import CustomerRefs, UserRefs
 from dataio.mapping import synonyms
 from dataio.readers import Row
 
-_SEARCH_KEYS = ["name_pinyin", "name_initials", "phone_digits", "city_pinyin"]
-_SEARCH_SOURCES = {"name", "kind", "phone", "phone_alt", "city"}
-
 
 class CustomerImporter(ModelImporter):
     """Customers by external ID. New customers belong to the importing user (or to the owner column,
-    for users who may transfer); existing ones are updated when the user may change them."""
+    for users who may transfer); existing ones are updated when the user may change them.
+
+    The rules are the services' own "derive and check" step (customers.services): who may create a
+    customer for whom (customer_check_new), the team, the verified date and the search keys
+    (customer_derive), the card's plausibility (Customer.clean()); only the write is in bulk."""
 
     kind = "customers"
     label = gettext_lazy("Customers")
@@ -139,9 +143,6 @@ class CustomerImporter(ModelImporter):
         if data is not None and data.get("id_number") and not data.get("id_type") and not getattr(obj, "id_type", ""):
             # What Customer.clean() derives, named here so that an update writes it too.
             data["id_type"] = guess_id_type(data["id_number"])
-        if data is not None and obj is None and not self.user.can(Cap.ADD):
-            self.error(row, self.key, _("You may not create customers."))
-            return None
         return data
 
     def clean_special(self, row: Row, data: dict[str, Any], obj: models.Model | None) -> dict[str, Any] | None:
@@ -158,6 +159,12 @@ class CustomerImporter(ModelImporter):
                 extra["owner"] = owner
             elif owner.pk != obj.owner_id and raw:
                 self.report.note(_("The owner column is used for new customers only: transfer existing ones."))
+        if obj is None:
+            try:
+                extra["owner"] = customer_check_new(actor=self.user, owner=extra.get("owner"))
+            except (PermissionDenied, ValidationError) as exc:
+                self.error(row, "owner" if "owner" in self.mapping else self.key, " ".join(_messages(exc)))
+                return None
         if "tags" in self.mapping:
             names = v.split_list(self.cell(row, "tags"))
             too_long = tag_name_problem(next((n for n in names if len(n) > TAG_NAME_MAX), ""))
@@ -181,26 +188,16 @@ class CustomerImporter(ModelImporter):
                     extra["changes"] = {"tags": [sorted(old), sorted(old | set(names))]}
         return extra
 
-    def build(self, key: str, data: dict[str, Any], row: Row, extra: dict[str, Any]) -> models.Model:
-        customer = super().build(key, data, row, extra)
-        owner = extra.get("owner") or self.user
-        customer.owner = owner
-        customer.team_id = owner.team_id
-        if customer.last_verified_at is None:  # a new card counts as verified when created (customer_create)
-            customer.last_verified_at = self.now
-        return customer
-
     def always_validated(self) -> set[str]:
         return {"kind", "name"}
 
     def after_apply(self, pending: Pending) -> None:
-        _refresh_search_keys(pending.obj)
+        # Owner and team of a new customer (checked in clean_special), its verified date, search keys.
+        customer_derive(pending.obj, owner=pending.extra["owner"] if pending.changes is None else None, now=self.now)
 
     def update_fields(self, pending: Pending) -> list[str]:
         names = super().update_fields(pending)
-        if _SEARCH_SOURCES & set(names):
-            names += _SEARCH_KEYS
-        return names
+        return names + customer_derived_fields(names)
 
     def write(self) -> None:
         if self.new_tags:
@@ -220,6 +217,10 @@ class CustomerImporter(ModelImporter):
             )
             for c, names in tagged:
                 self.current_tags.setdefault(c.pk, set()).update(names)
+
+
+def _messages(exc: Exception) -> list[str]:
+    return list(exc.messages) if isinstance(exc, ValidationError) else [str(exc)]
 
 
 class ContactImporter(ModelImporter):
