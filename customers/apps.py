@@ -8,7 +8,10 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
+        from customers.masking import register_fields
         from customers.selectors import customer_ids_visible, ownership_transfer_timeline
+
+        register_fields()
 
         registry.register("customer_ids_visible", customer_ids_visible)
         registry.add("timeline_providers", ownership_transfer_timeline)

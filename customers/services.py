@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
-from core import filetypes
+from core import filetypes, masking
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
@@ -125,6 +125,7 @@ def customer_update(
 ) -> Customer:
     """Change fields of the card; records before/after of every changed field."""
     customer = get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
+    data = masking.writable_data(actor, customer, data)  # a field the actor sees masked keeps its value
     before = field_values(customer, CUSTOMER_EDITABLE_FIELDS)
     apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
     _refresh_search_keys(customer)
@@ -354,6 +355,7 @@ def _child_create(*, actor: User, model: type[models.Model], fields: list[str], 
 def _child_update(*, actor: User, model: type[models.Model], fields: list[str], pk: int,
                   data: Mapping[str, Any]) -> Any:
     obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
+    data = masking.writable_data(actor, obj, data)  # a field the actor sees masked keeps its value
     before = field_values(obj, fields)
     apply_fields(obj, data, fields)
     obj.full_clean()
