@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -226,17 +226,23 @@ def writable_data(user: Any, obj: models.Model, data: Mapping[str, Any]) -> dict
     not write: a value the user read back unchanged (the mask, or the stored value of a locked field
     shown in clear) is dropped, so the stored value is kept. Any other value of such a field is
     refused (PermissionDenied naming the field), including the real value: accepting a correct guess
-    would answer whether it was correct."""
+    would answer whether it was correct. A mask sent for a field the user sees is no value either
+    (a ValidationError): masks contain MASK, real values of registered fields never do."""
     out = dict(data)
-    for name in unwritable_fields(user, type(obj)):
+    model = type(obj)
+    for name in unwritable_fields(user, model):
         if name not in out:
             continue
-        if out[name] == shown(user, type(obj), name, getattr(obj, name)):
+        if out[name] == shown(user, model, name, getattr(obj, name)):
             del out[name]
             continue
-        label = obj._meta.get_field(name).verbose_name
         raise PermissionDenied(
             _("Your role may not change “%(field)s”: leave it out, or send it back as you read it.")
-            % {"field": label}
+            % {"field": obj._meta.get_field(name).verbose_name}
         )
+    masked_values = {e.field: _("“%(value)s” is a masked value, not a value of this field.") % {"value": out[e.field]}
+                     for e in sensitive_fields(model)
+                     if isinstance(out.get(e.field), str) and MASK in out[e.field]}
+    if masked_values:
+        raise ValidationError(masked_values)
     return out

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import WrapValidator
+from pydantic import PlainSerializer, WrapValidator
 
 from accounts.api import TeamRef, UserRef
 from accounts.models import User
@@ -84,7 +84,8 @@ def _as_read(value: Any, handler: Any) -> Any:
     return value if value in (AMOUNT_MASK, DATE_MASK) else handler(value)
 
 
-_AS_READ = WrapValidator(_as_read)
+# Validated as the field's type unless it is the mask; dumped as it came (a date or the mask).
+_AS_READ, _AS_SENT = WrapValidator(_as_read), PlainSerializer(lambda value: value)
 
 
 # --- Schemas -------------------------------------------------------------------------------------
@@ -118,7 +119,8 @@ class CustomerUpdateIn(InSchema):
     city: _str(50) = ""  # type: ignore[valid-type]
     address: _str(255) = ""  # type: ignore[valid-type]
     postal_code: _str(12) = ""  # type: ignore[valid-type]
-    birthday: Annotated[date | None, _AS_READ, Field(description=f'Or "{DATE_MASK}" as your role may read it.')] = None
+    birthday: Annotated[date | None, _AS_READ, _AS_SENT, Field(
+        description=f'Or "{DATE_MASK}" as your role may read it.')] = None
     gender: GenderChoice = ""  # type: ignore[valid-type]
     occupation: _str(100) = ""  # type: ignore[valid-type]
     employer: _str(200) = ""  # type: ignore[valid-type]
@@ -133,7 +135,7 @@ class CustomerUpdateIn(InSchema):
     industry: _str(100) = ""  # type: ignore[valid-type]
     company_size: CompanySizeChoice = ""  # type: ignore[valid-type]
     assets: Annotated[Decimal | None, Field(max_digits=18, decimal_places=2, description=(
-        f'Or "{AMOUNT_MASK}" as your role may read it.')), _AS_READ] = None
+        f'Or "{AMOUNT_MASK}" as your role may read it.')), _AS_READ, _AS_SENT] = None
     assets_currency: Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")] = "CNY"
     relationship_since: date | None = None
     # 2. Characteristics
