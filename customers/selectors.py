@@ -317,6 +317,9 @@ class _Source:
 
 # An ID number as typed for a search: from its region code (6 digits) up to all 18 characters.
 _ID_NUMBER_QUERY = re.compile(r"\d{6,17}[\dX]?")
+# A whole resident ID number (18 characters, or the 15 digits of the first generation): what a role
+# that sees ID numbers masked may search by (a shorter run of digits is a phone or a fragment).
+_WHOLE_ID_NUMBER = re.compile(r"\d{15}|\d{17}[\dX]")
 # A WeChat id as typed: starts with a letter, then letters, digits, "_" or "-".
 _WECHAT_QUERY = re.compile(r"[A-Za-z][-_A-Za-z0-9]{2,63}")
 # The fewest digits of a phone number (customers.forms): a shorter query is no whole number.
@@ -364,7 +367,7 @@ def _search_sources(q: str, *, modes: Mapping[str, str] | None = None) -> list[_
       prefixes.
     `modes` (_search_modes, from core.masking; default: every field searchable): a field the user
     sees masked is searched only by its whole value where its registration allows it (a whole phone
-    number, a whole ID number), otherwise not at all. A fragment would be an oracle: one digit more
+    number, a whole resident ID number), otherwise not at all. A fragment would be an oracle: one digit more
     at a time recovers the value.
     """
     modes = modes or {}
@@ -389,7 +392,7 @@ def _search_sources(q: str, *, modes: Mapping[str, str] | None = None) -> list[_
         mode = _mode(modes, "id_number")
         if mode == masking.SEARCH_FREE:
             sources.append(prefix("id_number", compact, "id_number"))
-        elif mode == masking.SEARCH_WHOLE:
+        elif mode == masking.SEARCH_WHOLE and _WHOLE_ID_NUMBER.fullmatch(compact):
             sources.append(_Source(cond=prefix_q("id_number", compact) & Q(id_number=compact),
                                    order=sortable("id_number"), fields=("id_number",), whole=True))
     if key.isdigit():
