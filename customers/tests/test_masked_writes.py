@@ -178,7 +178,8 @@ def service_masks_phones(monkeypatch):
 
 
 def test_contact_phone_seen_masked_is_not_written(service_masks_phones, api_service, client_for, service_a, rich):
-    contact = services.contact_create(actor=service_a, customer_id=rich.pk, data={"name": "王芳", "phone": "13700001111"})
+    contact = services.contact_create(actor=service_a, customer_id=rich.pk,
+                                      data={"name": "王芳", "phone": "13700001111"})
     body = api_service.get(f"/contacts/{contact.pk}").json()
     assert body["phone"] == "137****1111"
     response = api_service.patch(f"/contacts/{contact.pk}", {"phone": body["phone"], "title": "CFO"})
