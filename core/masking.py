@@ -37,13 +37,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 MASK = "*"
+M = TypeVar("M", bound=models.Model)
 # The masks of values that are not text: what a role that may not see them reads (and may send back).
 AMOUNT_MASK = MASK * 6
 DATE_MASK = "****-**-**"
@@ -184,7 +185,7 @@ def mask_values(user: Any, model: type[models.Model] | str, rows: list[dict[str,
     return rows
 
 
-def mask_instance(user: Any, obj: models.Model) -> models.Model:
+def mask_instance(user: Any, obj: M) -> M:
     """Replace the values `user` may not see in memory; the instance is marked so that it is never
     saved (Customer.save refuses it). A field the read left out (only()/defer()) is not read now:
     it gets its empty value, masked, so that touching it later cannot load the stored value."""

@@ -65,12 +65,12 @@ CUSTOMER_FILTERS: dict[str, str] = {
 def mask_customer(user: User, customer: Customer) -> Customer:
     """Replace sensitive values (core.masking's registry) in memory for roles that must not see
     them. The instance is then marked so that it can never be saved."""
-    return masking.mask_instance(user, customer)  # type: ignore[return-value]
+    return masking.mask_instance(user, customer)
 
 
 def mask_contact(user: User, contact: Contact) -> Contact:
     """mask_customer() for a contact."""
-    return masking.mask_instance(user, contact)  # type: ignore[return-value]
+    return masking.mask_instance(user, contact)
 
 
 def customers_visible(user: User) -> QuerySet[Customer]:
