@@ -191,7 +191,7 @@ CAPABILITY_LABELS = {
     Cap.MANAGE_USERS: gettext_lazy("manage users and teams"),
 }
 SENSITIVE_LABELS = {
-    Sensitive.ID_NUMBER: gettext_lazy("ID number"),
+    Sensitive.ID_NUMBER: gettext_lazy("ID number and birthday"),
     Sensitive.PHONES: gettext_lazy("phone numbers"),
     Sensitive.ASSETS: gettext_lazy("assets"),
 }

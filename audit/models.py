@@ -27,6 +27,8 @@ class AccessAction(models.TextChoices):
     VIEW = "view", pgettext_lazy("audit action", "Viewed")
     EXPORT = "export", pgettext_lazy("audit action", "Exported")
     DOWNLOAD = "download", pgettext_lazy("audit action", "Downloaded document")
+    # A search by the whole value of a field the user sees masked (a full phone or ID number).
+    SEARCH = "search", pgettext_lazy("audit action", "Searched by a masked field")
 
 
 SOURCE_CHOICES = [(Source.WEB, _("Web")), (Source.API, _("API")), (Source.CLI, _("CLI")), (Source.TASK, _("Task"))]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -37,22 +37,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.roles import Cap, Sensitive
+from accounts.roles import Cap
 from audit.models import ObjectChange
-from core.masking import mask_amount, mask_id_number, mask_phone
+from core import masking
 from core.querysets import RestrictedQuerySet
 
-# Changed values of sensitive fields are masked like the fields themselves for roles that must not
-# see them (accounts.roles.MASKED), whatever record they belong to.
-SENSITIVE_FIELDS = {
-    "id_number": Sensitive.ID_NUMBER,
-    "phone": Sensitive.PHONES,
-    "phone_alt": Sensitive.PHONES,
-    "assets": Sensitive.ASSETS,
-}
-MASKERS: dict[str, Callable[[str], Any]] = {
-    Sensitive.ID_NUMBER: mask_id_number, Sensitive.PHONES: mask_phone, Sensitive.ASSETS: mask_amount,
-}
 # Keys of `changes` that are not fields of the record.
 EXTRA_LABELS = {
     "merged_customer": gettext_lazy("merged customer"),
@@ -212,8 +201,8 @@ class _Shower:
 
     def __init__(self, reader: Any, names: _Names, object_type: str, name: str, f: Any) -> None:
         self.reader, self.names, self.object_type, self.name, self.f = reader, names, object_type, name, f
-        group = SENSITIVE_FIELDS.get(name)
-        self.mask = MASKERS[group] if group and reader.masks(group) else None
+        # A changed value of a sensitive field (core.masking) reads as the reader sees the field itself.
+        self.mask = masking.masker(reader, object_type, name)
 
     def __call__(self, value: Any, *, in_list: bool = False) -> str | None:
         if value is None or value == "" or value == [] or value == {}:

@@ -37,6 +37,8 @@ DETAIL_LABELS = {
     "format": gettext_lazy("Format"),
     "tab": gettext_lazy("Tab"),
     "document_id": gettext_lazy("Document ID"),
+    "fields": gettext_lazy("Fields"),
+    "q": gettext_lazy("Search"),
 }
 
 

@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import PlainSerializer, WrapValidator
 
 from accounts.api import TeamRef, UserRef
 from accounts.models import User
 from audit.models import AccessAction
 from audit.services import access_record
-from core import concurrency
+from core import concurrency, masking
 from core.api import (
     ERROR_RESPONSES,
     ApiValidationError,
@@ -30,6 +31,7 @@ from core.api import (
     partial_schema,
     times_as_text,
 )
+from core.masking import AMOUNT_MASK, DATE_MASK
 from customers import selectors, services
 from customers.choices import (
     CompanySize,
@@ -76,6 +78,16 @@ RiskChoice = _choice(RiskPreference)
 RelationChoice = _choice(FamilyRelation, blank=False)
 
 
+def _as_read(value: Any, handler: Any) -> Any:
+    """A value sent back as the caller read it, masked (core.masking's AMOUNT_MASK, DATE_MASK), is
+    let through unparsed: the write keeps the stored value (masking.writable_data)."""
+    return value if value in (AMOUNT_MASK, DATE_MASK) else handler(value)
+
+
+# Validated as the field's type unless it is the mask; dumped as it came (a date or the mask).
+_AS_READ, _AS_SENT = WrapValidator(_as_read), PlainSerializer(lambda value: value)
+
+
 # --- Schemas -------------------------------------------------------------------------------------
 
 class TagOut(Schema):
@@ -88,7 +100,9 @@ class TagIn(InSchema):
 
 
 class CustomerUpdateIn(InSchema):
-    """Every field of the card a user edits. Owner and team change by transfer only."""
+    """Every field of the card a user edits. Owner and team change by transfer only. A field your
+    role sees masked keeps its stored value: leave it out or send it back as you read it (a
+    different value is refused with 403)."""
 
     kind: KindChoice = CustomerKind.PERSON.value  # type: ignore[valid-type]
     name: _str(200, 1)  # type: ignore[valid-type]
@@ -105,7 +119,8 @@ class CustomerUpdateIn(InSchema):
     city: _str(50) = ""  # type: ignore[valid-type]
     address: _str(255) = ""  # type: ignore[valid-type]
     postal_code: _str(12) = ""  # type: ignore[valid-type]
-    birthday: date | None = None
+    birthday: Annotated[date | None, _AS_READ, _AS_SENT, Field(
+        description=f'Or "{DATE_MASK}" as your role may read it.')] = None
     gender: GenderChoice = ""  # type: ignore[valid-type]
     occupation: _str(100) = ""  # type: ignore[valid-type]
     employer: _str(200) = ""  # type: ignore[valid-type]
@@ -119,7 +134,8 @@ class CustomerUpdateIn(InSchema):
     legal_form: LegalFormChoice = ""  # type: ignore[valid-type]
     industry: _str(100) = ""  # type: ignore[valid-type]
     company_size: CompanySizeChoice = ""  # type: ignore[valid-type]
-    assets: Annotated[Decimal | None, Field(max_digits=18, decimal_places=2)] = None
+    assets: Annotated[Decimal | None, Field(max_digits=18, decimal_places=2, description=(
+        f'Or "{AMOUNT_MASK}" as your role may read it.')), _AS_READ, _AS_SENT] = None
     assets_currency: Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")] = "CNY"
     relationship_since: date | None = None
     # 2. Characteristics
@@ -173,7 +189,7 @@ class CustomerOut(Schema):
     city: str
     address: str
     postal_code: str
-    birthday: date | None
+    birthday: date | str | None = Field(description=f'"{DATE_MASK}" where your role may not see birthdays.')
     gender: str
     occupation: str
     employer: str
@@ -486,10 +502,13 @@ def _update(request: HttpRequest, response: HttpResponse, customer_id: int, data
 def customer_replace(
     request: HttpRequest, response: HttpResponse, customer_id: int, payload: CustomerUpdateIn
 ) -> Customer:
-    """Every field is set: fields left out take their empty value (tags left out: none). Send the
-    ETag of your GET as If-Match: a card changed since is refused with 409 (who changed it and when)
-    instead of being overwritten; without If-Match the write is not checked."""
-    return _update(request, response, customer_id, payload.model_dump())
+    """Every field is set: fields left out take their empty value (tags left out: none), except
+    those your role sees masked, which keep theirs. Send the ETag of your GET as If-Match: a card
+    changed since is refused with 409 (who changed it and when) instead of being overwritten;
+    without If-Match the write is not checked."""
+    # Not sent is not "empty" for a field the user may not write (core.masking): it keeps its value.
+    unsent = set(masking.unwritable_fields(_user(request), Customer)) - payload.model_fields_set
+    return _update(request, response, customer_id, payload.model_dump(exclude=unsent))
 
 
 @router.patch("/customers/{int:customer_id}", response={200: CustomerOut, **ERROR_RESPONSES},

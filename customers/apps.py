@@ -10,7 +10,10 @@ class CustomersConfig(AppConfig):
         from accounts.roles import Cap
         from core import registry
         from core.navigation import NavItem, add_flag, add_item
+        from customers.masking import register_fields
         from customers.selectors import customer_ids_visible, ownership_transfer_timeline
+
+        register_fields()
 
         registry.register("customer_ids_visible", customer_ids_visible)
         registry.add("timeline_providers", ownership_transfer_timeline)

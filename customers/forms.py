@@ -12,7 +12,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
-from accounts.roles import Cap, Sensitive
+from accounts.roles import Cap
+from core import masking
 from core.concurrency import VersionedFormMixin
 from customers import selectors
 from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind, RiskPreference
@@ -67,19 +68,13 @@ def phone_label(kind: str) -> str:
     return str(PHONE_LABELS.get(kind, PHONE_LABELS[CustomerKind.PERSON]))
 
 
-# Which form fields belong to which group of sensitive values (accounts.roles.Sensitive).
-SENSITIVE_FIELDS: dict[str, list[str]] = {
-    Sensitive.ID_NUMBER: ["id_type", "id_number"],
-    Sensitive.PHONES: ["phone", "phone_alt"],
-    Sensitive.ASSETS: ["assets", "assets_currency"],
-}
-
 CURRENCIES = ["CNY", "USD", "EUR", "HKD", "GBP", "JPY"]
 
 
-def masked_fields(user: User) -> list[str]:
-    """Fields this user sees only masked, so may not edit (a masked value must never be saved)."""
-    return [f for group, fields in SENSITIVE_FIELDS.items() if user.masks(group) for f in fields]
+def masked_fields(user: User, model: type[Any] = Customer) -> list[str]:
+    """Fields this user sees only masked (and those that change only with them), so may not edit: a
+    masked value must never be saved (core.masking.unwritable_fields)."""
+    return masking.unwritable_fields(user, model)
 
 
 def _user_label(user: User) -> str:
@@ -229,8 +224,8 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if user.masks(Sensitive.PHONES):
-            self.fields.pop("phone", None)
+        for name in masked_fields(user, Contact):
+            self.fields.pop(name, None)
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("phone", ""))

@@ -17,10 +17,10 @@ from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Team, User, users_who_may_own_customers
-from accounts.roles import Sensitive
-from core import compiled
+from audit.models import AccessAction
+from audit.services import access_record
+from core import compiled, masking
 from core.db import prefix_q, sortable, text_contains, text_ids, text_matches
-from core.masking import mask_amount, mask_id_number, mask_phone
 from core.pagination import (
     KeysetPage,
     keyset_after,
@@ -63,24 +63,14 @@ CUSTOMER_FILTERS: dict[str, str] = {
 
 
 def mask_customer(user: User, customer: Customer) -> Customer:
-    """Replace sensitive values in memory for roles that must not see them. The instance is then
-    marked so that it can never be saved."""
-    if user.masks(Sensitive.ID_NUMBER):
-        customer.id_number = mask_id_number(customer.id_number)
-    if user.masks(Sensitive.PHONES):
-        customer.phone = mask_phone(customer.phone)
-        customer.phone_alt = mask_phone(customer.phone_alt)
-    if user.masks(Sensitive.ASSETS):
-        customer.assets = mask_amount(customer.assets)
-    customer._masked = True
-    return customer
+    """Replace sensitive values (core.masking's registry) in memory for roles that must not see
+    them. The instance is then marked so that it can never be saved."""
+    return masking.mask_instance(user, customer)
 
 
 def mask_contact(user: User, contact: Contact) -> Contact:
-    if user.masks(Sensitive.PHONES):
-        contact.phone = mask_phone(contact.phone)
-    contact._masked = True
-    return contact
+    """mask_customer() for a contact."""
+    return masking.mask_instance(user, contact)
 
 
 def customers_visible(user: User) -> QuerySet[Customer]:
@@ -141,7 +131,7 @@ def _filtered(
             qs = qs.filter(**{lookup: value})
     q = (filters.get("q") or "").strip()
     if q:
-        qs, dense = _search_filter(qs, q, id_numbers=not user.masks(Sensitive.ID_NUMBER))
+        qs, dense = _search_filter(qs, q, user=user)
     return qs, dense
 
 
@@ -240,23 +230,12 @@ LIST_ROW_FIELDS = (
     "id", "name", "industry", "kind", "city", "phone", "owner_id", "owner__username", "owner__first_name",
     "owner__last_name", "team__name", "created_at", "last_verified_at",
 )
-# Sensitive columns as a row dict may hold them, with their masks (as mask_customer() applies them).
-_ROW_MASKS: dict[str, tuple[tuple[str, Any], ...]] = {
-    Sensitive.ID_NUMBER: (("id_number", mask_id_number),),
-    Sensitive.PHONES: (("phone", mask_phone), ("phone_alt", mask_phone)),
-    Sensitive.ASSETS: (("assets", mask_amount),),
-}
 
 
 def mask_rows(user: User, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """mask_customer() for rows read with values(): every sensitive column a row holds is masked
     for roles that must not see it."""
-    masks = [pair for group, pairs in _ROW_MASKS.items() if user.masks(group) for pair in pairs]
-    for row in rows:
-        for name, mask in masks:
-            if name in row:
-                row[name] = mask(row[name])
-    return rows
+    return masking.mask_values(user, Customer, rows)
 
 
 def _many_names_start_with(char: str) -> bool:
@@ -300,7 +279,7 @@ def customer_list_rows(
     if q and ordering[0].lstrip("-") == "name_pinyin" and first_readings(q) and _many_names_start_with(q):
         parts = _first_letter_parts(qs, q)
     elif q:
-        qs, dense = _search_filter(qs, q, id_numbers=not user.masks(Sensitive.ID_NUMBER))
+        qs, dense = _search_filter(qs, q, user=user)
     if dense:
         qs, ordering = _ordering_from_matches(qs, ordering)
     columns = (*LIST_ROW_FIELDS, *(o.lstrip("-") for o in ordering if o.lstrip("-") not in LIST_ROW_FIELDS))
@@ -324,21 +303,58 @@ SEARCH_LIST_IDS = 3000
 @dataclass(frozen=True)
 class _Source:
     """One index that answers part of a search: a b-tree range (`cond`, read in `order`) or a
-    substring of `column` answered by the text index (`text`)."""
+    substring of `column` answered by the text index (`text`). `fields`: the card's fields it
+    searches (as core.masking names them); `whole`: it matches only the whole value of a field the
+    user sees masked."""
 
     cond: Q | None = None
     order: Any = None
     column: str = ""
     text: str = ""
+    fields: tuple[str, ...] = ("name",)
+    whole: bool = False
 
 
 # An ID number as typed for a search: from its region code (6 digits) up to all 18 characters.
 _ID_NUMBER_QUERY = re.compile(r"\d{6,17}[\dX]?")
+# A whole resident ID number (18 characters, or the 15 digits of the first generation): what a role
+# that sees ID numbers masked may search by (a shorter run of digits is a phone or a fragment).
+_WHOLE_ID_NUMBER = re.compile(r"\d{15}|\d{17}[\dX]")
 # A WeChat id as typed: starts with a letter, then letters, digits, "_" or "-".
 _WECHAT_QUERY = re.compile(r"[A-Za-z][-_A-Za-z0-9]{2,63}")
+# The fewest digits of a phone number (customers.forms): a shorter query is no whole number.
+_PHONE_MIN_DIGITS = 5
+# The card's fields the search box reaches (phone_digits holds both phones).
+_SEARCHED_FIELDS = ("name", "email", "wechat_id", "phone", "phone_alt", "id_number")
 
 
-def _search_sources(q: str, *, id_numbers: bool = False) -> list[_Source]:
+def _search_modes(user: User) -> dict[str, str]:
+    """How `user` may search each field the search box reaches (core.masking.search_mode)."""
+    return {f: masking.search_mode(user, Customer, f) for f in _SEARCHED_FIELDS}
+
+
+def _mode(modes: Mapping[str, str], *fields: str) -> str:
+    """The strictest of the fields' search modes (a source that reads several fields)."""
+    found = {modes.get(f, masking.SEARCH_FREE) for f in fields}
+    for mode in (masking.SEARCH_NEVER, masking.SEARCH_WHOLE):
+        if mode in found:
+            return mode
+    return masking.SEARCH_FREE
+
+
+def _whole_phone_q(digits: str) -> Q:
+    """Customers one of whose phones has exactly these digits, stored with or without the country
+    code (phone_digits holds each phone's digits, space-separated): found through the text index,
+    then compared as a whole."""
+    exact = Q()
+    for number in (digits, f"86{digits}", f"0086{digits}"):
+        exact |= Q(phone_digits=number) | Q(phone_digits__startswith=f"{number} ") | Q(
+            phone_digits__endswith=f" {number}")
+    found = text_contains(CUSTOMER_TEXT_INDEX, "phone_digits", digits)
+    return exact if found is None else found & exact
+
+
+def _search_sources(q: str, *, modes: Mapping[str, str] | None = None) -> list[_Source]:
     """Every index that can answer `q`, most telling first. Nothing is answered by a scan:
     - name: exact and prefix (a range on the name, in name order so exact names come first);
       substrings of 2+ characters (bigrams for 张伟, trigrams beyond). A single character matches
@@ -346,43 +362,79 @@ def _search_sources(q: str, *, id_numbers: bool = False) -> list[_Source]:
     - letters: pinyin and pinyin-initials prefixes; from 3 letters also pinyin substrings, e-mail
       prefixes and WeChat id prefixes.
     - digits (3+): phone-number fragments, also without a leading country code (+86 138…, 86138…
-      find 138…). From 6 digits, for `id_numbers` (roles that see ID numbers unmasked), ID number
-      prefixes: a role that sees them masked must not find a customer by one, which would reveal it.
+      find 138…). From 6 digits, ID number prefixes.
     - "@" first: e-mail domains ("@163", a substring of the address); other text with "@": e-mail
       prefixes.
+    `modes` (_search_modes, from core.masking; default: every field searchable): a field the user
+    sees masked is searched only by its whole value where its registration allows it (a whole phone
+    number, a whole resident ID number), otherwise not at all. A fragment would be an oracle: one digit more
+    at a time recovers the value.
     """
+    modes = modes or {}
     text, key = normalise_query(q)
     email = Lower("email")
+    free = {f for f in _SEARCHED_FIELDS if _mode(modes, f) == masking.SEARCH_FREE}
 
-    def prefix(expression: Any, value: str) -> _Source:
-        return _Source(cond=prefix_q(expression, value), order=sortable(expression))
+    def prefix(expression: Any, value: str, *fields: str) -> _Source:
+        return _Source(cond=prefix_q(expression, value), order=sortable(expression), fields=fields or ("name",))
 
     if text.startswith("@"):
+        if "email" not in free:
+            return []
         domain = text.lower()
-        return [_Source(column="email", text=domain)] if len(domain) >= 3 else [prefix(email, domain)]
+        return [_Source(column="email", text=domain, fields=("email",)) if len(domain) >= 3
+                else prefix(email, domain, "email")]
     if "@" in text:
-        return [prefix(email, text.lower())]
-    sources = [prefix("name", text), _Source(column="name", text=text)]
+        return [prefix(email, text.lower(), "email")] if "email" in free else []
+    sources = [prefix("name", text), _Source(column="name", text=text)] if "name" in free else []
     compact = re.sub(r"[\s-]+", "", text).upper()
-    if id_numbers and _ID_NUMBER_QUERY.fullmatch(compact):
-        sources.append(prefix("id_number", compact))
+    if _ID_NUMBER_QUERY.fullmatch(compact):
+        mode = _mode(modes, "id_number")
+        if mode == masking.SEARCH_FREE:
+            sources.append(prefix("id_number", compact, "id_number"))
+        elif mode == masking.SEARCH_WHOLE and _WHOLE_ID_NUMBER.fullmatch(compact):
+            sources.append(_Source(cond=prefix_q("id_number", compact) & Q(id_number=compact),
+                                   order=sortable("id_number"), fields=("id_number",), whole=True))
     if key.isdigit():
-        sources += [_Source(column="phone_digits", text=digits)
-                    for digits in phone_query_forms(text, key) if len(digits) >= 3]
+        mode = _mode(modes, "phone", "phone_alt")
+        forms = phone_query_forms(text, key)
+        if mode == masking.SEARCH_FREE:
+            sources += [_Source(column="phone_digits", text=digits, fields=("phone", "phone_alt"))
+                        for digits in forms if len(digits) >= 3]
+        elif mode == masking.SEARCH_WHOLE:
+            sources += [_Source(cond=_whole_phone_q(digits), order="pk", fields=("phone", "phone_alt"), whole=True)
+                        for digits in forms if len(digits) >= _PHONE_MIN_DIGITS]
     elif key:
-        sources += [prefix("name_pinyin", key), prefix("name_initials", key)]
+        if "name" in free:
+            sources += [prefix("name_pinyin", key), prefix("name_initials", key)]
         if len(key) >= 3:
-            sources += [prefix(email, text.lower()), _Source(column="name_pinyin", text=key)]
-        if _WECHAT_QUERY.fullmatch(text):
-            sources.append(prefix(Lower("wechat_id"), text.lower()))
+            if "email" in free:
+                sources.append(prefix(email, text.lower(), "email"))
+            if "name" in free:
+                sources.append(_Source(column="name_pinyin", text=key))
+        if _WECHAT_QUERY.fullmatch(text) and "wechat_id" in free:
+            sources.append(prefix(Lower("wechat_id"), text.lower(), "wechat_id"))
     return sources
 
 
-def _search_q(q: str, *, id_numbers: bool = False) -> Q:
-    """Customers matching the search box `q` (name, pinyin, initials, phone fragment, e-mail prefix
-    or domain, WeChat id, ID number) as one condition, every part of it answered by an index."""
+def _search_plan(user: User, q: str) -> list[_Source]:
+    """_search_sources() for `user`. A search by the whole value of a field the user sees masked is
+    recorded in the access log (who searched which field for what), hit or not: someone trying
+    number after number shows there."""
+    sources = _search_sources(q, modes=_search_modes(user))
+    whole = sorted({f for s in sources if s.whole for f in s.fields})
+    if whole:
+        access_record(user=user, action=AccessAction.SEARCH, object_repr=gettext("Customer search"),
+                      detail={"fields": whole, "q": q.strip()})
+    return sources
+
+
+def _search_q(sources: list[_Source]) -> Q:
+    """Customers matching any of the search's sources (name, pinyin, initials, phone fragment,
+    e-mail prefix or domain, WeChat id, ID number) as one condition, every part of it answered by
+    an index."""
     cond = Q()
-    for source in _search_sources(q, id_numbers=id_numbers):
+    for source in sources:
         part = source.cond if source.cond is not None else text_contains(CUSTOMER_TEXT_INDEX, source.column,
                                                                           source.text)
         if part is not None:
@@ -390,17 +442,19 @@ def _search_q(q: str, *, id_numbers: bool = False) -> Q:
     return cond
 
 
-def _search_filter(qs: QuerySet[Customer], q: str, *, id_numbers: bool = False) -> tuple[QuerySet[Customer], bool]:
-    """`qs` narrowed to the customers matching `q`, and whether many match.
+def _search_filter(qs: QuerySet[Customer], q: str, *, user: User) -> tuple[QuerySet[Customer], bool]:
+    """`qs` narrowed to the customers matching `q` as `user` may search (_search_plan), and whether
+    many match.
 
     Usually few match (at most SEARCH_LIST_IDS, counted from the indexes): the query then names
     their ids, and the page is sorted from those rows alone. Otherwise the database combines the
     indexes itself (customer_list then keeps it from walking the sort index, see
     _ordering_from_matches); the cost grows with the matches: a single common surname, 王, is 7 %
-    of a Chinese customer base (docs/performance.md). `id_numbers`: see _search_sources.
+    of a Chinese customer base (docs/performance.md).
     """
+    sources = _search_plan(user, q)
     ids: set[Any] = set()
-    for source in _search_sources(q, id_numbers=id_numbers):
+    for source in sources:
         if source.cond is not None:
             found = list(Customer.objects.filter(source.cond).values_list("pk", flat=True)[: SEARCH_LIST_IDS + 1])
         else:
@@ -408,10 +462,10 @@ def _search_filter(qs: QuerySet[Customer], q: str, *, id_numbers: bool = False) 
             if found is None:
                 if text_contains(CUSTOMER_TEXT_INDEX, source.column, source.text) is None:
                     continue  # no index for it (one character): the prefix source covers it
-                return qs.filter(_search_q(q, id_numbers=id_numbers)), True
+                return qs.filter(_search_q(sources)), True
         ids.update(found)
         if len(ids) > SEARCH_LIST_IDS:
-            return qs.filter(_search_q(q, id_numbers=id_numbers)), True
+            return qs.filter(_search_q(sources)), True
     return qs.filter(pk__in=sorted(ids)), False
 
 
@@ -441,10 +495,10 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
         return []
     low = text.lower()
     visible = customers_visible(user)
-    id_numbers = not user.masks(Sensitive.ID_NUMBER)
     fields = ("id", "name", "name_pinyin", "name_initials")
     candidates: dict[int, tuple[int, str, str, str]] = {}
-    for source in _search_sources(text, id_numbers=id_numbers):
+    found_by: dict[int, tuple[str, ...]] = {}  # the fields of the first source that found each candidate
+    for source in _search_plan(user, text):
         if source.cond is not None:
             rows = visible.filter(source.cond).order_by(source.order).values_list(*fields)[:SEARCH_CANDIDATES]
         else:
@@ -452,6 +506,7 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
                                 limit=SEARCH_CANDIDATES) or []
         for row in rows:
             candidates.setdefault(row[0], row)
+            found_by.setdefault(row[0], source.fields)
         if sum(1 for r in candidates.values() if r[1].lower() == low) >= limit:
             break  # enough exact names: nothing else can rank above them
 
@@ -477,26 +532,26 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
         c = by_pk.get(pk)
         if c is None:  # changed scope between the two queries
             continue
-        name = c.name.lower()
-        digits = re.sub(r"\D", "", text)
-        if low in name:
-            matched = "name"
-        elif id_numbers and c.id_number and c.id_number.upper().startswith(re.sub(r"[\s-]+", "", text).upper()):
-            matched = "id_number"
-        elif key and key.isdigit() and any(d in c.phone_digits for d in phone_query_forms(text, digits)):
-            matched = "phone"
-        elif "@" in text:
-            matched = "email"
-        elif key and not key.isdigit() and c.name_initials.startswith(key):
-            matched = "initials"
-        elif key and not key.isdigit() and key in c.name_pinyin:
-            matched = "pinyin"
-        elif c.wechat_id and c.wechat_id.lower().startswith(low):
-            matched = "wechat"
-        else:
-            matched = "email"
-        hits.append(SearchHit(customer=mask_customer(user, c), matched=matched))
+        hits.append(SearchHit(customer=mask_customer(user, c), matched=_matched(found_by[pk], c, low, key)))
     return hits
+
+
+def _matched(fields: tuple[str, ...], c: Customer, low: str, key: str) -> str:
+    """Which key of `c` the search matched, named from the source that found it: only a source the
+    user may search can name a field."""
+    if "id_number" in fields:
+        return "id_number"
+    if "phone" in fields:
+        return "phone"
+    if "email" in fields:
+        return "email"
+    if "wechat_id" in fields:
+        return "wechat"
+    if low in c.name.lower():
+        return "name"
+    if key and c.name_initials.startswith(key):
+        return "initials"
+    return "pinyin"
 
 
 @dataclass
@@ -774,12 +829,10 @@ def _card_reads(user: User, customer_id: int, fields: Collection[str]) -> tuple[
         people: dict[int, User] = {}
         _with_refs([customer], _tags_by_customer(tag_rows), people)
         mask_rows(user, [customer])
-        masks_phones = user.masks(Sensitive.PHONES)
         for contact in contact_rows:
             scores = [contact[f] for f in _SCORE_FIELDS]
             contact["relationship_score"] = None if any(s is None for s in scores) else sum(scores)
-            if masks_phones:
-                contact["phone"] = mask_phone(contact["phone"])
+        masking.mask_values(user, Contact, contact_rows)
         return CustomerCardValues(
             customer=customer, contacts=contact_rows, family_members=family_rows,
             can_change=can["change"], can_delete=can["delete"], can_transfer=can["transfer"],

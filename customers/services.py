@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
-from core import filetypes
+from core import filetypes, masking
 from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, get_scoped
@@ -181,6 +181,7 @@ def customer_update(
     refused with StaleWrite instead of reverting the other change."""
     customer = get_scoped(Customer.objects.select_for_update(), actor, "change", customer_id)
     check_version(customer, expected_version)
+    data = masking.writable_data(actor, customer, data)  # a field the actor sees masked keeps its value
     before = field_values(customer, CUSTOMER_EDITABLE_FIELDS)
     apply_fields(customer, data, CUSTOMER_EDITABLE_FIELDS)
     customer_derive(customer)
@@ -413,6 +414,7 @@ def _child_update(*, actor: User, model: type[models.Model], fields: list[str], 
                   data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None) -> Any:
     obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
     check_version(obj, expected_version)
+    data = masking.writable_data(actor, obj, data)  # a field the actor sees masked keeps its value
     before = field_values(obj, fields)
     apply_fields(obj, data, fields)
     obj.full_clean()

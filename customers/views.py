@@ -31,6 +31,7 @@ from audit.models import AccessAction
 from audit.presentation import ChangeEntry, present_changes
 from audit.selectors import customer_history
 from audit.services import access_record
+from core import masking
 from core.concurrency import StaleWrite, version_initial
 from core.http import safe_next
 from core.middleware import is_htmx
@@ -297,9 +298,9 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Customer saved."))
             return redirect(_card_url(pk))
-    hidden = masked_fields(user)
-    masked = [(Customer._meta.get_field(f).verbose_name, getattr(customer, f)) for f in hidden
-              if f != "assets_currency" and getattr(customer, f) not in (None, "")]
+    # The masked values themselves (not the fields locked with them, as an ID number's type).
+    masked = [(Customer._meta.get_field(f).verbose_name, getattr(customer, f))
+              for f, _mask in masking.row_maskers(user, Customer) if getattr(customer, f) not in (None, "")]
     return render(request, "customers/customer_form.html", {
         "form": form, "creating": False, "customer": customer, "masked": masked,
     }, status=status)

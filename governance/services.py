@@ -21,7 +21,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
-from core import db
+from core import db, masking
 from core.models import field_values
 from customers.models import Customer
 from customers.owned import customer_owned_moving
@@ -151,6 +151,10 @@ def customer_merge(
     unknown = set(take) - set(MERGE_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be merged: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    refused = [n for n in take if not masking.may_write(actor, Customer, n)]
+    if refused:  # a value the actor sees masked is not the actor's to choose (core.masking)
+        raise PermissionDenied(_("Your role may not change these fields: %(fields)s") % {
+            "fields": ", ".join(str(Customer._meta.get_field(n).verbose_name) for n in refused)})
     now = timezone.now()
     survivor_before = field_values(survivor, ALL_FIELDS)
     merged_before = field_values(merged, ALL_FIELDS)

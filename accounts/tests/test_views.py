@@ -324,7 +324,7 @@ class TestUserEdit:
     def test_form_explains_the_roles(self, client_for, admin_user, sales_a):
         response = client_for(admin_user).get(reverse("accounts:user_edit", args=[sales_a.pk]))
         rows = {str(r["role"]): r for r in response.context["roles"]}
-        assert rows["Analyst"]["masked"] == ["ID number", "phone numbers"]
+        assert rows["Analyst"]["masked"] == ["ID number and birthday", "phone numbers"]
         assert "manage users and teams" in rows["Administrator"]["may"]
         assert rows["Service"]["may"] == ["add customers", "edit customers"]
 

@@ -15,6 +15,7 @@ import random
 import pytest
 from django.apps import apps as django_apps
 
+from audit.models import AccessAction, AccessLog
 from core.db import text_index_problems
 from customers import selectors
 from customers.idnumbers import id_check_digit
@@ -71,8 +72,12 @@ def test_finds_phone_forms_email_domains_and_wechat_ids(people, sales_a, q, expe
     assert listed(sales_a, q) == expected
 
 
-def test_id_numbers_are_found_only_by_roles_that_see_them(people, admin_user, manager_a, sales_a, service_a,
-                                                           analyst):
+def searches_recorded(user):
+    return list(AccessLog.objects.filter(user=user, action=AccessAction.SEARCH).values_list("detail", flat=True))
+
+
+def test_masked_id_numbers_are_found_only_by_the_whole_number(people, admin_user, manager_a, sales_a, service_a,
+                                                               analyst):
     for user in (admin_user, manager_a):
         assert header(user, ID_ZHANG) == ["张伟"]
         assert header(user, ID_ZHANG.lower()) == ["张伟"]
@@ -80,27 +85,66 @@ def test_id_numbers_are_found_only_by_roles_that_see_them(people, admin_user, ma
         assert listed(user, ID_ZHANG) == ["张伟"]
         hit = selectors.customer_search(user=user, q=ID_LI, limit=5)[0]
         assert hit.matched == "id_number"
-    # Masked for these roles: finding a customer by the number would reveal it.
+        assert searches_recorded(user) == []  # they see the numbers: nothing to record
+    # Masked for these roles: a prefix would be an oracle (one digit more at a time recovers the
+    # number), so only the whole number finds the customer, and every such search is recorded.
     for user in (sales_a, service_a, analyst):
-        for q in (ID_ZHANG, ID_LI, "320102198506"):
+        for q in ("320102198506", "320102 19850615", ID_LI[:-1], ID_ZHANG[1:]):
             assert header(user, q) == [], (user.role, q)
             assert listed(user, q) == [], (user.role, q)
+        assert header(user, ID_ZHANG) == ["张伟"] and header(user, ID_ZHANG.lower()) == ["张伟"]
+        assert listed(user, "320102-19850615-0022") == ["李娜"]
+        hit = selectors.customer_search(user=user, q=ID_LI, limit=5)[0]
+        assert hit.matched == "id_number" and hit.customer.id_number == "**************0022"
+        # Hit or not, each header search and each read of a list page by a whole number (the
+        # analyst's digit searches are recorded as whole phone searches as well).
+        recorded = [d for d in searches_recorded(user) if "id_number" in d["fields"]]
+        assert len(recorded) == 5 and ID_ZHANG in [d["q"] for d in recorded]
+    assert len(searches_recorded(sales_a)) == 5  # a shorter run of digits is no whole ID number: not recorded
+
+
+def test_masked_phones_are_found_only_by_the_whole_number(people, sales_a, analyst):
+    # Sales see phones: fragments find them, nothing is recorded.
+    assert header(sales_a, "1234") == ["张伟"] and header(sales_a, "5678") == ["张伟"]
+    assert searches_recorded(sales_a) == []
+    # The analyst sees 138****5678: a fragment finds nothing, so no digit can be guessed one at a time.
+    for q in ("1234", "12345", "138123", "1381234567", "3812345678", "0000 111", "+86 139 0000 111"):
+        assert header(analyst, q) == [], q
+        assert listed(analyst, q) == [], q
+    for q, name in (("13812345678", "张伟"), ("138-1234-5678", "张伟"), ("+86 138 1234 5678", "张伟"),
+                    ("+86 139 0000 1111", "李娜"), ("13900001111", "李娜"), ("02188889999", "王芳")):
+        assert header(analyst, q) == [name], q
+        assert listed(analyst, q) == [name], q
+    hit = selectors.customer_search(user=analyst, q="13812345678", limit=5)[0]
+    assert hit.matched == "phone" and hit.customer.phone == "138****5678"
+    assert all({"phone", "phone_alt"} <= set(d["fields"]) for d in searches_recorded(analyst))
+    # Names, pinyin and e-mail are not masked: searched as for everyone, not recorded.
+    before = len(searches_recorded(analyst))
+    assert header(analyst, "zhangwei") == ["张伟"] and header(analyst, "@163") == ["张伟", "王芳"]
+    assert len(searches_recorded(analyst)) == before
 
 
 def test_id_number_search_in_the_pages_and_api(people, client_for, manager_a, sales_a):
     from accounts.services import token_create
 
-    page = client_for(manager_a).get("/customers/", {"q": ID_LI}).content.decode()
+    page = client_for(manager_a).get("/customers/", {"q": ID_LI[:12]}).content.decode()
     assert "李娜" in page
-    page = client_for(sales_a).get("/customers/", {"q": ID_LI}).content.decode()
+    page = client_for(sales_a).get("/customers/", {"q": ID_LI[:12]}).content.decode()
     assert "李娜" not in page
+    page = client_for(sales_a).get("/customers/", {"q": ID_LI}).content.decode()
+    assert "李娜" in page
     _, secret = token_create(user=sales_a, name="t")
-    response = client_for(sales_a).get("/api/v1/customers", {"q": ID_LI}, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = client_for(sales_a).get("/api/v1/customers", {"q": ID_LI[:12]}, HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200 and response.json()["items"] == []
+    response = client_for(sales_a).get("/api/v1/customers", {"q": ID_LI}, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert [c["id_number"] for c in response.json()["items"]] == ["**************0022"]
+    sources = list(AccessLog.objects.filter(user=sales_a, action=AccessAction.SEARCH).values_list("source", flat=True))
+    assert sources == ["api", "web"]  # the whole numbers only, newest first
 
 
-def _reference(customers, q, *, id_numbers):
-    """What the search should find, computed in Python over every customer (the plain reference)."""
+def _reference(customers, q, *, id_mode="free", phone_mode="free"):
+    """What the search should find, computed in Python over every customer (the plain reference).
+    A mode "whole" (a role that sees the field masked) matches the whole value only."""
     import re
 
     text = q.strip()
@@ -111,23 +155,29 @@ def _reference(customers, q, *, id_numbers):
         phones = [re.sub(r"\D", "", p) for p in (c.phone, c.phone_alt) if p]
         national = re.sub(r"\D", "", re.sub(r"^(\+\s*86|0086|86)", "", text)) if re.match(r"^(\+\s*86|0086|86)", text) \
             else None
+        compact = re.sub(r"[\s-]", "", text).upper()
         if text.startswith("@"):
             hit = low in c.email.lower()
         elif digits and digits == re.sub(r"[\s+-]", "", text):
-            hit = any(digits in p or (national and len(national) >= 3 and national in p) for p in phones)
-            compact = re.sub(r"[\s-]", "", text).upper()
-            hit = hit or (id_numbers and len(compact) >= 6 and c.id_number.startswith(compact))
+            if phone_mode == "free":
+                hit = any(digits in p or (national and len(national) >= 3 and national in p) for p in phones)
+            else:  # a whole number, stored with or without the country code
+                hit = any(len(d) >= 5 and p in (d, f"86{d}", f"0086{d}") for d in (digits, national) if d
+                          for p in phones)
         else:
             hit = bool(c.wechat_id) and c.wechat_id.lower().startswith(low)
+        if not text.startswith("@") and re.fullmatch(r"\d{6,17}[\dX]?", compact):
+            hit = hit or (c.id_number.startswith(compact) if id_mode == "free" else c.id_number == compact)
         if hit:
             out.add(c.pk)
     return out
 
 
 @pytest.mark.parametrize("ids_up_to", [3000, 3])
-def test_new_keys_match_a_plain_reference(make_customer, sales_a, manager_a, monkeypatch, ids_up_to):
+def test_new_keys_match_a_plain_reference(make_customer, sales_a, manager_a, analyst, monkeypatch, ids_up_to):
     """Equivalence: the indexed search (few ids, and the many-matches path) finds exactly what a
-    scan in Python finds, for phone forms, e-mail domains, WeChat ids and ID numbers."""
+    scan in Python finds, for phone forms, e-mail domains, WeChat ids and ID numbers, for a role
+    that sees everything, one that sees ID numbers masked and one that sees both masked."""
     monkeypatch.setattr(selectors, "SEARCH_LIST_IDS", ids_up_to)
     rng = random.Random(12)
     domains = ["163.com", "qq.com", "126.com", "163.net", "example.cn"]
@@ -139,16 +189,20 @@ def test_new_keys_match_a_plain_reference(make_customer, sales_a, manager_a, mon
         body = f"{region}19{rng.randrange(50, 99)}0{rng.randrange(1, 9)}1{rng.randrange(0, 9)}{rng.randrange(100, 999)}"
         made.append(make_customer(
             sales_a, name=f"顾客{i}", phone=phone, email=f"u{i}@{rng.choice(domains)}",
+            phone_alt=rng.choice(["", f"0{rng.randrange(10, 99)}-{rng.randrange(10**7, 10**8)}"]),
             wechat_id=rng.choice(["", f"wx{rng.randrange(10, 99)}_{i}", f"Kehu{rng.randrange(10, 99)}"]),
             id_number=rng.choice(["", body + id_check_digit(body)]),  # valid check digits: the model checks them
         ))
     queries = ["@163", "@qq.com", "@163.c", "wx1", "WX5", "kehu2", "+86 138", "86135", "0086 139", "110105",
                "320102195", "4403041970"]
     queries += [c.phone.replace("-", "")[-8:] for c in made[:5]] + [c.id_number[:10] for c in made if c.id_number][:5]
+    queries += [c.phone for c in made[5:10]] + [c.phone_alt for c in made if c.phone_alt][:3]
+    queries += [c.id_number for c in made if c.id_number][5:10]
     everyone = list(Customer.objects.all())
-    for user, id_numbers in ((manager_a, True), (sales_a, False)):
+    for user, modes in ((manager_a, {}), (sales_a, {"id_mode": "whole"}),
+                        (analyst, {"id_mode": "whole", "phone_mode": "whole"})):
         for q in queries:
-            expected = _reference(everyone, q, id_numbers=id_numbers)
+            expected = _reference(everyone, q, **modes)
             found = {c.pk for c in selectors.customer_list(user=user, filters={"q": q}, size=500).items}
             assert found == expected, (user.role, q)
             hits = {h.customer.pk for h in selectors.customer_search(user=user, q=q, limit=500)}

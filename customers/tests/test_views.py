@@ -221,7 +221,7 @@ def test_person_card_shows_its_blocks_and_masks_id_number_for_sales(
     # A person has no legal form, sales capacity or staff quality: the organisation's blocks stay off.
     for legend in ["Organisation details", "Characteristics", "Business status"]:
         assert legend not in html
-    assert "1101**********1233" in html
+    assert "**************1233" in html
     assert "110101199003071233" not in html
     assert "138-1234-5678" in html  # sales may see phones
 
@@ -229,7 +229,7 @@ def test_person_card_shows_its_blocks_and_masks_id_number_for_sales(
 def test_card_masks_phone_for_analyst_and_hides_buttons(en, client_for, customer_a, analyst):
     html = client_for(analyst).get(_url("customer_detail", customer_a.pk)).content.decode()
     assert "138****5678" in html and "138-1234-5678" not in html
-    assert "1101**********1233" in html
+    assert "**************1233" in html
     for name in ("customer_edit", "customer_verify", "customer_delete", "customer_transfer"):
         assert _url(name, customer_a.pk) not in html
 
@@ -346,7 +346,7 @@ def test_history_tab_shows_before_and_after_masked(en, client_for, customer_a, s
     assert "北京" in html and "深圳" in html
     assert "manager_a" in html
     assert "110101199003075672" not in html and "110101199003071233" not in html
-    assert "1101**********5672" in html
+    assert "**************5672" in html
     html = client_for(manager_a).get(_url("customer_detail", customer_a.pk), {"tab": "history"}).content.decode()
     assert "110101199003075672" in html
 
@@ -424,7 +424,7 @@ def test_edit_shows_current_values_and_records_the_change(en, client_for, custom
     html = client.get(_url("customer_edit", customer_a.pk)).content.decode()
     assert 'value="张伟"' in html and 'value="北京"' in html
     assert 'name="id_number"' not in html  # sales sees it masked, so may not overwrite it
-    assert "1101**********1233" in html
+    assert "**************1233" in html
     response = client.post(_url("customer_edit", customer_a.pk), _card_post(name="张伟", city="天津"))
     assert response.status_code == 302
     customer_a.refresh_from_db()
