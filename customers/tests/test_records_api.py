@@ -84,7 +84,8 @@ def test_put_is_scoped_and_refused_like_patch(sales_b, analyst, relative):
 
 def test_lists_are_keyset_pages_with_signed_cursors(sales_a, sales_b, customer_a, relative):
     for name in ("李一", "李二"):
-        services.family_member_create(actor=sales_a, customer_id=customer_a.pk, data={"name": name, "relation": "child"})
+        services.family_member_create(actor=sales_a, customer_id=customer_a.pk,
+                                      data={"name": name, "relation": "child"})
     api = ApiCaller(sales_a)
     first = api.get("/relatives", customer=customer_a.pk).json()
     second = api.get("/relatives", customer=customer_a.pk, cursor=first["next_cursor"]).json()
