@@ -144,6 +144,13 @@ class RecordSuite:
 
     # --- the suite -------------------------------------------------------------------------------
 
+    def _logged_in(self, client: Client, user: Any, *, owner: Any, customer_a: Any) -> tuple[Any, Any, dict[str, str]]:
+        """`user` logged in on `client`; a record of the suite's customer made by `owner`, and its pages."""
+        customer = self.customer(customer_a)
+        record = self.make(owner, customer)
+        client.force_login(user)
+        return customer, record, self._page_urls(customer, record)
+
     def _api_answers(self, api: ApiCaller, customer: Any, record: Any) -> dict[str, int]:
         """The status of every operation on `record` (deleting it last)."""
         item = self._item(record)
@@ -182,10 +189,7 @@ class RecordSuite:
 
     def test_another_teams_user_finds_nothing(self, client: Client, sales_a: Any, sales_b: Any,
                                               customer_a: Any) -> None:
-        customer = self.customer(customer_a)
-        record = self.make(sales_a, customer)
-        client.force_login(sales_b)
-        urls = self._page_urls(customer, record)
+        customer, record, urls = self._logged_in(client, sales_b, owner=sales_a, customer_a=customer_a)
         answers = self._page_answers(client, urls, ("add", "edit", "delete", "detail"))
         assert answers == dict.fromkeys(answers, 404)
         if "list" in urls:
@@ -202,10 +206,7 @@ class RecordSuite:
 
     def test_a_user_who_sees_but_may_not_change_is_refused(self, client: Client, sales_a: Any, analyst: Any,
                                                            customer_a: Any) -> None:
-        customer = self.customer(customer_a)
-        record = self.make(sales_a, customer)
-        client.force_login(analyst)
-        urls = self._page_urls(customer, record)
+        customer, record, urls = self._logged_in(client, analyst, owner=sales_a, customer_a=customer_a)
         answers = self._page_answers(client, urls, ("add", "edit", "delete", "detail", "list"))
         assert answers == {k: 200 if k in ("GET detail", "GET list") else 403 for k in answers}
         if self.api_path:
