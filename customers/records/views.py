@@ -91,10 +91,10 @@ class RecordPages:
     # How the detail page reads the record: a selector (user, pk) that raises Model.DoesNotExist
     # outside the user's scope. Default: the record with its customer.
     read: Callable[[Any, int], Any] | None = None
-    # Templates. Form: form, customer, object (also under `object_name`), title, cancel_url, saved,
-    # fields_partial.
-    # Delete: customer, object, question, explanation, cancel_url. List: page, filter_form, filtered,
-    # customer. Detail: customer, object, can_change, can_delete. Each also gets `extra_context`.
+    # Templates and what they get. Form: form, customer, object (also under `object_name`), title,
+    # cancel_url, saved, fields_partial. Delete: customer, object, question, explanation, cancel_url.
+    # List: page, filter_form, filtered, customer. Detail: customer, object, can_change, can_delete.
+    # Each also gets `extra_context`.
     form_template: str = "customers/child_form.html"
     # The default form template shows every field in one fieldset, or this partial's fieldsets.
     fields_partial: str | None = None
@@ -120,8 +120,9 @@ class RecordPages:
     # empty form, the saved record as `saved`, and `quick_event` as HX-Trigger.
     quick_partial: str | None = None
     quick_event: str | None = None
-    # The list page: a filter form with filters() -> dict (None while the form is invalid is not
-    # allowed: it returns {}), and a selector list(user=, filters=, cursor=, size=) -> KeysetPage.
+    # The list page: a filter form (data, user=) whose filters() gives a dict ({} while the form is
+    # invalid), and a selector (user=, filters=, cursor=, size=) -> KeysetPage that may raise
+    # ValidationError for a stale cursor (the first page is shown then).
     filter_form: type[BaseForm] | None = None
     list_selector: Callable[..., KeysetPage] | None = None
     page_size: int = 50
