@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -95,6 +95,8 @@ class RecordApi:
     read: Callable[[User, int], Any] | None = None
 
     def register(self, router: Router) -> None:
+        if self.kind.create is None or self.kind.update is None:
+            raise ImproperlyConfigured(f"{self.kind.model.__name__} has no create or update service for an API")
         item = f"{self.path}/{{int:{self.id_param}}}"
         errors = ERROR_RESPONSES
         self._add(router.get(self.path, response={200: self.page, **errors}, tags=self.tags,

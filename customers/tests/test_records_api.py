@@ -3,6 +3,7 @@
 pages with cursors signed for their list, and the error shape is the rest of the API's."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import path
 from ninja import Field, NinjaAPI, Router, Schema
@@ -107,6 +108,15 @@ def test_refused_data_is_a_400_naming_the_field(sales_a, customer_a):
     assert response.status_code == 400
     assert response.json()["detail"] == [
         {"loc": ["body", "customer"], "msg": "No customer with this id.", "type": "not_found"}]
+
+
+def test_a_kind_without_write_services_has_no_api():
+    from customers.views import DOCUMENTS
+
+    with pytest.raises(ImproperlyConfigured):
+        RecordApi(kind=DOCUMENTS, path="/documents", name="document", module=__name__, tags=[], out=FamilyMemberOut,
+                  page=Schema, filters=FamilyFilters, list_selector=family_list, create_in=FamilyCreateIn,
+                  patch_in=FamilyMemberIn).register(Router())
 
 
 def test_operations_are_named_for_the_declaring_module():
