@@ -26,15 +26,6 @@ def _model_field(name: str, **kwargs: Any) -> forms.Field:
     return User._meta.get_field(name).formfield(**kwargs)
 
 
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the named fields it has, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 class LoginForm(AuthenticationForm):
     """Username and password, refused while the username or the address is locked by failures."""
 

@@ -32,7 +32,6 @@ from accounts.forms import (
     TeamForm,
     UserCreateForm,
     UserEditForm,
-    add_service_errors,
     manager_candidates,
 )
 from accounts.models import Team, User
@@ -47,6 +46,7 @@ from accounts.services import (
     user_set_language,
     user_update,
 )
+from core.forms import add_errors
 from core.http import safe_next
 from core.pagination import keyset_page
 
@@ -151,7 +151,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             user_profile_update(actor=user, data=profile_form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(profile_form, exc)
+            add_errors(profile_form, exc)
         else:
             messages.success(request, _("Your profile was saved."))
             response = redirect("accounts:profile")
@@ -161,7 +161,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             user_password_change(actor=user, new_password=password_form.cleaned_data["new_password1"])
         except ValidationError as exc:
-            add_service_errors(password_form, exc)
+            add_errors(password_form, exc)
         else:
             update_session_auth_hash(request, user)  # stay logged in here; other sessions end
             messages.success(request, _("Your password was changed."))
@@ -251,7 +251,7 @@ def user_add(request: HttpRequest) -> HttpResponse:
         try:
             user = user_create(actor=request.user, data=form.service_data(), password=form.cleaned_data["password"])
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("User %(username)s was created.") % {"username": user.username})
             return redirect("accounts:user_list")
@@ -272,7 +272,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     user_password_set(actor=request.user, user_id=target.pk,
                                       password=form.cleaned_data["new_password"])
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("User %(username)s was saved.") % {"username": target.username})
             return redirect("accounts:user_list")
@@ -296,7 +296,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
                     team = team_create(actor=request.user, name=add_form.cleaned_data["name"],
                                        manager=add_form.cleaned_data["manager"])
                 except ValidationError as exc:
-                    add_service_errors(add_form, exc)
+                    add_errors(add_form, exc)
                 else:
                     messages.success(request, _("Team %(name)s was created.") % {"name": team.name})
                     return redirect("accounts:team_list")
@@ -307,7 +307,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
                 try:
                     team = team_update(actor=request.user, team_id=team.pk, data=form.cleaned_data)
                 except ValidationError as exc:
-                    add_service_errors(form, exc)
+                    add_errors(form, exc)
                 else:
                     messages.success(request, _("Team %(name)s was saved.") % {"name": team.name})
                     return redirect("accounts:team_list")

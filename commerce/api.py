@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import PlainSerializer
 
@@ -22,10 +21,9 @@ from commerce import selectors, services
 from commerce.choices import CostKind, OrderStatus, SalesChannel
 from commerce.models import UNIT_PRICE_PLACES, CustomerCost, Order, Product
 from core import concurrency
-from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
+from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_unsign
 from core.decimals import price_text
-from customers.models import Customer
-from customers.selectors import customers_visible
+from customers.records.api import RecordApi, ensure_customer_in_body, page_out
 
 router = Router()
 
@@ -46,19 +44,6 @@ def _str(max_length: int, min_length: int = 0) -> Any:
 
 def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
-def _ensure_customer_visible(user: User, customer_id: int, loc: list[str] | None = None) -> None:
-    """404 (or a 400 on `loc` for an id in the body) unless the user sees the customer."""
-    if not customers_visible(user).filter(pk=customer_id).exists():
-        if loc:
-            raise ApiValidationError.field(loc, _("No customer with this id."), "not_found")
-        raise Customer.DoesNotExist
-
-
-def _page(page: Any, scope: str) -> dict[str, Any]:
-    return {"items": page.items, "next_cursor": cursor_sign(page.next_cursor, scope),
-            "previous_cursor": cursor_sign(page.previous_cursor, scope)}
 
 
 def _external(data: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +118,7 @@ def product_list(request: HttpRequest, filters: Query[ProductFilters]) -> dict[s
         page = selectors.product_list(user=_user(request), filters=values, cursor=cursor, size=size)
     except ValidationError as exc:
         raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
-    return _page(page, "products")
+    return page_out(page, "products")
 
 
 @router.post("/products", response={201: ProductOut, **ERROR_RESPONSES}, tags=["products"],
@@ -319,7 +304,7 @@ def order_list(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str, 
         page = selectors.order_list(user=_user(request), filters=values, sort=sort, cursor=cursor, size=size)
     except ValidationError as exc:
         raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
-    return _page(page, f"orders:{sort}")
+    return page_out(page, f"orders:{sort}")
 
 
 @router.post("/orders", response={201: OrderDetailOut, **ERROR_RESPONSES}, tags=["orders"],
@@ -329,7 +314,7 @@ def order_create(request: HttpRequest, payload: OrderCreateIn) -> Status[Order]:
     user = _user(request)
     data = payload.model_dump()
     customer_id, status, lines = data.pop("customer"), data.pop("status"), data.pop("lines")
-    _ensure_customer_visible(user, customer_id, ["body", "customer"])
+    ensure_customer_in_body(user, customer_id)
     if data["ordered_at"] is None:
         data.pop("ordered_at")
     if data["salesperson"] is None:
@@ -446,55 +431,10 @@ class CostFilters(Schema):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 
 
-def _cost(user: User, cost_id: int) -> CustomerCost:
-    return CustomerCost.objects.restrict(user, "view").get(pk=cost_id)
-
-
-@router.get("/costs", response={200: CostPage, **ERROR_RESPONSES}, tags=["costs"], summary="List costs to serve")
-def cost_list(request: HttpRequest, filters: Query[CostFilters]) -> dict[str, Any]:
-    values = filters.model_dump()
-    cursor = cursor_unsign(values.pop("cursor"), "costs")
-    size = values.pop("limit")
-    try:
-        page = selectors.cost_list(user=_user(request), filters=values, cursor=cursor, size=size)
-    except ValidationError as exc:
-        raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
-    return _page(page, "costs")
-
-
-@router.post("/costs", response={201: CostOut, **ERROR_RESPONSES}, tags=["costs"], summary="Record a cost to serve")
-def cost_create(request: HttpRequest, payload: CostIn) -> Status[CustomerCost]:
-    user = _user(request)
-    data = payload.model_dump()
-    customer_id = data.pop("customer")
-    _ensure_customer_visible(user, customer_id, ["body", "customer"])
-    if data["incurred_on"] is None:
-        data.pop("incurred_on")
-    cost = services.cost_create(actor=user, customer_id=customer_id, data=_external(data))
-    return Status(201, _cost(user, cost.pk))
-
-
-@router.get("/costs/{int:cost_id}", response={200: CostOut, **ERROR_RESPONSES}, tags=["costs"],
-            summary="Read a cost to serve")
-def cost_detail(request: HttpRequest, cost_id: int) -> CustomerCost:
-    return _cost(_user(request), cost_id)
-
-
-@router.patch("/costs/{int:cost_id}", response={200: CostOut, **ERROR_RESPONSES}, tags=["costs"],
-              summary="Change a cost to serve")
-def cost_update(request: HttpRequest, cost_id: int, payload: CostPatchIn) -> CustomerCost:
-    user = _user(request)
-    _cost(user, cost_id)
-    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
-            if v is not None or k in ("external_id", "order")}
-    services.cost_update(actor=user, cost_id=cost_id, data=_external(data))
-    return _cost(user, cost_id)
-
-
-@router.delete("/costs/{int:cost_id}", response={204: None, **ERROR_RESPONSES}, tags=["costs"],
-               summary="Delete a cost to serve")
-def cost_delete(request: HttpRequest, cost_id: int) -> Status[None]:
-    user = _user(request)
-    _cost(user, cost_id)
-    services.cost_delete(actor=user, cost_id=cost_id)
-    return Status(204, None)
+RecordApi(
+    kind=services.COSTS, path="/costs", name="cost", module=__name__, tags=["costs"], id_param="cost_id",
+    out=CostOut, page=CostPage, filters=CostFilters, list_selector=selectors.cost_list,
+    create_in=CostIn, patch_in=CostPatchIn, nullable=("external_id", "order"), defaults=("incurred_on",),
+    summaries={"list": "List costs to serve", "create": "Record a cost to serve", "detail": "Read a cost to serve",
+               "update": "Change a cost to serve", "delete": "Delete a cost to serve"},
+).register(router)

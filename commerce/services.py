@@ -29,6 +29,7 @@ from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
+from customers.records.base import RecordKind
 
 CENT = Decimal("0.01")
 
@@ -371,3 +372,7 @@ def cost_delete(*, actor: User, cost_id: int) -> CustomerCost:
     change_record(user=actor, instance=cost, action=ChangeAction.DELETE, customer_id=cost.customer_id,
                   changes={"deleted_at": [None, str(cost.deleted_at)]})
     return cost
+
+
+# Costs on the records layer (customers.records): the pages and the API write through these services.
+COSTS = RecordKind(model=CustomerCost, id_kwarg="cost_id", create=cost_create, update=cost_update, delete=cost_delete)

@@ -4,6 +4,8 @@ change are 403."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,8 +35,10 @@ from commerce.forms import (
 )
 from commerce.models import CustomerCost, Order, Product
 from core.concurrency import StaleWrite, version_initial
-from core.http import safe_next
+from core.forms import add_errors
 from customers.models import Customer
+from customers.records.access import customer_or_404, record_or_404
+from customers.records.views import RecordPages, card_url
 from customers.selectors import customers_visible
 
 PAGE_SIZE = 50
@@ -47,37 +51,9 @@ STATUS_ACTIONS = {
 }
 
 
-def _add_errors(form: BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _customer(user: User, pk: int, action: str = "view") -> Customer:
-    """The customer (name and ids only), 404 outside scope, 403 when `action` is not allowed."""
-    try:
-        customer = customers_visible(user).only("id", "name", "kind", "owner_id", "team_id", "province").get(pk=pk)
-    except Customer.DoesNotExist as exc:
-        raise Http404(_("No such customer.")) from exc
-    if action != "view" and not Customer.objects.restrict(user, action).filter(pk=pk).exists():
-        raise PermissionDenied(_("You may not do this with this customer."))
-    return customer
-
-
-def _timeline_url(customer_id: int) -> str:
-    return reverse("customers:customer_detail", args=[customer_id]) + "?tab=timeline"
-
-
 def _order(user: User, pk: int, action: str = "view") -> Order:
-    try:
-        order = selectors.order_detail(user=user, order_id=pk)
-    except Order.DoesNotExist as exc:
-        raise Http404(_("No such order.")) from exc
-    if action != "view" and not selectors.order_can(user, pk, action):
-        raise PermissionDenied(_("You may not do this with this order."))
-    return order
+    return record_or_404(Order, user, pk, action, read=lambda user, pk: selectors.order_detail(user=user, order_id=pk),
+                         denied=_("You may not do this with this order."))
 
 
 # --- orders -----------------------------------------------------------------------------------------
@@ -146,7 +122,7 @@ def _order_form_page(request: HttpRequest, *, customer: Customer, order: Order |
                     [m for e in lines_error for m in e.messages], renderer=formset.renderer
                 )
             if getattr(exc, "error_dict", None) or not hasattr(exc, "error_dict"):
-                _add_errors(form, exc)
+                add_errors(form, exc)
         else:
             messages.success(request, _("Order saved."))
             return redirect("commerce:order_detail", pk=order.pk)
@@ -158,7 +134,7 @@ def _order_form_page(request: HttpRequest, *, customer: Customer, order: Order |
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_add(request: HttpRequest, customer_pk: int) -> HttpResponse:
-    customer = _customer(request.user, customer_pk, "change")
+    customer = customer_or_404(request.user, customer_pk, "change")
     return _order_form_page(request, customer=customer, order=None)
 
 
@@ -210,7 +186,7 @@ def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         services.order_delete(actor=user, order_id=pk)
         messages.success(request, _("Order %(number)s deleted.") % {"number": order.number})
-        return redirect(_timeline_url(order.customer_id))
+        return redirect(card_url(order.customer_id, "timeline"))
     return render(request, "commerce/confirm_delete.html", {
         "object": order, "cancel_url": reverse("commerce:order_detail", args=[pk]),
         "question": _("Delete order %(number)s?") % {"number": order.number},
@@ -256,7 +232,7 @@ def _product_form(request: HttpRequest, pk: int | None) -> HttpResponse:
             else:
                 saved = services.product_update(actor=user, product_id=pk, data=data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Product saved."))
             for warning in saved.warnings:
@@ -298,68 +274,26 @@ def product_delete(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-# --- costs to serve ------------------------------------------------------------------------------------
+# --- costs to serve (customers.records) ----------------------------------------------------------
 
-def _cost_form_page(request: HttpRequest, *, customer: Customer, cost: CustomerCost | None) -> HttpResponse:
-    user = request.user
-    orders = selectors.order_filtered(user, {"customer": customer.pk}).order_by("-ordered_at", "-id")
-    initial = model_to_dict(cost, fields=CostForm._meta.fields) if cost else {"incurred_on": timezone.localdate()}
-    form = CostForm(request.POST or None, orders=orders, initial=initial)
-    back = safe_next(request, request.POST.get("next") or request.GET.get("next")) or _timeline_url(customer.pk)
-    if request.method == "POST" and form.is_valid():
-        data = {f: form.cleaned_data[f] for f in CostForm._meta.fields}
-        try:
-            if cost is None:
-                services.cost_create(actor=user, customer_id=customer.pk, data=data)
-            else:
-                services.cost_update(actor=user, cost_id=cost.pk, data=data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Cost saved."))
-            return redirect(back)
-    return render(request, "commerce/cost_form.html", {
-        "form": form, "customer": customer, "cost": cost, "cancel_url": back,
-    })
+def _cost_form_kwargs(request: HttpRequest, customer: Customer, cost: CustomerCost | None) -> dict[str, Any]:
+    """The form offers the customer's orders to tie the cost to."""
+    orders = selectors.order_filtered(request.user, {"customer": customer.pk}).order_by("-ordered_at", "-id")
+    return {"orders": orders}
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def cost_add(request: HttpRequest, customer_pk: int) -> HttpResponse:
-    customer = _customer(request.user, customer_pk, "change")
-    return _cost_form_page(request, customer=customer, cost=None)
+COST_PAGES = RecordPages(
+    kind=services.COSTS, form=CostForm, tab="timeline", object_name="cost",
+    form_template="commerce/cost_form.html", delete_template="commerce/confirm_delete.html",
+    added_message=gettext_lazy("Cost saved."), saved_message=gettext_lazy("Cost saved."),
+    deleted_message=gettext_lazy("Cost deleted."),
+    delete_question=gettext_lazy("Delete the cost “%(cost)s”?"),
+    delete_explanation=gettext_lazy("It no longer counts against the customer's profit; the history keeps a record."),
+    label_params=lambda cost: {"cost": cost},
+    form_kwargs=_cost_form_kwargs,
+    add_initial=lambda request, customer: {"incurred_on": timezone.localdate()},
+)
 
-
-def _cost(user: User, pk: int, action: str) -> CustomerCost:
-    try:
-        cost = CustomerCost.objects.restrict(user, "view").select_related("customer").get(pk=pk)
-    except CustomerCost.DoesNotExist as exc:
-        raise Http404 from exc
-    if not CustomerCost.objects.restrict(user, action).filter(pk=pk).exists():
-        raise PermissionDenied(_("You may not do this with this customer."))
-    return cost
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def cost_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    cost = _cost(request.user, pk, "change")
-    return _cost_form_page(request, customer=cost.customer, cost=cost)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def cost_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    cost = _cost(user, pk, "change")
-    if request.method == "POST":
-        services.cost_delete(actor=user, cost_id=pk)
-        messages.success(request, _("Cost deleted."))
-        return redirect(_timeline_url(cost.customer_id))
-    return render(request, "commerce/confirm_delete.html", {
-        "object": cost, "cancel_url": _timeline_url(cost.customer_id),
-        "question": _("Delete the cost “%(cost)s”?") % {"cost": cost},
-        "explanation": _("It no longer counts against the customer's profit; the history keeps a record."),
-    })
-
-
+cost_add = COST_PAGES.view("add")
+cost_edit = COST_PAGES.view("edit")
+cost_delete = COST_PAGES.view("delete")

@@ -5,15 +5,20 @@ page with four filter selects spent more time there than in its database queries
 below builds the markup of Django's own plain widget templates (input, select with options,
 textarea) directly in Python — byte-for-byte the same HTML — and hands every other template
 (form layouts, custom widgets) to Django's template renderer as usual.
+
+It also holds `add_errors`, how every page shows a service's refusal on its form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import django
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape
 
@@ -90,3 +95,17 @@ class FastFormRenderer(DjangoTemplates):
             except _Fallback:
                 pass
         return super().render(template_name, context, request)
+
+
+def add_errors(form: BaseForm, exc: ValidationError, aliases: Mapping[str, str] | None = None) -> None:
+    """Put a service's ValidationError next to the fields it names, or on top of the form.
+
+    Services name model fields; a form may show one under another name (`aliases`: service field →
+    form field, e.g. a follow-up's ``title`` is the form's ``follow_up_title``). A name the form has
+    no field for goes on top, so no message is ever lost."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = name if name in form.fields else (aliases or {}).get(name)
+        form.add_error(target if target in form.fields else None, errors)

@@ -7,7 +7,6 @@ user sees but may not change is a 403 (django turns PermissionDenied into it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
 from django.forms import BaseForm, BoundField
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -33,6 +31,7 @@ from audit.selectors import customer_history
 from audit.services import access_record
 from core import masking
 from core.concurrency import StaleWrite, version_initial
+from core.forms import add_errors
 from core.http import safe_next
 from core.middleware import is_htmx
 from core.pagination import keyset_page
@@ -51,6 +50,9 @@ from customers.forms import (
     masked_fields,
 )
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, Tag
+from customers.records.access import customer_or_404
+from customers.records.base import RecordKind
+from customers.records.views import RecordPages, card_url, edit_instance
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 50
@@ -59,52 +61,6 @@ SEARCH_PAGE_SIZE = 50
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-def _customer_or_404(user: User, pk: int, action: str = "view") -> Customer:
-    """The customer, masked for the user. 404 if outside the user's scope; 403 if the user sees it
-    but may not perform `action` on it."""
-    try:
-        customer = selectors.customers_visible(user).select_related("owner", "team").get(pk=pk)
-    except Customer.DoesNotExist as exc:
-        raise Http404(_("No such customer.")) from exc
-    if action != "view" and not Customer.objects.restrict(user, action).filter(pk=pk).exists():
-        raise PermissionDenied(_("You may not do this with this customer."))
-    return selectors.mask_customer(user, customer)
-
-
-def _child_or_404(model: type[Model], user: User, pk: int, action: str = "change") -> Any:
-    """A contact, family member or document of a customer the user sees (404 otherwise), which the
-    user may act on (403 otherwise)."""
-    try:
-        obj = model.objects.restrict(user, "view").select_related("customer").get(pk=pk)
-    except model.DoesNotExist as exc:
-        raise Http404 from exc
-    if not model.objects.restrict(user, action).filter(pk=pk).exists():
-        raise PermissionDenied(_("You may not do this with this customer."))
-    return obj
-
-
-def _add_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names (or on top of the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _edit_instance(model: type[Model], pk: int, **attrs: Any) -> Model:
-    """A stand-in instance for a ModelForm that edits an existing row: unique checks exclude the
-    row itself, and the (possibly masked) loaded instance is never handed to the form."""
-    instance = model(pk=pk, **attrs)
-    instance._state.adding = False
-    return instance
-
-
-def _card_url(customer_id: int, tab: str = "") -> str:
-    url = reverse("customers:customer_detail", args=[customer_id])
-    return f"{url}?tab={tab}" if tab else url
-
 
 def _next_url(request: HttpRequest, default: str) -> str:
     return safe_next(request, request.POST.get("next") or request.GET.get("next")) or default
@@ -268,10 +224,10 @@ def customer_add(request: HttpRequest) -> HttpResponse:
                 tags=form.cleaned_data.get("tags") or (),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Customer saved."))
-            return redirect(_card_url(customer.pk))
+            return redirect(card_url(customer.pk))
     return render(request, "customers/customer_form.html", {"form": form, "creating": True})
 
 
@@ -279,7 +235,7 @@ def customer_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    customer = _customer_or_404(user, pk, "change")
+    customer = customer_or_404(user, pk, "change")
     form = _customer_edit_form(request.POST or None, user, customer)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -290,14 +246,14 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except StaleWrite as conflict:
             # Changed since this user opened the form: show it as it is now, with what they entered.
-            customer = _customer_or_404(user, pk, "change")
+            customer = customer_or_404(user, pk, "change")
             submitted, form, status = form, _customer_edit_form(None, user, customer), 409
             form.show_conflict(conflict, submitted=submitted)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Customer saved."))
-            return redirect(_card_url(pk))
+            return redirect(card_url(pk))
     # The masked values themselves (not the fields locked with them, as an ID number's type).
     masked = [(Customer._meta.get_field(f).verbose_name, getattr(customer, f))
               for f, _mask in masking.row_maskers(user, Customer) if getattr(customer, f) not in (None, "")]
@@ -313,7 +269,7 @@ def _customer_edit_form(data: Any, user: User, customer: Customer) -> CustomerFo
     initial["tags"] = list(customer.tags.all())
     return CustomerForm(
         data, user=user, creating=False, initial={**initial, **version_initial(customer)},
-        instance=_edit_instance(Customer, customer.pk, owner_id=customer.owner_id),
+        instance=edit_instance(Customer, customer.pk, owner_id=customer.owner_id),
     )
 
 
@@ -348,7 +304,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "customers/customer_detail.html#timeline-entries", _timeline(request, user, pk))
     if request.GET.get("part") == "panels":
         # The analytics panels of the profile tab, loaded by the card after it is shown (htmx).
-        customer = _customer_or_404(user, pk, "view")
+        customer = customer_or_404(user, pk, "view")
         return render(request, "customers/customer_detail.html#card-panels", {
             "customer": customer, "card_panels": card_panels(user=user, customer_id=customer.pk)})
     tab = request.GET.get("tab") or "profile"
@@ -397,23 +353,23 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def customer_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    _customer_or_404(request.user, pk, "change")
+    customer_or_404(request.user, pk, "change")
     services.customer_mark_verified(actor=request.user, customer_id=pk)
     messages.success(request, _("Marked as verified today."))
-    return redirect(_next_url(request, _card_url(pk)))
+    return redirect(_next_url(request, card_url(pk)))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _customer_or_404(request.user, pk, "delete")
+    customer = customer_or_404(request.user, pk, "delete")
     if request.method == "POST":
         services.customer_delete(actor=request.user, customer_id=pk)
         messages.success(request, _("Customer “%(name)s” deleted. An administrator can restore it.")
                          % {"name": customer.name})
         return redirect("customers:customer_list")
     return render(request, "customers/confirm_delete.html", {
-        "customer": customer, "object": customer, "cancel_url": _card_url(pk),
+        "customer": customer, "object": customer, "cancel_url": card_url(pk),
         "question": _("Delete the customer “%(name)s”?") % {"name": customer.name},
         "explanation": _("The customer disappears from every list. An administrator can restore it."),
     })
@@ -423,7 +379,7 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    customer = _customer_or_404(user, pk, "transfer")
+    customer = customer_or_404(user, pk, "transfer")
     form = TransferForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -431,127 +387,44 @@ def customer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=user, customer_id=pk, to_user=form.cleaned_data["to_user"], reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("%(name)s now belongs to %(owner)s.")
                              % {"name": customer.name, "owner": form.cleaned_data["to_user"]})
-            return redirect(_card_url(pk, "history"))
+            return redirect(card_url(pk, "history"))
     return render(request, "customers/customer_transfer.html", {"form": form, "customer": customer})
 
 
-# --- contacts and family members -------------------------------------------------------------------
+# --- contacts, family members, documents: records of the card (customers.records) ---------------
 
-@dataclass(frozen=True)
-class _Child:
-    """How one kind of record of a customer is edited: its form, services and card tab."""
+CONTACTS = RecordKind(model=Contact, id_kwarg="contact_id", create=services.contact_create,
+                      update=services.contact_update, delete=services.contact_delete)
+FAMILY_MEMBERS = RecordKind(model=FamilyMember, id_kwarg="family_member_id", create=services.family_member_create,
+                            update=services.family_member_update, delete=services.family_member_delete)
+# Documents are uploaded and downloaded by their own views below; the layer deletes them.
+DOCUMENTS = RecordKind(model=CustomerDocument, id_kwarg="document_id", delete=services.document_delete)
 
-    model: type[Model]
-    form: type[BaseForm]
-    tab: str
-    create: Any
-    update: Any
-    delete: Any
-    id_arg: str
-    title_add: Any
-    title_edit: Any
+CONTACT_PAGES = RecordPages(
+    kind=CONTACTS, form=ContactForm, tab="contacts",
+    title_add=gettext_lazy("Add contact"), title_edit=gettext_lazy("Edit contact"),
+    fields_partial="customers/child_form.html#contact-fields",
+)
+FAMILY_PAGES = RecordPages(
+    kind=FAMILY_MEMBERS, form=FamilyMemberForm, tab="family",
+    title_add=gettext_lazy("Add family member"), title_edit=gettext_lazy("Edit family member"),
+)
+DOCUMENT_PAGES = RecordPages(
+    kind=DOCUMENTS, tab="documents",
+    delete_explanation=gettext_lazy("It is removed from the customer's folder; the history keeps a record."),
+)
 
-
-_CONTACT = _Child(Contact, ContactForm, "contacts", services.contact_create, services.contact_update,
-                  services.contact_delete, "contact_id", gettext_lazy("Add contact"), gettext_lazy("Edit contact"))
-_FAMILY = _Child(FamilyMember, FamilyMemberForm, "family", services.family_member_create,
-                 services.family_member_update, services.family_member_delete, "family_member_id",
-                 gettext_lazy("Add family member"), gettext_lazy("Edit family member"))
-
-
-def _child_add(request: HttpRequest, customer_pk: int, kind: _Child) -> HttpResponse:
-    user = request.user
-    customer = _customer_or_404(user, customer_pk, "change")
-    form = kind.form(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            kind.create(actor=user, customer_id=customer.pk, data=form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(_card_url(customer.pk, kind.tab))
-    return render(request, "customers/child_form.html", {
-        "form": form, "customer": customer, "title": kind.title_add,
-        "cancel_url": _card_url(customer.pk, kind.tab), "is_contact": kind is _CONTACT,
-    })
-
-
-def _child_edit(request: HttpRequest, pk: int, kind: _Child) -> HttpResponse:
-    user = request.user
-    obj = _child_or_404(kind.model, user, pk, "change")
-    customer = selectors.mask_customer(user, obj.customer)
-    form = kind.form(
-        request.POST or None, user=user, initial=model_to_dict(obj, fields=kind.form._meta.fields),
-        instance=_edit_instance(kind.model, pk, customer_id=customer.pk),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            kind.update(actor=user, **{kind.id_arg: pk}, data=form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(_card_url(customer.pk, kind.tab))
-    return render(request, "customers/child_form.html", {
-        "form": form, "customer": customer, "title": kind.title_edit,
-        "cancel_url": _card_url(customer.pk, kind.tab), "is_contact": kind is _CONTACT,
-    })
-
-
-def _child_delete(request: HttpRequest, pk: int, kind: _Child) -> HttpResponse:
-    user = request.user
-    obj = _child_or_404(kind.model, user, pk, "change")
-    customer = selectors.mask_customer(user, obj.customer)
-    if request.method == "POST":
-        kind.delete(actor=user, **{kind.id_arg: pk})
-        messages.success(request, _("“%(name)s” deleted.") % {"name": obj})
-        return redirect(_card_url(customer.pk, kind.tab))
-    return render(request, "customers/confirm_delete.html", {
-        "customer": customer, "object": obj, "cancel_url": _card_url(customer.pk, kind.tab),
-        "question": _("Delete “%(name)s”?") % {"name": obj},
-        "explanation": _("It is removed from the card; the history keeps a record."),
-    })
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_add(request: HttpRequest, customer_pk: int) -> HttpResponse:
-    return _child_add(request, customer_pk, _CONTACT)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _child_edit(request, pk, _CONTACT)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _child_delete(request, pk, _CONTACT)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def family_add(request: HttpRequest, customer_pk: int) -> HttpResponse:
-    return _child_add(request, customer_pk, _FAMILY)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _child_edit(request, pk, _FAMILY)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def family_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _child_delete(request, pk, _FAMILY)
+contact_add = CONTACT_PAGES.view("add")
+contact_edit = CONTACT_PAGES.view("edit")
+contact_delete = CONTACT_PAGES.view("delete")
+family_add = FAMILY_PAGES.view("add")
+family_edit = FAMILY_PAGES.view("edit")
+family_delete = FAMILY_PAGES.view("delete")
+document_delete = DOCUMENT_PAGES.view("delete")
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -560,7 +433,7 @@ def family_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def document_upload(request: HttpRequest, customer_pk: int) -> HttpResponse:
     user = request.user
-    customer = _customer_or_404(user, customer_pk, "change")
+    customer = customer_or_404(user, customer_pk, "change")
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -569,12 +442,12 @@ def document_upload(request: HttpRequest, customer_pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("“%(name)s” uploaded.") % {"name": doc.original_name})
-            return redirect(_card_url(customer.pk, "documents"))
+            return redirect(card_url(customer.pk, "documents"))
     return render(request, "customers/document_form.html", {
-        "form": form, "customer": customer, "cancel_url": _card_url(customer.pk, "documents"),
+        "form": form, "customer": customer, "cancel_url": card_url(customer.pk, "documents"),
     }, status=400 if form.errors else 200)
 
 
@@ -594,23 +467,6 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     access_record(user=user, action=AccessAction.DOWNLOAD, customer_id=doc.customer_id,
                   object_repr=doc.original_name, detail={"document_id": doc.pk})
     return FileResponse(handle, as_attachment=True, filename=doc.original_name)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    doc = _child_or_404(CustomerDocument, user, pk, "change")
-    customer = selectors.mask_customer(user, doc.customer)
-    if request.method == "POST":
-        services.document_delete(actor=user, document_id=pk)
-        messages.success(request, _("“%(name)s” deleted.") % {"name": doc.original_name})
-        return redirect(_card_url(customer.pk, "documents"))
-    return render(request, "customers/confirm_delete.html", {
-        "customer": customer, "object": doc, "cancel_url": _card_url(customer.pk, "documents"),
-        "question": _("Delete “%(name)s”?") % {"name": doc.original_name},
-        "explanation": _("It is removed from the customer's folder; the history keeps a record."),
-    })
 
 
 # --- search ------------------------------------------------------------------------------------------

@@ -7,14 +7,12 @@ Same rules as the pages: scoped through the customer, writes through interaction
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema
 
 from accounts.models import User
-from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
-from customers.selectors import customers_visible
+from core.api import ERROR_RESPONSES, InSchema, cursor_page_schema
+from customers.records.api import RecordApi
 from interactions import selectors, services
 from interactions.choices import Direction, InteractionChannel
 from interactions.models import FollowUpTask, Interaction
@@ -31,16 +29,6 @@ def _str(max_length: int, min_length: int = 0) -> Any:
 
 def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
-def _customer_in_body(user: User, customer_id: int) -> None:
-    if not customers_visible(user).filter(pk=customer_id).exists():
-        raise ApiValidationError.field(["body", "customer"], _("No customer with this id."), "not_found")
-
-
-def _page(page: Any, scope: str) -> dict[str, Any]:
-    return {"items": page.items, "next_cursor": cursor_sign(page.next_cursor, scope),
-            "previous_cursor": cursor_sign(page.previous_cursor, scope)}
 
 
 class FollowUpIn(InSchema):
@@ -118,67 +106,15 @@ class InteractionFilters(Schema):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 
 
-def _interaction(user: User, interaction_id: int) -> Interaction:
-    return Interaction.objects.restrict(user, "view").get(pk=interaction_id)
-
-
-def _external(data: dict[str, Any]) -> dict[str, Any]:
-    if data.get("external_id") == "":
-        data["external_id"] = None
-    return data
-
-
-@router.get("/interactions", response={200: InteractionPage, **ERROR_RESPONSES}, tags=["interactions"],
-            summary="List interactions")
-def interaction_list(request: HttpRequest, filters: Query[InteractionFilters]) -> dict[str, Any]:
-    values = filters.model_dump()
-    cursor = cursor_unsign(values.pop("cursor"), "interactions")
-    size = values.pop("limit")
-    try:
-        page = selectors.interaction_list(user=_user(request), filters=values, cursor=cursor, size=size)
-    except ValidationError as exc:
-        raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
-    return _page(page, "interactions")
-
-
-@router.post("/interactions", response={201: InteractionOut, **ERROR_RESPONSES}, tags=["interactions"],
-             summary="Record an interaction (optionally with a follow-up task)")
-def interaction_create(request: HttpRequest, payload: InteractionIn) -> Status[Interaction]:
-    user = _user(request)
-    data = payload.model_dump()
-    customer_id, follow_up = data.pop("customer"), data.pop("follow_up")
-    _customer_in_body(user, customer_id)
-    for key in ("occurred_at", "staff"):
-        if data[key] is None:
-            data.pop(key)
-    obj = services.interaction_create(actor=user, customer_id=customer_id, data=_external(data), follow_up=follow_up)
-    return Status(201, _interaction(user, obj.pk))
-
-
-@router.get("/interactions/{int:interaction_id}", response={200: InteractionOut, **ERROR_RESPONSES},
-            tags=["interactions"], summary="Read an interaction")
-def interaction_detail(request: HttpRequest, interaction_id: int) -> Interaction:
-    return _interaction(_user(request), interaction_id)
-
-
-@router.patch("/interactions/{int:interaction_id}", response={200: InteractionOut, **ERROR_RESPONSES},
-              tags=["interactions"], summary="Change an interaction")
-def interaction_update(request: HttpRequest, interaction_id: int, payload: InteractionPatchIn) -> Interaction:
-    user = _user(request)
-    _interaction(user, interaction_id)
-    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
-            if v is not None or k in ("external_id", "staff", "contact")}
-    services.interaction_update(actor=user, interaction_id=interaction_id, data=_external(data))
-    return _interaction(user, interaction_id)
-
-
-@router.delete("/interactions/{int:interaction_id}", response={204: None, **ERROR_RESPONSES},
-               tags=["interactions"], summary="Delete an interaction")
-def interaction_delete(request: HttpRequest, interaction_id: int) -> Status[None]:
-    user = _user(request)
-    _interaction(user, interaction_id)
-    services.interaction_delete(actor=user, interaction_id=interaction_id)
-    return Status(204, None)
+RecordApi(
+    kind=services.INTERACTIONS, path="/interactions", name="interaction", module=__name__, tags=["interactions"],
+    id_param="interaction_id", out=InteractionOut, page=InteractionPage, filters=InteractionFilters,
+    list_selector=selectors.interaction_list, create_in=InteractionIn, patch_in=InteractionPatchIn,
+    nullable=("external_id", "staff", "contact"), defaults=("occurred_at", "staff"),
+    create_extra={"follow_up": "follow_up"},
+    summaries={"list": "List interactions", "create": "Record an interaction (optionally with a follow-up task)",
+               "detail": "Read an interaction", "update": "Change an interaction", "delete": "Delete an interaction"},
+).register(router)
 
 
 # --- Follow-up tasks -----------------------------------------------------------------------------
@@ -232,48 +168,18 @@ class TaskFilters(Schema):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 
 
+RecordApi(
+    kind=services.FOLLOW_UPS, path="/follow-ups", name="follow_up", module=__name__, tags=["follow-ups"],
+    id_param="task_id", out=TaskOut, page=TaskPage, filters=TaskFilters, list_selector=selectors.follow_up_list,
+    create_in=TaskIn, patch_in=TaskPatchIn, nullable=(), create_extra={"interaction": "interaction_id"},
+    summaries={"list": "List follow-up tasks (earliest due first)", "create": "Create a follow-up task",
+               "detail": "Read a follow-up task", "update": "Change a follow-up task",
+               "delete": "Delete a follow-up task"},
+).register(router)
+
+
 def _task(user: User, task_id: int) -> FollowUpTask:
     return FollowUpTask.objects.restrict(user, "view").get(pk=task_id)
-
-
-@router.get("/follow-ups", response={200: TaskPage, **ERROR_RESPONSES}, tags=["follow-ups"],
-            summary="List follow-up tasks (earliest due first)")
-def follow_up_list(request: HttpRequest, filters: Query[TaskFilters]) -> dict[str, Any]:
-    values = filters.model_dump()
-    cursor = cursor_unsign(values.pop("cursor"), "follow-ups")
-    size = values.pop("limit")
-    try:
-        page = selectors.follow_up_list(user=_user(request), filters=values, cursor=cursor, size=size)
-    except ValidationError as exc:
-        raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
-    return _page(page, "follow-ups")
-
-
-@router.post("/follow-ups", response={201: TaskOut, **ERROR_RESPONSES}, tags=["follow-ups"],
-             summary="Create a follow-up task")
-def follow_up_create(request: HttpRequest, payload: TaskIn) -> Status[FollowUpTask]:
-    user = _user(request)
-    data = payload.model_dump()
-    customer_id, interaction_id = data.pop("customer"), data.pop("interaction")
-    _customer_in_body(user, customer_id)
-    task = services.follow_up_create(actor=user, customer_id=customer_id, data=data, interaction_id=interaction_id)
-    return Status(201, _task(user, task.pk))
-
-
-@router.get("/follow-ups/{int:task_id}", response={200: TaskOut, **ERROR_RESPONSES}, tags=["follow-ups"],
-            summary="Read a follow-up task")
-def follow_up_detail(request: HttpRequest, task_id: int) -> FollowUpTask:
-    return _task(_user(request), task_id)
-
-
-@router.patch("/follow-ups/{int:task_id}", response={200: TaskOut, **ERROR_RESPONSES}, tags=["follow-ups"],
-              summary="Change a follow-up task")
-def follow_up_update(request: HttpRequest, task_id: int, payload: TaskPatchIn) -> FollowUpTask:
-    user = _user(request)
-    _task(user, task_id)
-    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
-    services.follow_up_update(actor=user, task_id=task_id, data=data)
-    return _task(user, task_id)
 
 
 @router.post("/follow-ups/{int:task_id}/done", response={200: TaskOut, **ERROR_RESPONSES}, tags=["follow-ups"],
@@ -283,12 +189,3 @@ def follow_up_done(request: HttpRequest, task_id: int, payload: DoneIn) -> Follo
     _task(user, task_id)
     services.follow_up_done(actor=user, task_id=task_id, done=payload.done)
     return _task(user, task_id)
-
-
-@router.delete("/follow-ups/{int:task_id}", response={204: None, **ERROR_RESPONSES}, tags=["follow-ups"],
-               summary="Delete a follow-up task")
-def follow_up_delete(request: HttpRequest, task_id: int) -> Status[None]:
-    user = _user(request)
-    _task(user, task_id)
-    services.follow_up_delete(actor=user, task_id=task_id)
-    return Status(204, None)

@@ -18,6 +18,7 @@ from audit.services import change_record
 from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Contact, Customer
+from customers.records.base import RecordKind
 from interactions.models import FollowUpTask, Interaction
 
 INTERACTION_FIELDS: list[str] = [
@@ -172,3 +173,11 @@ def follow_up_delete(*, actor: User, task_id: int) -> FollowUpTask:
     change_record(user=actor, instance=task, action=ChangeAction.DELETE, customer_id=task.customer_id,
                   changes={"deleted_at": [None, str(task.deleted_at)]})
     return task
+
+
+# Interactions and follow-up tasks on the records layer (customers.records): pages and API write
+# through these services.
+INTERACTIONS = RecordKind(model=Interaction, id_kwarg="interaction_id", create=interaction_create,
+                          update=interaction_update, delete=interaction_delete)
+FOLLOW_UPS = RecordKind(model=FollowUpTask, id_kwarg="task_id", create=follow_up_create, update=follow_up_update,
+                        delete=follow_up_delete)

@@ -29,8 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.roles import Cap
 from core.tabular import FORMATS
-from customers import selectors as customer_selectors
 from customers.models import Customer
+from customers.records.access import customer_or_404
 from segmentation import filters, selectors
 from segmentation import rules as rule_services
 from segmentation.builtins import NOT_SET
@@ -401,16 +401,6 @@ def segment_export(request: HttpRequest, pk: int) -> Any:
 
 # --- The card: manual classes and lifecycle marks ------------------------------------------------
 
-def _customer(user: User, pk: int, action: str = "view") -> Customer:
-    try:
-        customer = customer_selectors.customers_visible(user).get(pk=pk)
-    except Customer.DoesNotExist as exc:
-        raise Http404(_("No such customer.")) from exc
-    if action != "view" and not Customer.objects.restrict(user, action).filter(pk=pk).exists():
-        raise PermissionDenied(_("You may not do this with this customer."))
-    return customer_selectors.mask_customer(user, customer)
-
-
 def _card_url(pk: int) -> str:
     return reverse("customers:customer_detail", args=[pk])
 
@@ -420,7 +410,7 @@ def _card_url(pk: int) -> str:
 def customer_scheme(request: HttpRequest, customer_pk: int, scheme_key: str) -> HttpResponse:
     """A customer's class of a manual scheme: the history, and a form to change it."""
     user = request.user
-    customer = _customer(user, customer_pk, "change" if request.method == "POST" else "view")
+    customer = customer_or_404(user, customer_pk, "change" if request.method == "POST" else "view")
     scheme = selectors.scheme_get(scheme_key)
     if scheme.kind != SchemeKind.MANUAL or not scheme_applies(scheme.key, customer.kind):
         raise Http404
@@ -459,7 +449,7 @@ def customer_lifecycle(request: HttpRequest, customer_pk: int) -> HttpResponse:
     from segmentation.services import lifecycle_mark, lifecycle_mark_clear
 
     user = request.user
-    customer = _customer(user, customer_pk, "change" if request.method == "POST" else "view")
+    customer = customer_or_404(user, customer_pk, "change" if request.method == "POST" else "view")
     marks = list(LifecycleMark.objects.filter(customer_id=customer.pk).select_related("marked_by")
                  .order_by("-marked_on", "-id")[:50])
     current = next((m for m in marks if m.cleared_on is None), None)
