@@ -259,13 +259,12 @@ def page_requests(patterns: list[Any], world: World) -> list[Request]:
     for route in walk(patterns):
         if route.name.startswith("api:"):
             continue
-        params, words = [], []
-        for word in route.route.strip("/").split("/"):
-            m = PARAM.fullmatch(word)
-            if m:
-                after = next((w for w in reversed(words) if not PARAM.fullmatch(w)), "")
-                params.append((m["name"], after, "int" if m["converter"] == "int" else "str"))
-            words.append(word)
+        if "(?P<" in route.route:
+            raise UnknownParameter(f"{route}: a regular-expression route cannot be filled; write it with path()")
+        params = []
+        for m in PARAM.finditer(route.route):
+            words = [w for w in route.route[: m.start()].split("/") if w and not PARAM.search(w)]
+            params.append((m["name"], words[-1] if words else "", "int" if m["converter"] == "int" else "str"))
 
         def fill(values: dict[str, str], template: str = route.route) -> str:
             return "/" + PARAM.sub(lambda m: values[m["name"]], template)
