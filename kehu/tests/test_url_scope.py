@@ -441,16 +441,15 @@ def owner_problems(client: Client, request: Request, world: World) -> list[str]:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:  # noqa: ANN001
     """Team A's records, built once for the module in a transaction rolled back at its end."""
+    from accounts.models import User
     from core.testing import PASSWORD
 
-    def make_user(role: str, team: Any) -> Any:
-        from accounts.models import User
+    numbers = itertools.count(1)
 
-        make_user.n += 1
-        return User.objects.create_user(username=f"walker_{role}{make_user.n}", password=PASSWORD, role=role,
+    def make_user(role: str, team: Any) -> Any:
+        return User.objects.create_user(username=f"walker_{role}{next(numbers)}", password=PASSWORD, role=role,
                                         team=team)
 
-    make_user.n = 0
     with django_db_blocker.unblock(), override_settings(
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
