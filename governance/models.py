@@ -8,6 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.querysets import CustomerChildQuerySet
+from governance.querysets import CustomerMergeQuerySet, NotDuplicateQuerySet
+
 
 class MatchKind(models.TextChoices):
     PHONE = "phone", _("Same phone")
@@ -24,6 +27,8 @@ class MatchKey(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=MatchKind.choices)
     value = models.CharField(max_length=200)
+
+    objects = CustomerChildQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["kind", "value", "customer"], name="matchkey_lookup")]
@@ -48,6 +53,8 @@ class NotDuplicate(models.Model):
     second = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+
+    objects = NotDuplicateQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["first", "second"], name="notduplicate_pair")]
@@ -78,6 +85,8 @@ class CustomerMerge(models.Model):
     undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
     undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+
+    objects = CustomerMergeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -131,8 +131,5 @@ def merge_preview(*, user: User, survivor_id: int, merged_id: int) -> MergePrevi
 
 def merge_list(*, user: User, limit: int = 100) -> QuerySet[CustomerMerge]:
     """Merges of customers the user may see (administrators: all), newest first."""
-    visible = Customer.objects.restrict(user, "view").values("pk")
-    qs = CustomerMerge.objects.select_related("survivor", "merged", "actor", "undone_by")
-    if not user.sees_all_customers:
-        qs = qs.filter(survivor_id__in=visible)
+    qs = CustomerMerge.objects.restrict(user, "view").select_related("survivor", "merged", "actor", "undone_by")
     return qs.order_by("-at", "-id")[:limit]

@@ -9,6 +9,9 @@
   history in SchemeAssignment) and rule-based (user-defined: ordered saved filters, first match wins,
   catch-all last; memberships in SchemeMembership). Each class can have a responsible manager.
 - SavedSegment: a named dynamic filter over customer fields, classes and scores, shared with a team.
+
+The rows that belong to a customer are seen by whoever may see the customer: users read them through
+`objects.restrict(user, action)`; the refreshes and services write through `objects` as before.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from customers.querysets import CustomerChildQuerySet
 from segmentation.choices import (
     AbcTier,
     ChurnReason,
@@ -115,6 +119,8 @@ class CustomerSegment(models.Model):
     value_class = models.CharField(_("value matrix class"), max_length=12, choices=ValueClass.choices)
     refreshed_at = models.DateTimeField(_("refreshed"))
 
+    objects = CustomerChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer segment")
         verbose_name_plural = _("customer segments")
@@ -139,6 +145,8 @@ class LifecycleTransition(models.Model):
     to_stage = models.CharField(_("to"), max_length=16, choices=LifecycleStage.choices)
     cause = models.CharField(_("cause"), max_length=32)  # a key documented in docs/segmentation.md
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = CustomerChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["-on", "-id"]
@@ -165,6 +173,8 @@ class LifecycleMark(models.Model):
     cleared_on = models.DateField(_("cleared on"), null=True, blank=True)
     marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CustomerChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["-marked_on", "-id"]
@@ -243,6 +253,8 @@ class SchemeAssignment(models.Model):
     assigned_at = models.DateTimeField(_("assigned"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
+    objects = CustomerChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["-assigned_at", "-id"]
         verbose_name = _("scheme assignment")
@@ -264,6 +276,8 @@ class SchemeMembership(models.Model):
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="memberships")
     scheme_class = models.ForeignKey(SchemeClass, on_delete=models.CASCADE, related_name="memberships")
     refreshed_at = models.DateTimeField(_("refreshed"))
+
+    objects = CustomerChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("scheme membership")

@@ -379,8 +379,7 @@ class Flows:
 def lifecycle_flows(*, user: Any, start: date, end: date) -> Flows:
     """Changes of lifecycle stage between two dates (inclusive) among the user's customers, as a
     from → to matrix (one GROUP BY query)."""
-    visible = Customer.objects.restrict(user, "view").filter(pk=OuterRef("customer_id"))
-    rows = (LifecycleTransition.objects.filter(on__gte=start, on__lte=end).filter(Exists(visible))
+    rows = (LifecycleTransition.objects.restrict(user, "view").filter(on__gte=start, on__lte=end)
             .values("from_stage", "to_stage").annotate(n=Count("pk")).order_by())
     stages = [(s.value, str(s.label)) for s in LifecycleStage]
     index = {key: i for i, (key, _label) in enumerate(stages)}
@@ -459,13 +458,13 @@ def customer_segments(*, user: Any, customer_id: int) -> dict[str, Any] | None:
     if head is None:
         return None
     can_change = bool(head["_can_change"]) and user.can(Cap.CHANGE)
-    segment = CustomerSegment.objects.filter(customer_id=customer_id).first()
+    segment = CustomerSegment.objects.restrict(user, "view").filter(customer_id=customer_id).first()
     schemes = schemes_all()
-    current = {a.scheme_id: a for a in SchemeAssignment.objects.filter(customer_id=customer_id, ended_at__isnull=True)
-               .select_related("scheme_class")}
-    members = {m.scheme_id: m for m in SchemeMembership.objects.filter(customer_id=customer_id)
-               .select_related("scheme_class")}
-    mark = (LifecycleMark.objects.filter(customer_id=customer_id, cleared_on__isnull=True)
+    current = {a.scheme_id: a for a in SchemeAssignment.objects.restrict(user, "view")
+               .filter(customer_id=customer_id, ended_at__isnull=True).select_related("scheme_class")}
+    members = {m.scheme_id: m for m in SchemeMembership.objects.restrict(user, "view")
+               .filter(customer_id=customer_id).select_related("scheme_class")}
+    mark = (LifecycleMark.objects.restrict(user, "view").filter(customer_id=customer_id, cleared_on__isnull=True)
             .order_by("-marked_on", "-id").first())
     computed: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []

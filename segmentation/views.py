@@ -415,7 +415,7 @@ def customer_scheme(request: HttpRequest, customer_pk: int, scheme_key: str) -> 
     if scheme.kind != SchemeKind.MANUAL or not scheme_applies(scheme.key, customer.kind):
         raise Http404
     classes = list(scheme.classes.all())
-    history = list(SchemeAssignment.objects.filter(customer_id=customer.pk, scheme=scheme)
+    history = list(SchemeAssignment.objects.restrict(user, "view").filter(customer_id=customer.pk, scheme=scheme)
                    .select_related("scheme_class", "assigned_by").order_by("-assigned_at", "-id")[:50])
     current = next((a for a in history if a.ended_at is None), None)
     can_change = user.can(Cap.CHANGE) and Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists()
@@ -450,8 +450,8 @@ def customer_lifecycle(request: HttpRequest, customer_pk: int) -> HttpResponse:
 
     user = request.user
     customer = customer_or_404(user, customer_pk, "change" if request.method == "POST" else "view")
-    marks = list(LifecycleMark.objects.filter(customer_id=customer.pk).select_related("marked_by")
-                 .order_by("-marked_on", "-id")[:50])
+    marks = list(LifecycleMark.objects.restrict(user, "view").filter(customer_id=customer.pk)
+                 .select_related("marked_by").order_by("-marked_on", "-id")[:50])
     current = next((m for m in marks if m.cleared_on is None), None)
     can_change = user.can(Cap.CHANGE) and Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists()
     form = LifecycleMarkForm(request.POST or None, has_mark=current is not None)

@@ -8,6 +8,9 @@ PUBLIC may answer anything else.
 It is built from whatever URLs exist when the tests are collected, so views added later are
 checked without touching this file; a view added without protection makes it fail (see the last
 test, which proves that with a deliberately leaky view).
+
+The same routes asked by a logged-in user of another team, and by the owner, against team A's
+records: kehu/tests/test_url_scope.py (it reuses `walk` and `PARAM` from here).
 """
 
 from __future__ import annotations
