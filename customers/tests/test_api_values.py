@@ -1,7 +1,8 @@
 """The API's customer card and list are read as plain values from compiled SQL and rendered without
 schema validation: their answers must be byte for byte what the schemas make of the model path
-(customer_card / customer_list), for every role (scope, masking, permissions), and the compiled
-SQL must never carry one user's scope to another."""
+(the plain-ORM reference reads customer_card / customer_list, customers/tests/reference.py), for
+every role (scope, masking, permissions), and the compiled SQL must never carry one user's scope to
+another."""
 
 import json
 from datetime import date
@@ -19,6 +20,7 @@ from core import compiled
 from customers import selectors, services
 from customers.api import CUSTOMER_COLUMNS, CustomerDetailOut, CustomerPage
 from customers.models import Customer, Tag
+from customers.tests import reference
 from customers.tests.test_api import ApiClient
 
 ROLES = ["admin_user", "manager_a", "sales_a", "service_a", "analyst"]
@@ -72,7 +74,7 @@ def full_card(customer_a, sales_a):
 @pytest.mark.parametrize("role", ROLES)
 def test_card_answer_is_the_schemas_answer(request, role, full_card):
     user = request.getfixturevalue(role)
-    expected = _rendered(CustomerDetailOut, _CardView(selectors.customer_card(user=user, customer_id=full_card.pk)))
+    expected = _rendered(CustomerDetailOut, _CardView(reference.customer_card(user=user, customer_id=full_card.pk)))
     client = ApiClient(user)
     for _ in range(2):  # compiling, then from the compiled SQL
         response = client.get(f"/customers/{full_card.pk}")
@@ -179,7 +181,7 @@ def _old_page(user: Any, filters: dict[str, Any], sort: str, cursor: str | None,
 
     from core.api import cursor_sign
 
-    page = selectors.customer_list(user=user, filters=filters, sort=sort, cursor=cursor, size=size)
+    page = reference.customer_list(user=user, filters=filters, sort=sort, cursor=cursor, size=size)
     prefetch_related_objects(page.items, "tags")
     return _rendered(CustomerPage, {
         "items": page.items, "next_cursor": cursor_sign(page.next_cursor, sort),

@@ -1,5 +1,6 @@
-"""The HTML card's read (customers.selectors.customer_card_instances): the instances
-selectors.customer_card() gives, from compiled SQL, for every role; the page's queries."""
+"""The HTML card's read (customers.selectors.customer_card_instances): the instances the plain-ORM
+reference customer_card() (customers/tests/reference.py) gives, from compiled SQL, for every role;
+the page's queries."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from customers import selectors, services
 from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Customer
 from customers.selectors import CARD_CONTACT_FIELDS, CARD_FAMILY_FIELDS
+from customers.tests import reference
 
 _SCORES = {f: 4 for f, _label in KEY_PERSON_DIMENSIONS}
 
@@ -59,7 +61,7 @@ def _card_facts(card):
 def test_card_read_is_customer_card(request, filled, role):
     user = request.getfixturevalue(role)
     for customer in filled:
-        expected = selectors.customer_card(user=user, customer_id=customer.pk)
+        expected = reference.customer_card(user=user, customer_id=customer.pk)
         card = selectors.customer_card_instances(user=user, customer_id=customer.pk)
         assert _card_facts(card) == _card_facts(expected)
         assert [t.name for t in card.tags] == [t.name for t in expected.customer.tags.all()]

@@ -299,7 +299,7 @@ def test_card_blocks_markup_is_the_template_loops(customer_a, sales_a, analyst, 
     org = _org(sales_a, name="<A&B> 公司", assets="1234567.8", special_notes="x < y", industry="金融")
     shown = []
     for user, customer in ((sales_a, customer_a), (analyst, customer_a), (sales_a, org), (analyst, org)):
-        card = selectors.customer_card(user=user, customer_id=customer.pk)
+        card = selectors.customer_card_instances(user=user, customer_id=customer.pk)
         with translation.override(language):
             expected = engines["django"].from_string(_BLOCKS_LOOP).render({"customer": card.customer})
             assert customer_blocks_html(card.customer) == expected
