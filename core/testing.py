@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +16,93 @@ _seq = itertools.count(1)
 
 PASSWORD = "kehu-test-pass-1"
 
+# --- The tests' data folder ----------------------------------------------------------------------
+# The suite never uses the real data folder (data/: the development database, uploads, the bench
+# databases). The root conftest points KEHU_DATA_DIR and KEHU_MEDIA_ROOT at a folder of its own
+# before anything runs (tests_data_folder_configure); with xdist, every worker gets its own folder
+# below it, and the workers' settings are made with it from the start. Every test gets its own
+# media folder too (isolated_test_settings), so a test that writes into the data folder, directly
+# or through a subprocess that inherits the environment, has bypassed both: after each test the
+# folder is checked and the test fails naming the files; at the end of the run (in the xdist
+# controller, after all workers) the whole folder is checked again, which catches writes made where
+# the per-test check did not run.
+
+DATA_ROOT_ENV = "KEHU_TEST_DATA_ROOT"
+
+
+def tests_data_folder() -> Path:
+    """This process's data folder for the tests (set up by tests_data_folder_configure)."""
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR)
+
+
+def tests_data_folder_configure(config: pytest.Config) -> None:
+    """pytest_configure: give this run (the xdist controller, or a run without xdist) a data folder
+    of its own and point the environment and the settings at it; an xdist worker points at a
+    folder of its own inside the controller's."""
+    from django.conf import settings
+
+    worker = getattr(config, "workerinput", None)
+    if worker is None:
+        root = Path(tempfile.mkdtemp(prefix="kehu-tests-data-"))
+        os.environ[DATA_ROOT_ENV] = str(root)
+        config.stash[_root_key] = root
+        data = root / "data"
+    else:
+        data = Path(os.environ[DATA_ROOT_ENV]) / worker["workerid"] / "data"
+    # Subprocesses (kehu commands, servers) inherit these; this process's settings were read before
+    # any conftest ran, so they are set here as well (a worker's were already read with the
+    # controller's folder).
+    os.environ["KEHU_DATA_DIR"] = str(data)
+    os.environ["KEHU_MEDIA_ROOT"] = str(data / "media")
+    settings.DATA_DIR = data
+    settings.MEDIA_ROOT = data / "media"
+    settings.STATIC_ROOT = data / "static"
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+_root_key = pytest.StashKey[Path]()
+
+
+def files_written(folder: Path) -> list[str]:
+    """The files below `folder` (relative paths, sorted): the tests' data folder holds none."""
+    if not folder.exists():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir())
+
+
+def tests_data_folder_finish(session: pytest.Session) -> None:
+    """pytest_sessionfinish of the controller (or a run without xdist): fail the run when any file
+    was written into the tests' data folder (of any worker), then remove the folder."""
+    root = session.config.stash.get(_root_key, None)
+    if root is None:
+        return
+    written = files_written(root)
+    shutil.rmtree(root, ignore_errors=True)
+    if written:
+        session.config.get_terminal_writer().line(
+            f"\nkehu: tests wrote into the data folder, which no test may use: {written}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):  # noqa: ANN001
+def isolated_test_settings(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Every test: its own media folder, the fast password hasher, compiled SQL checked on every
+    call (core.compiled's KEHU_COMPILED_VERIFY); afterwards, nothing written into the tests' data
+    folder (a test that did fails, naming the files, which are then removed so that the next test
+    starts clean)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real password hashing costs ~100 ms a user; the tests check logins, not hash strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.KEHU_COMPILED_VERIFY = True
+    data = tests_data_folder()
+    yield
+    written = files_written(data)
+    if written:
+        for name in written:
+            (data / name).unlink(missing_ok=True)
+        pytest.fail(f"the test wrote into the data folder {data}, which no test may use: {written}", pytrace=False)
 
 
 @pytest.fixture
