@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import itertools
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -208,3 +211,93 @@ def client_for(client):  # noqa: ANN001
         return client
 
     return login
+
+
+# --- Query-count baselines -----------------------------------------------------------------------
+# The number of queries each page and API list makes, exactly, per database vendor where they differ,
+# checked in as query_counts.json (as NetBox's query_counts.json): an extra query per row, or one
+# more per page, fails the test that measures it, where an upper bound let it in unnoticed until the
+# bound was reached. A change that is meant (a new panel, one query fewer) is recorded by running the
+# tests concerned with KEHU_UPDATE_QUERY_COUNTS=1 on each database, and shows in the diff.
+
+QUERY_COUNTS_FILE = Path(__file__).resolve().parent.parent / "query_counts.json"
+UPDATE_QUERY_COUNTS_ENV = "KEHU_UPDATE_QUERY_COUNTS"
+T = TypeVar("T")
+
+
+def query_baselines() -> dict[str, int | dict[str, int]]:
+    """query_counts.json: name → count (the same on every database) or {vendor: count}."""
+    if not QUERY_COUNTS_FILE.exists():
+        return {}
+    data: dict[str, int | dict[str, int]] = json.loads(QUERY_COUNTS_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def assert_query_baseline(name: str, call: Callable[[], T], *, warm: bool = True, using: str = "default") -> T:
+    """Run `call` (a request of the test client, usually) and check that it makes exactly the number
+    of queries recorded as `name` in query_counts.json for this database vendor; returns what `call`
+    returned. With `warm` (the default) `call` runs once before it is measured, so that the count is
+    that of a process already serving (caches of content types, compiled SQL, a token's last use
+    written), whichever tests ran before in the same process; `call` must then be repeatable (a read).
+
+    With KEHU_UPDATE_QUERY_COUNTS=1 the count is recorded instead of checked: as one number while
+    every vendor measured gives the same, else per vendor."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    connection = connections[using]
+    if warm:
+        call()
+    with CaptureQueriesContext(connection) as captured:
+        result = call()
+    count, vendor = len(captured.captured_queries), connection.vendor
+    if os.environ.get(UPDATE_QUERY_COUNTS_ENV) == "1":
+        # Measurements under one name (a page and the next, a small and a large page) must agree.
+        first = _recorded.setdefault((name, vendor), count)
+        if first != count:
+            pytest.fail(f"{name}: measured {first} and then {count} queries on {vendor}; one name, one count",
+                        pytrace=False)
+        _record_baseline(name, vendor, count)
+        return result
+    entry = query_baselines().get(name)
+    expected = entry.get(vendor) if isinstance(entry, dict) else entry
+    if expected is None:
+        pytest.fail(f"no query-count baseline {name!r} for {vendor} in {QUERY_COUNTS_FILE.name}: run the test with "
+                    f"{UPDATE_QUERY_COUNTS_ENV}=1 on each database to record it", pytrace=False)
+    if count != expected:
+        queries = "\n".join(f"{i}. {q['sql']}" for i, q in enumerate(captured.captured_queries, 1))
+        pytest.fail(f"{name}: {count} queries on {vendor}, the baseline in {QUERY_COUNTS_FILE.name} is {expected} "
+                    f"(if the change is meant, record it with {UPDATE_QUERY_COUNTS_ENV}=1):\n{queries}", pytrace=False)
+    return result
+
+
+_recorded: dict[tuple[str, str], int] = {}
+
+
+def _record_baseline(name: str, vendor: str, count: int) -> None:
+    """Write `count` for `vendor` under `name`, under a lock (xdist workers record at once). An entry
+    of one number stands for every vendor: changed for one, it splits into one per vendor; per-vendor
+    entries that agree become one number again."""
+    digest = hashlib.sha256(str(QUERY_COUNTS_FILE).encode()).hexdigest()[:16]
+    lock = Path(tempfile.gettempdir()) / f"kehu-query-counts-{digest}.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        data = query_baselines()
+        entry = data.get(name)
+        if isinstance(entry, int) and entry != count:
+            entry = {other: entry for other in _VENDORS if other != vendor}
+        if isinstance(entry, dict):
+            entry = {**entry, vendor: count}
+            counts = set(entry.values())
+            agreed = len(entry) == len(_VENDORS) and len(counts) == 1
+            data[name] = counts.pop() if agreed else dict(sorted(entry.items()))
+        elif entry is None:
+            data[name] = {vendor: count}
+        text = json.dumps(dict(sorted(data.items())), indent=2, ensure_ascii=False) + "\n"
+        partial = QUERY_COUNTS_FILE.with_suffix(".json.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(QUERY_COUNTS_FILE)
+
+
+# The databases kehu runs on: an entry of one number holds for both.
+_VENDORS = ("postgresql", "sqlite")
