@@ -43,6 +43,8 @@ from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
+from core.querysets import RestrictedQuerySet
+
 # Slots hold plain scalars; None and booleans change the SQL (IS NULL, constant folding) and so
 # belong in the shape key instead.
 _SLOT_TYPES = (int, str)
@@ -346,16 +348,17 @@ class ScopeTemplate:
     _tree: Any = None
 
     @classmethod
-    def of(cls, queryset: QuerySet, user: Any, action: str = "view", *, prefix: str = "scope") -> ScopeTemplate | None:
+    def of(cls, queryset: RestrictedQuerySet, user: Any, action: str = "view", *,
+           prefix: str = "scope") -> ScopeTemplate | None:
         """The template of ``queryset.restrict(user, action)`` (same checks, same condition), or None
         when the condition holds values that cannot be slots (then use restrict() itself)."""
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls(empty=True, key=("empty",), values={})
-        if not queryset.permits(user, action):  # type: ignore[attr-defined]
+        if not queryset.permits(user, action):
             return cls(empty=True, key=("empty",), values={})
         values: dict[str, Any] = {}
         try:
-            tree = _abstract(queryset.scope(user, action), prefix, values)  # type: ignore[attr-defined]
+            tree = _abstract(queryset.scope(user, action), prefix, values)
         except Uncacheable:
             return None
         return cls(empty=False, key=tree, values=values, _tree=tree)
@@ -373,6 +376,8 @@ def _abstract(q: Q, prefix: str, values: dict[str, Any]) -> tuple[Any, ...]:
         if isinstance(child, Q):
             children.append(_abstract(child, prefix, values))
             continue
+        if not isinstance(child, tuple):  # a Q's other children are (lookup, value) pairs
+            raise Uncacheable(f"scope condition part {child!r}")
         lookup, value = child
         if value is None or isinstance(value, bool):
             children.append((lookup, "literal", value))

@@ -29,6 +29,7 @@ from core.pagination import (
     keyset_page_merged,
     keyset_page_of,
 )
+from core.querysets import RestrictedQuerySet
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
@@ -385,6 +386,7 @@ def _search_filter(qs: QuerySet[Customer], q: str, *, id_numbers: bool = False) 
     """
     ids: set[Any] = set()
     for source in _search_sources(q, id_numbers=id_numbers):
+        found: list[Any] | None
         if source.cond is not None:
             found = list(Customer.objects.filter(source.cond).values_list("pk", flat=True)[: SEARCH_LIST_IDS + 1])
         else:
@@ -429,6 +431,7 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
     fields = ("id", "name", "name_pinyin", "name_initials")
     candidates: dict[int, tuple[int, str, str, str]] = {}
     for source in _search_sources(text, id_numbers=id_numbers):
+        rows: Iterable[tuple[Any, ...]]
         if source.cond is not None:
             rows = visible.filter(source.cond).order_by(source.order).values_list(*fields)[:SEARCH_CANDIDATES]
         else:
@@ -533,7 +536,7 @@ def customers_stale(*, user: User, limit: int = 10) -> QuerySet[Customer]:
     return qs.select_related("owner").order_by("last_verified_at", "id")[:limit]
 
 
-def customer_ids_visible(user: User) -> QuerySet[Customer]:
+def customer_ids_visible(user: User) -> QuerySet[Customer, Any]:
     """Ids of the customers the user may see, as a subquery (used by the audit app via core.registry)."""
     return customers_visible(user).values("pk")
 
@@ -650,7 +653,7 @@ def _tag_values(customer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return _tags_by_customer(rows)
 
 
-def _scoped_query(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
+def _scoped_query(key: str, queryset: RestrictedQuerySet, user: User, values: dict[str, Any],
                   build: Any) -> compiled.Query:
     """The read of `build(queryset restricted for user, values)`, compiled under `key` and the
     shape of the user's scope (restrict() itself when the scope cannot be a template)."""
@@ -663,7 +666,7 @@ def _scoped_query(key: str, queryset: QuerySet, user: User, values: dict[str, An
                           {**scope.values, **values})
 
 
-def _scoped_rows(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
+def _scoped_rows(key: str, queryset: RestrictedQuerySet, user: User, values: dict[str, Any],
                  build: Any) -> list[dict[str, Any]]:
     """The rows of _scoped_query()."""
     return compiled.fetch_many([_scoped_query(key, queryset, user, values, build)])[0]
@@ -729,7 +732,7 @@ def _card_reads(user: User, customer_id: int, fields: Collection[str]) -> tuple[
         if not rows:
             raise Customer.DoesNotExist("Customer matching query does not exist.")
         customer = rows[0]
-        can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]
+        can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]  # not in checks: a Value
         people: dict[int, User] = {}
         _with_refs([customer], _tags_by_customer(tag_rows), people)
         mask_rows(user, [customer])
@@ -778,7 +781,7 @@ def customer_page_values(
     present = tuple(k for k in CUSTOMER_FILTERS if k != "q" and filters.get(k) not in (None, ""))
     values = {**{f"filter_{k}": filters[k] for k in present}, **{f"after_{i}": v for i, v in enumerate(boundary)}}
 
-    def page_query(scoped: QuerySet[Customer], v: Mapping[str, Any]) -> QuerySet[Customer]:
+    def page_query(scoped: QuerySet[Customer], v: Mapping[str, Any]) -> QuerySet[Customer, dict[str, Any]]:
         qs = searched if searched is not None else _filtered(
             user, {k: v[f"filter_{k}"] for k in present}, scoped=scoped, resolved=True)[0]
         if boundary:
