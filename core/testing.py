@@ -46,6 +46,8 @@ def tests_data_folder_configure(config: pytest.Config) -> None:
     folder of its own inside the controller's."""
     from django.conf import settings
 
+    if config.getoption("help") or config.getoption("version"):
+        return  # no session follows to remove the folder
     worker = getattr(config, "workerinput", None)
     if worker is None:
         root = Path(tempfile.mkdtemp(prefix="kehu-tests-data-"))
