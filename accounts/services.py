@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import ApiToken, LoginFailure, Team, User
 from accounts.roles import TEAM_ROLES, Cap, Role
 from core import registry
+from core.models import max_length
 
 # --- API tokens --------------------------------------------------------------------------------
 
@@ -30,12 +31,12 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token for `user`. Returns the token and its secret; only the secret's
     SHA-256 hash is stored, so the caller must show the secret now or never."""
     name = (name or "").strip()
-    max_length = ApiToken._meta.get_field("name").max_length
+    longest = max_length(ApiToken, "name")
     if not name:
         raise ValidationError({"name": _("Give the token a name, e.g. the script that will use it.")})
-    if len(name) > max_length:
+    if len(name) > longest:
         raise ValidationError(
-            {"name": _("The name may have at most %(max)s characters.") % {"max": max_length}}
+            {"name": _("The name may have at most %(max)s characters.") % {"max": longest}}
         )
     if not user.is_active:
         raise ValidationError(_("An inactive user cannot have API tokens."))
@@ -212,7 +213,8 @@ def _customers_follow_team(*, actor: User, user: User) -> int:
     administrator's system-wide action, so the per-user scope does not apply.
     """
     new_team_id = user.team_id
-    owned = user.customers.exclude(team_id=new_team_id)
+    owned = (user.customers.exclude(team_id=new_team_id) if new_team_id is not None
+             else user.customers.filter(team_id__isnull=False))
     moved = list(owned.only("id", "name", "team_id", "owner_id", "external_id"))
     if not moved:
         return 0

@@ -100,15 +100,18 @@ def _samples(rnd: random.Random) -> dict[str, list[dict[str, Any]]]:
 
 
 def _cursors(user: Any, filters: dict[str, Any], sort: str, depth: int, count: int) -> list[str]:
-    """Raw cursors of `count` consecutive pages starting `depth` rows into the filtered list."""
-    from customers.selectors import customer_list
+    """Raw cursors of `count` consecutive pages starting `depth` rows into the filtered list (the
+    API's read, whose cursors are the HTML list's too)."""
+    from customers.selectors import customer_page_values
 
-    page = customer_list(user=user, filters=filters, sort=sort, size=depth)
+    def page(cursor: str | None, size: int) -> Any:
+        return customer_page_values(user=user, filters=filters, fields=("id",), sort=sort, cursor=cursor, size=size)
+
     out = []
-    cursor = page.next_cursor
+    cursor = page(None, depth).next_cursor
     while cursor and len(out) < count:
         out.append(cursor)
-        cursor = customer_list(user=user, filters=filters, sort=sort, cursor=cursor, size=50).next_cursor
+        cursor = page(cursor, 50).next_cursor
     return out
 
 

@@ -10,6 +10,7 @@ margin = revenue − cost. An order's revenue, cost and margin are the sums of i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -136,7 +137,7 @@ def product_delete(*, actor: User, product_id: int) -> Product:
 # --- orders ----------------------------------------------------------------------------------------
 
 def _build_lines(
-    order: Order, lines: Sequence[Mapping[str, Any]], *, allowed_inactive: set[int] = frozenset()
+    order: Order, lines: Sequence[Mapping[str, Any]], *, allowed_inactive: AbstractSet[int] = frozenset()
 ) -> list[OrderLine]:
     """Validated, priced OrderLine instances (not saved). Each line names a product (instance or id),
     a quantity, optionally a unit price (default: the product's list price) and a discount (0–1)."""
@@ -152,7 +153,7 @@ def _build_lines(
         product = line.get("product")
         ids.add(product.pk if isinstance(product, Product) else product)
     wanted = [i for i in ids if i is not None]
-    products = {p.pk: p for p in Product.objects.filter(pk__in=wanted, deleted_at__isnull=True)}
+    products: dict[Any, Product] = {p.pk: p for p in Product.objects.filter(pk__in=wanted, deleted_at__isnull=True)}
     out = []
     for position, line in enumerate(lines, start=1):
         ref = line.get("product")
@@ -167,7 +168,7 @@ def _build_lines(
 
 def order_line_values(
     *, order_currency: str, product: Product, position: int, line: Mapping[str, Any],
-    allowed_inactive: set[int] = frozenset(),
+    allowed_inactive: AbstractSet[int] = frozenset(),
 ) -> dict[str, Any]:
     """The checked values and amounts of one order line for a known product (no query, no instance):
     the rules of every order line, shared by the order pages, the API and imports."""
@@ -201,7 +202,8 @@ def order_line_values(
 
 
 def order_line_build(
-    *, order: Order, product: Product, position: int, line: Mapping[str, Any], allowed_inactive: set[int] = frozenset()
+    *, order: Order, product: Product, position: int, line: Mapping[str, Any],
+    allowed_inactive: AbstractSet[int] = frozenset(),
 ) -> OrderLine:
     """One validated, priced line of `order` (see order_line_values), checked by the model too."""
     obj = OrderLine(order=order, **order_line_values(

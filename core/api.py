@@ -117,15 +117,15 @@ def partial_schema(schema: type[Schema], name: str) -> type[Schema]:
         optional.default = None
         optional.default_factory = None
         fields[field_name] = (info.annotation, optional)
-    return create_model(name, __base__=schema, **fields)  # type: ignore[call-overload,no-any-return]
+    return create_model(name, __base__=schema, **fields)
 
 
 def cursor_page_schema(item: type[Schema], name: str) -> type[Schema]:
     """``{items: [item], next_cursor, previous_cursor}``: one page of a keyset-paginated list."""
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         name,
         __base__=Schema,
-        items=(list[item], ...),  # type: ignore[valid-type]
+        items=(list[item], ...),  # type: ignore[valid-type]  # the item schema is a variable: built at run time
         next_cursor=(str | None, Field(None, description="Pass as `cursor` to get the next page.")),
         previous_cursor=(str | None, Field(None, description="Pass as `cursor` to get the previous page.")),
     )
@@ -416,7 +416,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return respond(request, str(exc) or _("You do not have permission to do this."), 403)
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: object) -> HttpResponse:
         return respond(request, _("Not found."), 404)
 
     api.add_exception_handler(Http404, not_found)

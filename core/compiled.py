@@ -18,6 +18,13 @@ Correctness rests on two rules:
   falls back to the ORM). Probes are only compiled, never sent to the database.
 
 Rows come back as dicts (like ``values()``), with the same converters the ORM applies.
+
+With the setting ``KEHU_COMPILED_VERIFY`` (the test suite turns it on for every test, see
+core/testing.py) every call also builds its queryset with the real values and compiles it: the SQL
+and parameters must be exactly the cached SQL with the values in their slots, and building it must
+not run a query. A key that leaves out something that changes the SQL (two calls that should
+differ but share a key) then fails the test that makes the second call, instead of answering
+with the first call's SQL.
 """
 
 from __future__ import annotations
@@ -28,12 +35,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model, Q, QuerySet
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
+
+from core.querysets import RestrictedQuerySet
 
 # Slots hold plain scalars; None and booleans change the SQL (IS NULL, constant folding) and so
 # belong in the shape key instead.
@@ -45,6 +55,11 @@ MAX_SHAPES = 512
 
 class Uncacheable(Exception):
     """This query shape cannot be kept as SQL: run it through the ORM."""
+
+
+class ShapeMismatch(AssertionError):
+    """KEHU_COMPILED_VERIFY: a call's query is not the SQL kept under its key (the key misses
+    something that changes the SQL), or building it ran a query."""
 
 
 @dataclass(frozen=True)
@@ -121,18 +136,46 @@ def _shape(key: Hashable, build: Callable[[Mapping[str, Any]], QuerySet], values
     # int() on the way in.
     full_key = (connection.alias, connection.vendor, key, tuple((n, type(v)) for n, v in values.items()))
     try:
-        return _shapes[full_key]
+        compiled = _shapes[full_key]
     except KeyError:
-        pass
-    try:
-        compiled: _Compiled | None = _compile(build, values, using)
-    except Uncacheable:
-        compiled = None  # remembered, so the probes are not compiled again on every call
-    with _lock:
-        if len(_shapes) >= MAX_SHAPES:
-            _shapes.clear()
-        _shapes[full_key] = compiled
+        try:
+            compiled = _compile(build, values, using)
+        except Uncacheable:
+            compiled = None  # remembered, so the probes are not compiled again on every call
+        with _lock:
+            if len(_shapes) >= MAX_SHAPES:
+                _shapes.clear()
+            _shapes[full_key] = compiled
+    if compiled is not None and settings.KEHU_COMPILED_VERIFY:
+        _verify(key, compiled, build, values, using)
     return compiled
+
+
+def _verify(key: Hashable, compiled: _Compiled, build: Callable[[Mapping[str, Any]], QuerySet],
+            values: Mapping[str, Any], using: str) -> None:
+    """KEHU_COMPILED_VERIFY: the query this call builds, compiled by the ORM with its real values,
+    must be the kept SQL with the values in their slots; building and compiling it must not run a
+    query (which would run only on the first call in production). Raises ShapeMismatch."""
+    ran: list[str] = []
+
+    def no_queries(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
+        ran.append(sql)
+        return execute(sql, *args)
+
+    with connections[using].execute_wrapper(no_queries):
+        try:
+            sql, params = build(values).query.get_compiler(using=using).as_sql()
+        except (EmptyResultSet, FullResultSet) as exc:
+            sql, params = f"<{type(exc).__name__}: no SQL>", ()
+    if ran:
+        raise ShapeMismatch(f"compiled shape {key!r}: building the query ran SQL: {ran}")
+    expected = tuple(values[v] if kind == "slot" else v for kind, v in compiled.params)
+    if sql != compiled.sql or tuple(params) != expected:
+        raise ShapeMismatch(
+            f"compiled shape {key!r}: this call's query is not the SQL kept under its key (the key "
+            f"leaves out something that changes the SQL)\n kept: {compiled.sql} {expected}\n"
+            f" this call: {sql} {tuple(params)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -305,16 +348,17 @@ class ScopeTemplate:
     _tree: Any = None
 
     @classmethod
-    def of(cls, queryset: QuerySet, user: Any, action: str = "view", *, prefix: str = "scope") -> ScopeTemplate | None:
+    def of(cls, queryset: RestrictedQuerySet, user: Any, action: str = "view", *,
+           prefix: str = "scope") -> ScopeTemplate | None:
         """The template of ``queryset.restrict(user, action)`` (same checks, same condition), or None
         when the condition holds values that cannot be slots (then use restrict() itself)."""
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls(empty=True, key=("empty",), values={})
-        if not queryset.permits(user, action):  # type: ignore[attr-defined]
+        if not queryset.permits(user, action):
             return cls(empty=True, key=("empty",), values={})
         values: dict[str, Any] = {}
         try:
-            tree = _abstract(queryset.scope(user, action), prefix, values)  # type: ignore[attr-defined]
+            tree = _abstract(queryset.scope(user, action), prefix, values)
         except Uncacheable:
             return None
         return cls(empty=False, key=tree, values=values, _tree=tree)
@@ -332,6 +376,8 @@ def _abstract(q: Q, prefix: str, values: dict[str, Any]) -> tuple[Any, ...]:
         if isinstance(child, Q):
             children.append(_abstract(child, prefix, values))
             continue
+        if not isinstance(child, tuple):  # a Q's other children are (lookup, value) pairs
+            raise Uncacheable(f"scope condition part {child!r}")
         lookup, value = child
         if value is None or isinstance(value, bool):
             children.append((lookup, "literal", value))

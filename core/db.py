@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
-from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Field, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
@@ -59,6 +59,13 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _column(field: Field[Any, Any]) -> str:
+    """The quoted column of a concrete field (a many-to-many field has none)."""
+    if field.column is None:
+        raise ValueError(f"{field} has no column")
+    return _q(field.column)
+
+
 # --- Bulk writes ---------------------------------------------------------------------------------
 
 def reserve_ids(model: type[Model], count: int, using: str = DEFAULT_DB_ALIAS) -> list[int]:
@@ -78,7 +85,7 @@ def reserve_ids(model: type[Model], count: int, using: str = DEFAULT_DB_ALIAS) -
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT coalesce(max({_q(pk)}), 0) FROM {_q(table)}")
+        cursor.execute(f"SELECT coalesce(max({_column(model._meta.pk)}), 0) FROM {_q(table)}")
         highest = cursor.fetchone()[0]
         if is_sqlite(using):
             # AUTOINCREMENT never reuses an id, not even one whose row was deleted.
@@ -270,7 +277,7 @@ class RowWriter:
         by_attname = {f.attname: f for f in opts.concrete_fields}
         cols = [by_attname[name] for name in fields]
         self.width = len(cols)
-        self.sql_columns = ", ".join(_q(f.column) for f in cols)
+        self.sql_columns = ", ".join(_column(f) for f in cols)
         self.sql_table = _q(opts.db_table)
         if self.vendor == "postgresql":
             # psycopg adapts dates, aware datetimes and Decimals itself; JSON values need a wrapper.
@@ -290,7 +297,7 @@ class RowWriter:
     def prepare(self, rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
         if not self.adapters:
             return rows if isinstance(rows, list) else list(rows)
-        out = []
+        out: list[Sequence[Any]] = []
         adapters = self.adapters
         for row in rows:
             row = list(row)
@@ -366,7 +373,7 @@ def insert_columns(model: type[Model], columns: dict[str, Any], using: str = DEF
     opts = model._meta
     by_attname = {f.attname: f for f in opts.concrete_fields}
     names = list(columns)
-    sql_columns = ", ".join(_q(by_attname[name].column) for name in names)
+    sql_columns = ", ".join(_column(by_attname[name]) for name in names)
     table = _q(opts.db_table)
     connection = connections[using]
     with connection.cursor() as cursor:
@@ -803,7 +810,7 @@ def text_matches(
 
 # --- Prefix search on b-tree indexes -------------------------------------------------------------
 
-def sortable(expression: str | Expression, using: str = DEFAULT_DB_ALIAS) -> Expression:
+def sortable(expression: str | Expression, using: str = DEFAULT_DB_ALIAS) -> Expression | F:
     """`expression` compared in byte order: what the prefix indexes are built on (COLLATE "C" on
     PostgreSQL; SQLite compares in byte order already)."""
     expr = F(expression) if isinstance(expression, str) else expression

@@ -33,7 +33,10 @@ def _utc_offsets(tz_name: str) -> tuple[tuple[str, int], ...]:
     zone = ZoneInfo(tz_name)
 
     def offset(at: datetime) -> int:
-        return int(at.astimezone(zone).utcoffset().total_seconds())
+        delta = at.astimezone(zone).utcoffset()
+        if delta is None:  # never: a time in a ZoneInfo zone has its offset
+            raise ValueError(f"{tz_name} gives {at} no UTC offset")
+        return int(delta.total_seconds())
 
     start = datetime(1970, 1, 1, tzinfo=UTC)
     out = [(start.strftime("%Y-%m-%d %H:%M:%S"), offset(start))]

@@ -96,6 +96,14 @@ def position_in_group(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(starts, counts)
 
 
+def _minutes_east(at: datetime) -> int:
+    """The UTC offset of an aware datetime, in minutes."""
+    offset = at.utcoffset()
+    if offset is None:
+        raise ValueError(f"{at} has no time zone")
+    return int(offset.total_seconds() // 60)
+
+
 class Calendar:
     """Days as ordinals (date.toordinal()) around `today`, in the current time zone: the seasonal
     curve, UTC offsets, and conversion of local (day, minute of day) to UTC minutes."""
@@ -110,10 +118,8 @@ class Calendar:
         # cum[i] = weight of all days before first + i: a day is drawn by inverse CDF in [s, e].
         self.cum = np.concatenate([[0.0], np.cumsum(weights)])
         # Offsets at noon: office hours are never inside a daylight-saving switch.
-        self.offset = np.array([
-            int(datetime.combine(d, time(12), tzinfo=self.tz).utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
-            for d in days
-        ], dtype=np.int64)
+        self.offset = np.array([_minutes_east(datetime.combine(d, time(12), tzinfo=self.tz)) for d in days],
+                               dtype=np.int64)
 
     def clip(self, days: np.ndarray) -> np.ndarray:
         return np.clip(days, self.first, self.last)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import zipfile
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import Protocol
 
 # Reasons a check gives; the caller turns them into a message in the user's language.
 MISMATCH = "mismatch"
@@ -29,21 +29,31 @@ _TEXT_ENCODINGS = ("utf-8", "gb18030")  # GB18030 is a superset of GBK, which Ch
 _CHUNK = 64 * 1024
 
 
-def _head(stream: BinaryIO, size: int) -> bytes:
+class Stream(Protocol):
+    """A file opened for reading in binary: an upload (Django's UploadedFile), a BytesIO, a file."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
+def _head(stream: Stream, size: int) -> bytes:
     stream.seek(0)
     return stream.read(size)
 
 
-def _magic(signature: bytes) -> Callable[[BinaryIO], str | None]:
-    def check(stream: BinaryIO) -> str | None:
+def _magic(signature: bytes) -> Callable[[Stream], str | None]:
+    def check(stream: Stream) -> str | None:
         return None if _head(stream, len(signature)) == signature else MISMATCH
     return check
 
 
-def _ooxml(ext: str) -> Callable[[BinaryIO], str | None]:
+def _ooxml(ext: str) -> Callable[[Stream], str | None]:
     part = _OOXML_PART[ext]
 
-    def check(stream: BinaryIO) -> str | None:
+    def check(stream: Stream) -> str | None:
         if _head(stream, len(_ZIP)) != _ZIP:
             return MISMATCH
         stream.seek(0)
@@ -59,7 +69,7 @@ def _ooxml(ext: str) -> Callable[[BinaryIO], str | None]:
     return check
 
 
-def _decodes(stream: BinaryIO, encoding: str) -> bool:
+def _decodes(stream: Stream, encoding: str) -> bool:
     """Whether the whole stream decodes strictly, read in chunks (documents may be megabytes)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     stream.seek(0)
@@ -74,7 +84,7 @@ def _decodes(stream: BinaryIO, encoding: str) -> bool:
     return True
 
 
-def _text(stream: BinaryIO) -> str | None:
+def _text(stream: Stream) -> str | None:
     encoding = next((e for e in _TEXT_ENCODINGS if _decodes(stream, e)), None)
     if encoding is None:
         return MISMATCH
@@ -82,7 +92,7 @@ def _text(stream: BinaryIO) -> str | None:
     return MARKUP if start.startswith(_MARKUP_STARTS) else None
 
 
-_CHECKS: dict[str, Callable[[BinaryIO], str | None]] = {
+_CHECKS: dict[str, Callable[[Stream], str | None]] = {
     "pdf": _magic(_PDF),
     "png": _magic(_PNG),
     "jpg": _magic(_JPEG),
@@ -99,7 +109,7 @@ _CHECKS: dict[str, Callable[[BinaryIO], str | None]] = {
 KNOWN_EXTENSIONS = frozenset(_CHECKS)
 
 
-def content_problem(ext: str, stream: BinaryIO) -> str | None:
+def content_problem(ext: str, stream: Stream) -> str | None:
     """None when the content is a real `ext` file, else MISMATCH or MARKUP.
 
     An extension without a check is a mismatch: accepting unknown content is what this prevents.

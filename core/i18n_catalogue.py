@@ -69,14 +69,14 @@ def parse_po(path: Path) -> list[Entry]:
             cur.msgstr[0], last = ast.literal_eval(line[7:]), ("str", 0)
         elif line.startswith('"') and last:
             text = ast.literal_eval(line)
-            kind, idx = last
+            kind, index = last
             if kind == "id":
                 cur.msgid += text
             elif kind == "plural":
                 cur.msgid_plural = (cur.msgid_plural or "") + text
             elif kind == "ctx":
                 cur.context = (cur.context or "") + text
-            else:
-                cur.msgstr[idx] = cur.msgstr.get(idx, "") + text
+            elif index is not None:  # a msgstr's continuation: "str" always has its index
+                cur.msgstr[index] = cur.msgstr.get(index, "") + text
     flush()
     return [e for e in entries if not e.obsolete]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,11 +41,29 @@ class SoftDeleteModel(models.Model):
         return self.deleted_at is not None
 
 
+def concrete_field(model: type[models.Model] | models.Model, name: str) -> models.Field[Any, Any]:
+    """The model's field `name` (a column or a many-to-many field), never the reverse side of a
+    relation, which `_meta.get_field` also answers for (a ForeignObjectRel has no attname, choices
+    or to_python). Raises FieldDoesNotExist as get_field does."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise FieldDoesNotExist(f"{model._meta.label}.{name} is the reverse side of a relation, not a field")
+    return field
+
+
+def max_length(model: type[models.Model], name: str) -> int:
+    """The longest text the column `name` of `model` holds (a field with a max_length)."""
+    length = concrete_field(model, name).max_length
+    if length is None:
+        raise FieldDoesNotExist(f"{model._meta.label}.{name} has no max_length")
+    return length
+
+
 def field_values(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     """JSON-safe values of the named concrete fields, for before/after audit records."""
     out: dict[str, Any] = {}
     for name in fields:
-        field = instance._meta.get_field(name)
+        field = concrete_field(instance, name)
         value = getattr(instance, field.attname)
         if isinstance(value, datetime) and timezone.is_aware(value):
             # One form for one moment: the database gives UTC, a form or the API the local time;

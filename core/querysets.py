@@ -7,7 +7,7 @@ implementing `permits()` (may this user do this at all) and `scope()` (which row
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models
 from django.db.models import Q
@@ -26,3 +26,10 @@ class RestrictedQuerySet(models.QuerySet):
         if not self.permits(user, action):
             return self.none()
         return self.filter(self.scope(user, action))
+
+
+class Restrictable(Protocol):
+    """What restrict() is called on: a RestrictedQuerySet, or the manager a model makes of one
+    (`Model.objects`)."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet: ...

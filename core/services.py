@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from core.models import field_values
+from core.querysets import Restrictable
 
 
-def get_scoped(queryset: models.QuerySet, user: Any, action: str, pk: int) -> Any:
+def get_scoped(queryset: Restrictable, user: Any, action: str, pk: int) -> Any:
     """The object if the user may act on it; PermissionDenied otherwise (same answer for 'absent')."""
     try:
         return queryset.restrict(user, action).get(pk=pk)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:  # the model's DoesNotExist
         raise PermissionDenied(_("You do not have access to this record.")) from exc
 
 

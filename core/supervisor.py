@@ -23,11 +23,19 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import Protocol
 
 # Seconds a child has to finish its current request or task after SIGTERM before it is killed.
 STOP_GRACE_SECONDS = 20.0
 POLL_SECONDS = 0.2
+
+
+class Log(Protocol):
+    """Where the supervisor reports: a text stream (sys.stderr, a command's OutputWrapper)."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> None: ...
 
 
 @dataclass
@@ -68,10 +76,10 @@ class Supervisor:
     ended first (1 if it ended with status 0: it was not asked to).
     """
 
-    def __init__(self, children: Sequence[Child], *, log: IO[str] | None = None,
+    def __init__(self, children: Sequence[Child], *, log: Log | None = None,
                  env: dict[str, str] | None = None) -> None:
         self.children = list(children)
-        self.log = log or sys.stderr
+        self.log: Log = log or sys.stderr
         self.env = env
         self._stop_signal: int | None = None
 
@@ -98,8 +106,8 @@ class Supervisor:
             status = self._watch()
         finally:
             self.stop()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         return status
 
     def _watch(self) -> int:
@@ -116,18 +124,18 @@ class Supervisor:
     def stop(self) -> None:
         """SIGTERM to every child still running (web first: no new requests while the worker ends its
         task), wait up to STOP_GRACE_SECONDS, then kill whatever is left with its process group."""
-        running = [c for c in self.children if c.process and c.process.poll() is None]
-        for child in running:
-            _signal_group(child.process, signal.SIGTERM)
+        running = [(c, c.process) for c in self.children if c.process is not None and c.process.poll() is None]
+        for _child, process in running:
+            _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in running:
+        for child, process in running:
             try:
-                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self._say(f"{child.name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killing it")
             # Whatever the child left in its group (gunicorn's workers after a killed master).
-            _signal_group(child.process, signal.SIGKILL)
-            child.process.wait()
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
         if running:
             self._say("stopped")
 

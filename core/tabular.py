@@ -176,6 +176,9 @@ class _Pipe:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
     def take(self) -> bytes:
         data, self.parts = b"".join(self.parts), []
         return data
@@ -185,7 +188,7 @@ def xlsx_stream(header: list[str], rows: Iterable[list[Any]], title: str, chunk:
     """A one-sheet XLSX file in pieces as the rows come (typed cells as `cell(..., for_xlsx=True)`
     gives them): the download starts at once and no row is kept once written."""
     pipe = _Pipe()
-    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in _XLSX_PARTS.items():
             archive.writestr(name, text)
         archive.writestr("xl/workbook.xml", _workbook_xml(title))

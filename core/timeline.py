@@ -32,6 +32,7 @@ from django.utils.hashable import make_hashable
 from django.utils.translation import gettext as _
 
 from core import registry
+from core.models import concrete_field
 
 PROVIDERS = "timeline_providers"
 DEFAULT_LIMIT = 50
@@ -96,7 +97,7 @@ def timeline_provider(*, kinds: Mapping[str, Any]) -> Callable[[Provider], Provi
     """Declare the kinds (key → label) a provider serves."""
 
     def wrap(fn: Provider) -> Provider:
-        fn.timeline_kinds = dict(kinds)  # type: ignore[attr-defined]
+        fn.timeline_kinds = dict(kinds)  # type: ignore[attr-defined]  # read back by the registry (timeline_kinds)
         return fn
 
     return wrap
@@ -165,7 +166,7 @@ def person_fields(relation: str) -> tuple[str, ...]:
 def choice_labels(model: type[Model], field_name: str) -> Callable[[Any], Any]:
     """`value -> obj.get_<field>_display()` for one field, with the labels read once: Django's
     get_FOO_display builds the dict of every choice on each call."""
-    labels = dict(make_hashable(model._meta.get_field(field_name).flatchoices))
+    labels = dict(make_hashable(concrete_field(model, field_name).flatchoices))
     return lambda value: force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 

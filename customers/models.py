@@ -62,6 +62,8 @@ def guess_id_type(number: str) -> str:
 class Customer(TimeStampedModel, SoftDeleteModel):
     """A person or an organisation we serve, with the four blocks of the profile card."""
 
+    _masked: bool  # set on instances whose values were masked for a role (customers.selectors): never saved
+
     kind = models.CharField(_("type"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     name = models.CharField(_("name"), max_length=200)
     # Unique within the customer's scope (its team, or its owner when it has none), not across the
@@ -245,6 +247,8 @@ class Customer(TimeStampedModel, SoftDeleteModel):
 
 class Contact(TimeStampedModel, SoftDeleteModel):
     """A contact person (联系人) at an organisation customer; key persons carry a 6 × 5 score."""
+
+    _masked: bool  # set on instances whose phone was masked for a role (customers.selectors)
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=100)

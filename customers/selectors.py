@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, router
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat, Lower
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils.translation import gettext, gettext_lazy
@@ -26,10 +26,10 @@ from core.pagination import (
     keyset_after,
     keyset_decode,
     keyset_flip,
-    keyset_page,
     keyset_page_merged,
     keyset_page_of,
 )
+from core.querysets import RestrictedQuerySet
 from core.timeline import TimelineCursor, TimelineEntry, before_q, timeline_provider, wants
 from customers.choices import KEY_PERSON_DIMENSIONS
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
@@ -210,21 +210,6 @@ def _ordering_from_matches(qs: QuerySet[Customer], ordering: list[str]) -> tuple
     return qs, [f"{'-' if o.startswith('-') else ''}_by_{o.lstrip('-')}" for o in ordering[:-1]] + ordering[-1:]
 
 
-def customer_list(
-    *, user: User, filters: Mapping[str, Any], sort: str = DEFAULT_SORT, cursor: str | None = None, size: int = 50
-) -> KeysetPage:
-    """One page of the customer list with owner and team, masked."""
-    ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
-    qs, dense = _filtered(user, filters)
-    qs = qs.select_related("owner", "team")
-    if dense:
-        qs, ordering = _ordering_from_matches(qs, ordering)
-    page = keyset_page(qs, ordering=ordering, cursor=cursor, size=size)
-    prefetch_related_objects(page.items, "tags")
-    page.items = [mask_customer(user, c) for c in page.items]
-    return page
-
-
 # The columns of the HTML list's rows (customers.templatetags.customer_tags.customer_rows).
 LIST_ROW_FIELDS = (
     "id", "name", "industry", "kind", "city", "phone", "owner_id", "owner__username", "owner__first_name",
@@ -266,12 +251,12 @@ def customer_list_rows(
     *, user: User, filters: Mapping[str, Any], sort: str = DEFAULT_SORT, cursor: str | None = None, size: int = 50
 ) -> KeysetPage:
     """One page of the HTML customer list as dicts of LIST_ROW_FIELDS plus "tags" (tag names in
-    name order), masked: the same rows and order as customer_list(), without building model
-    instances for them.
+    name order), masked: the same rows and order as the reference customer_list()
+    (customers/tests/reference.py), without building model instances for them.
 
     A one-character search matching many customers (more than SEARCH_LIST_IDS, as _search_filter
     counts them), sorted by name, reads the page from the pinyin ranges of that character
-    (_first_letter_parts); otherwise as customer_list()."""
+    (_first_letter_parts); otherwise as the reference does."""
     ordering = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS[DEFAULT_SORT])
     q = (filters.get("q") or "").strip()
     qs = _filtered(user, {k: v for k, v in filters.items() if k != "q"})[0]
@@ -448,13 +433,14 @@ def _search_filter(qs: QuerySet[Customer], q: str, *, user: User) -> tuple[Query
 
     Usually few match (at most SEARCH_LIST_IDS, counted from the indexes): the query then names
     their ids, and the page is sorted from those rows alone. Otherwise the database combines the
-    indexes itself (customer_list then keeps it from walking the sort index, see
+    indexes itself (the list then keeps it from walking the sort index, see
     _ordering_from_matches); the cost grows with the matches: a single common surname, 王, is 7 %
     of a Chinese customer base (docs/performance.md).
     """
     sources = _search_plan(user, q)
     ids: set[Any] = set()
     for source in sources:
+        found: list[Any] | None
         if source.cond is not None:
             found = list(Customer.objects.filter(source.cond).values_list("pk", flat=True)[: SEARCH_LIST_IDS + 1])
         else:
@@ -499,6 +485,7 @@ def customer_search(*, user: User, q: str, limit: int = 10) -> list[SearchHit]:
     candidates: dict[int, tuple[int, str, str, str]] = {}
     found_by: dict[int, tuple[str, ...]] = {}  # the fields of the first source that found each candidate
     for source in _search_plan(user, text):
+        rows: Iterable[tuple[Any, ...]]
         if source.cond is not None:
             rows = visible.filter(source.cond).order_by(source.order).values_list(*fields)[:SEARCH_CANDIDATES]
         else:
@@ -594,32 +581,6 @@ def _may(user: User, action: str) -> Exists | Value:
     return Exists(Customer.objects.restrict(user, action).filter(pk=OuterRef("pk")))
 
 
-def customer_card(*, user: User, customer_id: int) -> CustomerCard:
-    """Everything the card shows, in a fixed number of queries (the permissions to change, delete
-    and transfer are columns of the customer's query). Raises Customer.DoesNotExist when the
-    customer is outside the user's scope."""
-    may = {f"_can_{action}": _may(user, action) for action in ("change", "delete", "transfer")}
-    constant = {k: v.value for k, v in may.items() if isinstance(v, Value)}
-    customer = (
-        customers_visible(user).select_related("owner", "team").prefetch_related("tags")
-        .annotate(**{k: v for k, v in may.items() if k not in constant})
-        .get(pk=customer_id)
-    )
-    for key, value in constant.items():
-        setattr(customer, key, value)
-    contacts = [mask_contact(user, c) for c in Contact.objects.restrict(user).filter(customer_id=customer.pk)]
-    family = list(FamilyMember.objects.restrict(user).filter(customer_id=customer.pk))
-    return CustomerCard(
-        customer=mask_customer(user, customer),
-        contacts=contacts,
-        family_members=family,
-        can_change=bool(customer._can_change),
-        can_delete=bool(customer._can_delete),
-        can_transfer=bool(customer._can_transfer),
-        user=user,
-    )
-
-
 def customers_stale(*, user: User, limit: int = 10) -> QuerySet[Customer]:
     """Customers whose card was not verified within KEHU_STALE_AFTER_DAYS, least recently verified
     first: the whole scope for those who lead a team (User.leads_team: a manager their team's, an
@@ -630,7 +591,7 @@ def customers_stale(*, user: User, limit: int = 10) -> QuerySet[Customer]:
     return qs.select_related("owner").order_by("last_verified_at", "id")[:limit]
 
 
-def customer_ids_visible(user: User) -> QuerySet[Customer]:
+def customer_ids_visible(user: User) -> QuerySet[Customer, Any]:
     """Ids of the customers the user may see, as a subquery (used by the audit app via core.registry)."""
     return customers_visible(user).values("pk")
 
@@ -671,7 +632,8 @@ def ownership_transfer_timeline(
 # --- The API's reads: plain values, no model instances -------------------------------------------
 # The API answers with JSON, so it reads values() rows rather than model instances, and the queries
 # of its card, whose shape is the same on every call, from SQL compiled once (core.compiled). Same
-# scope, same masking, same order as customer_card() and customer_list().
+# scope, same masking, same order as the plain-ORM reference reads customer_card() and customer_list()
+# (customers/tests/reference.py), which the equivalence tests compare them with.
 
 # A customer's owner and team as columns of the customer's row.
 _OWNER_COLUMNS = ("owner_id", "owner__username", "owner__first_name", "owner__last_name")
@@ -684,7 +646,7 @@ _SCORE_FIELDS = tuple(f for f, _label in KEY_PERSON_DIMENSIONS)
 
 @dataclass
 class CustomerCardValues:
-    """customer_card() as plain values: `customer` holds the requested columns plus "owner"
+    """The card as plain values: `customer` holds the requested columns plus "owner"
     ({id, username, name}), "team" ({id, name} or None) and "tags" ([{id, name}] in name order);
     contacts and family members hold their columns (contacts also "relationship_score").
     `owner_person` is the owner as a User with its name columns (the HTML card shows it)."""
@@ -746,7 +708,7 @@ def _tag_values(customer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return _tags_by_customer(rows)
 
 
-def _scoped_query(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
+def _scoped_query(key: str, queryset: RestrictedQuerySet, user: User, values: dict[str, Any],
                   build: Any) -> compiled.Query:
     """The read of `build(queryset restricted for user, values)`, compiled under `key` and the
     shape of the user's scope (restrict() itself when the scope cannot be a template)."""
@@ -759,14 +721,14 @@ def _scoped_query(key: str, queryset: QuerySet, user: User, values: dict[str, An
                           {**scope.values, **values})
 
 
-def _scoped_rows(key: str, queryset: QuerySet, user: User, values: dict[str, Any],
+def _scoped_rows(key: str, queryset: RestrictedQuerySet, user: User, values: dict[str, Any],
                  build: Any) -> list[dict[str, Any]]:
     """The rows of _scoped_query()."""
     return compiled.fetch_many([_scoped_query(key, queryset, user, values, build)])[0]
 
 
 def customer_card_values(*, user: User, customer_id: int, fields: Collection[str]) -> CustomerCardValues:
-    """customer_card() as plain values (see CustomerCardValues), for the API: the customer's
+    """The card as plain values (see CustomerCardValues), for the API: the customer's
     `fields`, owner, team, tags and permissions, its contacts and family members, masked. Four
     reads, each scoped to the user, whose SQL is compiled once per scope shape; on PostgreSQL they
     go to the server in one round trip (compiled.fetch_many). Raises Customer.DoesNotExist when
@@ -825,7 +787,7 @@ def _card_reads(user: User, customer_id: int, fields: Collection[str]) -> tuple[
         if not rows:
             raise Customer.DoesNotExist("Customer matching query does not exist.")
         customer = rows[0]
-        can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]
+        can = {a: bool(customer.pop(f"_can_{a}")) if a in checks else bool(m.value) for a, m in may.items()}  # type: ignore[union-attr]  # not in checks: a Value
         people: dict[int, User] = {}
         _with_refs([customer], _tags_by_customer(tag_rows), people)
         mask_rows(user, [customer])
@@ -846,7 +808,7 @@ def customer_page_values(
     *, user: User, filters: Mapping[str, Any], fields: Collection[str], sort: str = DEFAULT_SORT,
     cursor: str | None = None, size: int = 50,
 ) -> KeysetPage:
-    """customer_list() as plain values, for the API: the same rows in the same order and the same
+    """The list as plain values, for the API: the same rows in the same order and the same
     cursors, each row a dict of `fields` plus "owner", "team" and "tags" (see CustomerCardValues),
     masked. Two queries (the page with owner and team, the page's tags); without a search the
     page's SQL is compiled once per shape (filters present, sort, direction, size, scope shape)."""
@@ -872,7 +834,7 @@ def customer_page_values(
     present = tuple(k for k in CUSTOMER_FILTERS if k != "q" and filters.get(k) not in (None, ""))
     values = {**{f"filter_{k}": filters[k] for k in present}, **{f"after_{i}": v for i, v in enumerate(boundary)}}
 
-    def page_query(scoped: QuerySet[Customer], v: Mapping[str, Any]) -> QuerySet[Customer]:
+    def page_query(scoped: QuerySet[Customer], v: Mapping[str, Any]) -> QuerySet[Customer, dict[str, Any]]:
         qs = searched if searched is not None else _filtered(
             user, {k: v[f"filter_{k}"] for k in present}, scoped=scoped, resolved=True)[0]
         if boundary:
@@ -910,7 +872,7 @@ class CustomerCardRead(CustomerCard):
 
 
 def customer_card_instances(*, user: User, customer_id: int, count_documents: bool = False) -> CustomerCardRead:
-    """customer_card() (model instances, as the card's template uses them) built from the
+    """The card as the model instances its template uses, built from the
     compiled reads of customer_card_values (same scope, same masking, the owner's name columns
     read with the customer): the ORM turned the card's five querysets into SQL on every
     request, which cost more than the database spent on them. With `count_documents`, also how

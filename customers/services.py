@@ -21,7 +21,7 @@ from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
 from core import filetypes, masking
 from core.concurrency import check_version
-from core.models import diff_values, field_values
+from core.models import diff_values, field_values, max_length
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
 from customers.querysets import customer_scope
@@ -290,7 +290,7 @@ def _check_external_ids_move(moving: list[Customer], to_user: User) -> None:
         raise ValidationError({"to_user": _(
             "%(user)s's team already has a customer with the external ID “%(value)s”: merge the two or change "
             "one number first."
-        ) % {"user": to_user, "value": min(taken)}})
+        ) % {"user": to_user, "value": min(taken)}})  # type: ignore[type-var]  # external_id__in=numbers: no None
 
 
 def _transfer(
@@ -339,7 +339,7 @@ def customers_bulk_add_tag(*, actor: User, customer_ids: Iterable[int], tag: Tag
 
 # --- Tags ------------------------------------------------------------------------------------
 
-TAG_NAME_MAX: int = Tag._meta.get_field("name").max_length
+TAG_NAME_MAX = max_length(Tag, "name")
 
 
 def tag_name_problem(name: str) -> str:
@@ -397,7 +397,7 @@ def tag_delete(*, actor: User, tag_id: int) -> None:
 
 # --- Contacts and family members: records that belong to one customer ------------------------
 
-def _child_create(*, actor: User, model: type[models.Model], fields: list[str], customer_id: int,
+def _child_create(*, actor: User, model: type[Contact | FamilyMember], fields: list[str], customer_id: int,
                   data: Mapping[str, Any]) -> Any:
     customer = get_scoped(Customer.objects, actor, "change", customer_id)
     obj = model(customer=customer)
@@ -410,7 +410,7 @@ def _child_create(*, actor: User, model: type[models.Model], fields: list[str], 
     return obj
 
 
-def _child_update(*, actor: User, model: type[models.Model], fields: list[str], pk: int,
+def _child_update(*, actor: User, model: type[Contact | FamilyMember], fields: list[str], pk: int,
                   data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None) -> Any:
     obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
     check_version(obj, expected_version)
@@ -427,7 +427,7 @@ def _child_update(*, actor: User, model: type[models.Model], fields: list[str], 
     return obj
 
 
-def _child_delete(*, actor: User, model: type[models.Model], pk: int) -> Any:
+def _child_delete(*, actor: User, model: type[Contact | FamilyMember | CustomerDocument], pk: int) -> Any:
     obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
     obj.deleted_at = timezone.now()
     obj.save(update_fields=["deleted_at", "updated_at"])
@@ -475,20 +475,20 @@ def family_member_delete(*, actor: User, family_member_id: int) -> FamilyMember:
 # --- Documents ---------------------------------------------------------------------------------
 
 def _validate_upload(upload: UploadedFile) -> str:
-    name = upload.name or ""
+    name, size = upload.name or "", upload.size or 0
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in settings.KEHU_DOCUMENT_EXTENSIONS:
         raise ValidationError(
             {"file": _("Files of type “%(ext)s” are not accepted. Accepted: %(allowed)s.")
              % {"ext": ext or "?", "allowed": ", ".join(settings.KEHU_DOCUMENT_EXTENSIONS)}}
         )
-    if upload.size > settings.KEHU_DOCUMENT_MAX_BYTES:
+    if size > settings.KEHU_DOCUMENT_MAX_BYTES:
         raise ValidationError(
             {"file": _("The file is %(size)s MB; the limit is %(limit)s MB.")
-             % {"size": round(upload.size / 1048576, 1),
+             % {"size": round(size / 1048576, 1),
                 "limit": round(settings.KEHU_DOCUMENT_MAX_BYTES / 1048576, 1)}}
         )
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError({"file": _("The file is empty.")})
     # The name alone says nothing: a web page renamed "offer.pdf" must not be stored as a PDF.
     problem = filetypes.content_problem(ext, upload)
@@ -512,11 +512,11 @@ def document_upload(
     customer = get_scoped(Customer.objects, actor, "change", customer_id)
     _validate_upload(upload)
     doc = CustomerDocument(
-        customer=customer, original_name=upload.name[:255],
+        customer=customer, original_name=(upload.name or "")[:255],
         content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
-        size=upload.size, uploaded_by=actor, description=description[:255],
+        size=upload.size or 0, uploaded_by=actor, description=description[:255],
     )
-    doc.file.save(upload.name, upload, save=False)
+    doc.file.save(upload.name or "", upload, save=False)
     doc.save()
     change_record(user=actor, instance=doc, action=ChangeAction.CREATE, customer_id=customer.pk,
                   changes={"file": [None, doc.original_name], "size": [None, doc.size]})

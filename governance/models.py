@@ -68,6 +68,9 @@ class CustomerMerge(models.Model):
     the fields taken from `merged`, and the ids of every record moved, so that an undo restores the
     merged customer and moves back exactly those records."""
 
+    # Not stored: set on the record customer_unmerge returns, the taken fields someone changed since.
+    kept_fields: list[str]
+
     survivor = models.ForeignKey("customers.Customer", verbose_name=_("kept customer"), on_delete=models.PROTECT,
                                  related_name="+")
     merged = models.ForeignKey("customers.Customer", verbose_name=_("merged customer"), on_delete=models.PROTECT,

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import User
+from core.models import concrete_field
 from customers.models import Customer
 from customers.owned import customer_owned_moving
 from customers.selectors import mask_customer
@@ -96,7 +97,7 @@ class MergePreview:
 
 
 def _shown(customer: Customer, name: str) -> Any:
-    f = Customer._meta.get_field(name)
+    f = concrete_field(Customer, name)
     value = getattr(customer, name)
     if f.choices and value:
         return getattr(customer, f"get_{name}_display")()
@@ -113,7 +114,7 @@ def merge_preview(*, user: User, survivor_id: int, merged_id: int) -> MergePrevi
         a, b = getattr(survivor, name), getattr(merged, name)
         if a in (None, "") and b in (None, ""):
             continue
-        f = Customer._meta.get_field(name)
+        f = concrete_field(Customer, name)
         rows.append(FieldChoice(
             name=name, label=str(f.verbose_name), survivor=_shown(survivor, name), merged=_shown(merged, name),
             differs=a != b, take=a in (None, "") and b not in (None, ""),

@@ -22,7 +22,7 @@ from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_record, change_records_bulk
 from core import db, masking
-from core.models import field_values
+from core.models import concrete_field, field_values
 from customers.models import Customer
 from customers.owned import customer_owned_moving
 from customers.services import CUSTOMER_EDITABLE_FIELDS, _refresh_search_keys
@@ -43,7 +43,7 @@ REFRESH_OVERLAP = timedelta(minutes=5)
 
 # --- duplicate-detection keys ---------------------------------------------------------------------------
 
-def phone_key(phone: str) -> str:
+def phone_key(phone: str | None) -> str:
     """Digits of a phone, without a +86/0086 country prefix; "" when too short to identify anyone."""
     digits = _DIGITS.sub("", phone or "")
     if digits.startswith("0086"):
@@ -143,9 +143,7 @@ def customer_merge(
         raise ValidationError(_("A customer cannot be merged with itself."))
     # Lock in id order: two merges of the same pair never wait on each other.
     first, second = sorted((survivor_id, merged_id))
-    locked = {first: None, second: None}
-    for pk in (first, second):
-        locked[pk] = _lock(actor, pk, "change" if pk == survivor_id else "delete")
+    locked = {pk: _lock(actor, pk, "change" if pk == survivor_id else "delete") for pk in (first, second)}
     survivor, merged = locked[survivor_id], locked[merged_id]
     take = list(take)
     unknown = set(take) - set(MERGE_FIELDS)
@@ -254,7 +252,7 @@ def customer_unmerge(*, actor: User, merge_id: int) -> CustomerMerge:
         if name == "external_id":
             continue
         if field_values(survivor, [name])[name] == new:
-            field = Customer._meta.get_field(name)
+            field = concrete_field(Customer, name)
             setattr(survivor, field.attname, field.to_python(old) if old is not None else None)
             restored[name] = [new, old]
         else:

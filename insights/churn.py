@@ -241,7 +241,7 @@ def _train_evaluate(*, as_of: date, window_days: int) -> tuple[Any, FeatureFrame
     baselines = baseline_scores(frame)
     if reason:
         aucs = {k: _auc(y, s) for k, s in baselines.items()} if len(y) else dict.fromkeys(BASELINES)
-        candidates = {k: aucs[k] for k in FALLBACK_BASELINES if aucs.get(k) is not None}
+        candidates = {k: auc for k in FALLBACK_BASELINES if (auc := aucs.get(k)) is not None}
         best = max(candidates, key=lambda k: candidates[k]) if candidates else "recency_days"
         detail["baseline"] = best
         diag.update(method=f"baseline:{best}", fallback=reason, fallback_detail=detail, baseline_aucs=aucs,
@@ -384,11 +384,11 @@ def churn_scores(*, as_of: date, window_days: int = WINDOW_DAYS, chunk: int = 50
     if model is None:
         baseline = diag["fallback_detail"]["baseline"]
         score = _rank01(baseline_scores(current)[baseline])
-        factors = [[{"feature": "recency_days" if baseline == "recency_days" else "bgnbd_expected",
+        reasons = [[{"feature": "recency_days" if baseline == "recency_days" else "bgnbd_expected",
                      "direction": "up", "value": None if np.isnan(v) else round(float(v), 4), "typical": None,
                      "effect": None}]
                    for v in current.column(baseline)]
-        return ChurnResult(customer_ids=current.customer_ids, probability=score, factors=factors, diagnostics=diag)
+        return ChurnResult(customer_ids=current.customer_ids, probability=score, factors=reasons, diagnostics=diag)
     with np.errstate(all="ignore"):
         train_X = _columns(train_frame, keys)
         reference = np.nanmedian(train_X, axis=0) if len(train_X) else np.zeros(X.shape[1])

@@ -23,7 +23,7 @@ def factors_display(factors: list[dict[str, Any]]) -> list[str]:
     labels = {f.key: f.label for f in FEATURES}
     out = []
     for f in factors or []:
-        p = {"feature": labels.get(f.get("feature"), f.get("feature", "")), "value": _number(f.get("value")),
+        p = {"feature": labels.get(f.get("feature", ""), f.get("feature", "")), "value": _number(f.get("value")),
              "typical": _number(f.get("typical"))}
         if f.get("typical") is None:
             out.append(_("%(feature)s: %(value)s") % p)
@@ -42,7 +42,7 @@ def products_display(items: list[dict[str, Any]]) -> list[dict[str, str]]:
     for item in items or []:
         reason = ""
         if item.get("basis"):
-            names = {item.get("because_of"): item.get("because_of_name", "")}
-            reason = reason_text(item, names)
+            because_of = item.get("because_of")
+            reason = reason_text(item, {} if because_of is None else {because_of: item.get("because_of_name", "")})
         out.append({"name": item.get("name", ""), "reason": reason})
     return out

@@ -21,7 +21,7 @@ without change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -177,7 +177,7 @@ def order_features(ctx: FeatureContext) -> dict[str, np.ndarray]:
     if rows is None:
         rows = _order_rows(ctx.cut_end, ctx.window_days)
     ids = [r[0] for r in rows]
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _i in range(11)]
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _i in range(11)]
     end = ctx.cut_end.timestamp()
     first = ctx.align(ids, _seconds(list(cols[1])), np.nan)
     last = ctx.align(ids, _seconds(list(cols[2])), np.nan)

@@ -10,8 +10,10 @@ same counts split at the holdout boundary for the holdout check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -141,7 +143,7 @@ def purchase_history(*, as_of: date, holdout_days: int = 90) -> PurchaseHistory:
     with connection.cursor() as cursor:
         cursor.execute(sql, inner_params)
         rows = cursor.fetchall()
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(10)]
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(10)]
     return PurchaseHistory(
         as_of=as_of,
         holdout_start=holdout_start,

@@ -379,7 +379,7 @@ def _products_add(*, history: PurchaseHistory, scored: Scored) -> dict[str, Any]
     result = next_products(as_of=history.as_of, k=3)
     rows, found = _rows_of(np.asarray(result.customer_ids, dtype=np.int64), history.customer_id)
     used = np.unique(np.concatenate([result.product_ids[rows[found]].ravel(),
-                                     result.because_of[rows[found]].ravel()])) if found.any() else []
+                                     result.because_of[rows[found]].ravel()])) if found.any() else np.array([])
     names = dict(Product.objects.filter(pk__in=[int(i) for i in used if i >= 0]).values_list("pk", "name"))
     products: list[list[dict[str, Any]]] = []
     for r, ok in zip(rows, found, strict=True):

@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role
 from core.middleware import is_htmx
 from insights import selectors, services
@@ -35,7 +36,7 @@ def _int(value: str | None) -> int | None:
 
 @login_required
 @require_GET
-def call_list(request: HttpRequest) -> HttpResponse:
+def call_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The visible customers ranked by call score, with the reason and the products to offer."""
     user = request.user
     owners = list(selectors.call_list_owners(user))
@@ -116,7 +117,7 @@ def _churn_summary(run: ScoreRun | None) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def value(request: HttpRequest) -> HttpResponse:
+def value(request: AuthenticatedHttpRequest) -> HttpResponse:
     """CLV distribution and value at risk over the visible customers; model diagnostics for roles
     that see every customer (the models are fitted on all of them)."""
     user = request.user
@@ -159,7 +160,7 @@ def _progress(run: ScoreRun) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def refresh(request: HttpRequest) -> HttpResponse:
+def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Queue a scoring run (managers, administrators, analysts)."""
     try:
         services.scores_refresh_enqueue(actor=request.user)
@@ -172,7 +173,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def run_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress bar of a run (htmx polls it); when the run stops, the page reloads itself."""
     if not services.may_refresh(request.user):
         raise PermissionDenied
@@ -191,7 +192,7 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_edit(request: HttpRequest) -> HttpResponse:
+def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The scoring settings (administrators): horizon, discount rate, likelihood period."""
     if request.user.effective_role != Role.ADMIN:
         raise PermissionDenied(_("Only administrators may change the scoring settings."))

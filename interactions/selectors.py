@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
@@ -28,6 +28,9 @@ from core.timeline import (
     wants,
 )
 from interactions.models import FollowUpTask, Interaction
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 INTERACTION_FILTERS: dict[str, str] = {
     "customer": "customer_id",
@@ -58,7 +61,11 @@ def interaction_filtered(user: User, filters: Mapping[str, Any], action: str = "
     return qs
 
 
-def _with_open_task(qs: QuerySet[Interaction]) -> QuerySet[Interaction]:
+class _OpenTask(TypedDict):
+    has_open_task: bool
+
+
+def _with_open_task(qs: QuerySet[Interaction]) -> QuerySet[WithAnnotations[Interaction, _OpenTask]]:
     return qs.annotate(has_open_task=Exists(FollowUpTask.objects.filter(
         interaction=OuterRef("pk"), done_at__isnull=True, deleted_at__isnull=True
     )))

@@ -116,6 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KEHU_TEST_DB_NAME") or None}
+# Compiled SQL (core/compiled.py) is checked on every call against the ORM's own compilation of the
+# call's query: for tests (core/testing.py turns it on for every test), never in production.
+KEHU_COMPILED_VERIFY = os.environ.get("KEHU_COMPILED_VERIFY", "0") == "1"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

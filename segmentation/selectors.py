@@ -64,8 +64,10 @@ COMPUTED_COLUMN = {
     "value_matrix": "value_class",
 }
 # The textbook ABC split (share of customers, share of profit) shown next to the actual one.
-ABC_REFERENCE = {AbcTier.A: (Decimal("0.05"), Decimal("0.50")), AbcTier.B: (Decimal("0.15"), Decimal("0.30")),
-                 AbcTier.C: (Decimal("0.80"), Decimal("0.20"))}
+ABC_REFERENCE: dict[str, tuple[Decimal, Decimal]] = {
+    AbcTier.A: (Decimal("0.05"), Decimal("0.50")), AbcTier.B: (Decimal("0.15"), Decimal("0.30")),
+    AbcTier.C: (Decimal("0.80"), Decimal("0.20")),
+}
 MEMBER_ORDERING = ["name_pinyin", "id"]
 PARETO_POINTS = 100
 
@@ -247,6 +249,7 @@ def scheme_stats(*, user: Any, scheme: Scheme) -> SchemeStats:
         unplaced = (by_key.pop(None, None) or {}).get("n", 0)
     else:
         ids = {c.pk: c.key for c in classes}
+        current: QuerySet[SchemeAssignment] | QuerySet[SchemeMembership]
         if scheme.kind == SchemeKind.MANUAL:
             current = SchemeAssignment.objects.filter(customer_id=OuterRef("pk"), scheme_id=scheme.pk,
                                                       ended_at__isnull=True)
@@ -486,7 +489,8 @@ def customer_segments(*, user: Any, customer_id: int) -> dict[str, Any] | None:
             continue
         if scheme.kind == SchemeKind.MANUAL and not scheme_applies(scheme.key, head["kind"]):
             continue
-        found = current.get(scheme.pk) if scheme.kind == SchemeKind.MANUAL else members.get(scheme.pk)
+        assignment = current.get(scheme.pk) if scheme.kind == SchemeKind.MANUAL else None
+        found = assignment if scheme.kind == SchemeKind.MANUAL else members.get(scheme.pk)
         cls = found.scheme_class if found else None
         if cls is None and scheme.kind == SchemeKind.MANUAL:
             cls = next((c for c in classes.values() if c.is_catch_all), None)
@@ -494,7 +498,7 @@ def customer_segments(*, user: Any, customer_id: int) -> dict[str, Any] | None:
             "scheme": scheme.key, "scheme_name": name, "kind": scheme.kind,
             "class_key": cls.key if cls else "", "class_name": class_name(scheme, cls) if cls else
             _("Not evaluated yet"), "note": getattr(found, "note", "") if scheme.kind == SchemeKind.MANUAL else "",
-            "since": found.assigned_at if scheme.kind == SchemeKind.MANUAL and found else None,
+            "since": assignment.assigned_at if assignment else None,
             "manager": str(cls.manager) if cls and cls.manager else "",
             "url": reverse("segmentation:class_members", args=[scheme.key, cls.key]) if cls else "",
             "change_url": reverse("segmentation:customer_scheme", args=[customer_id, scheme.key])
@@ -515,7 +519,7 @@ def customer_segments(*, user: Any, customer_id: int) -> dict[str, Any] | None:
 def _why(scheme_key: str, s: CustomerSegment) -> str:
     """Why the customer is in its class, in words."""
     if scheme_key == "abc":
-        values = {"tier": s.abc_tier, "profit": _money(s.profit)}
+        values: dict[str, Any] = {"tier": s.abc_tier, "profit": _money(s.profit)}
         ranked = _ranked_count(s.refreshed_at)
         if s.profit_rank and ranked and s.profit > 0:
             values["percent"] = max(1, math.ceil(100 * s.profit_rank / ranked))

@@ -39,7 +39,7 @@ def timeline_entries(entries: Iterable[TimelineEntry]) -> SafeString:
         at = _local(e.at)
         shown = (short_date if e.extra.get("date_only") else short_datetime)(at)
         direction = e.extra.get("direction")
-        kind = esc(e.kind_label)
+        kind: str = esc(e.kind_label)
         if direction:
             kind = f'{kind} <span class="muted small">{esc(direction)}</span>'
         title = f'<a href="{esc(e.url)}">{esc(e.title)}</a>' if e.url else esc(e.title)

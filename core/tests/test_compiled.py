@@ -120,6 +120,61 @@ def test_token_lookup_loads_user_and_team(make_user, make_team):
     assert token_with_user(raw).user.team is None
 
 
+# --- The key's contract, checked in every test (KEHU_COMPILED_VERIFY) -----------------------------
+
+def _users_of_team_named(values):
+    return User.objects.filter(team__name=values["team"]).values("id", "username")
+
+
+def _users_named(values):
+    return User.objects.filter(username=values["team"]).values("id", "username")
+
+
+def test_a_key_shared_by_two_different_queries_fails_the_call(make_user, make_team, settings):
+    """A planted mistake: two reads that differ (a filter on another column) share one key. With
+    the check the tests run with, the second call fails; without it (production), it would have
+    been answered with the first call's SQL: another query's rows."""
+    assert settings.KEHU_COMPILED_VERIFY  # on in every test (core.testing.isolated_test_settings)
+    team = make_team("Alpha")
+    make_user("sales", team, username="Alpha")
+    other = make_user("sales", team, username="other")
+    assert compiled.fetch("users", _users_of_team_named, {"team": "Alpha"}) == [
+        {"id": u.pk, "username": u.username} for u in User.objects.filter(team=team).order_by("id")]
+    with pytest.raises(compiled.ShapeMismatch, match="the key leaves out something"):
+        compiled.fetch("users", _users_named, {"team": "other"})
+    settings.KEHU_COMPILED_VERIFY = False
+    wrong = compiled.fetch("users", _users_named, {"team": "other"})
+    assert wrong == [] != [{"id": other.pk, "username": "other"}]  # the first query's SQL, run with "other"
+
+
+def test_a_query_built_from_values_outside_the_key_fails_the_call(make_user, make_team):
+    """The same mistake through a closure: what the query is built from, besides its slots, must be
+    in the key (here the sort)."""
+    team = make_team()
+    make_user("sales", team)
+
+    def page(order):
+        return lambda v: User.objects.filter(team_id=v["team"]).order_by(order).values("id")
+
+    compiled.fetch("team_page", page("username"), {"team": team.pk})
+    with pytest.raises(compiled.ShapeMismatch):
+        compiled.fetch("team_page", page("-username"), {"team": team.pk})
+    compiled.fetch(("team_page", "-username"), page("-username"), {"team": team.pk})  # keyed: fine
+
+
+def test_a_build_that_runs_a_query_fails_the_call(make_user, make_team):
+    """Building the query may not read the database: production builds it only on the first call."""
+    team = make_team()
+    make_user("sales", team)
+
+    def reads(values):
+        ids = list(Team.objects.filter(pk=values["team"]).values_list("pk", flat=True))  # a query
+        return User.objects.filter(team_id=values["team"], team_id__in=ids or [0]).values("id")
+
+    with pytest.raises(compiled.ShapeMismatch, match="ran SQL"):
+        compiled.fetch("reads", reads, {"team": team.pk})
+
+
 # --- Scopes --------------------------------------------------------------------------------------
 
 def test_scope_template_matches_restrict(make_user, make_team, make_customer):

@@ -1,7 +1,8 @@
 """The API's customer card and list are read as plain values from compiled SQL and rendered without
 schema validation: their answers must be byte for byte what the schemas make of the model path
-(customer_card / customer_list), for every role (scope, masking, permissions), and the compiled
-SQL must never carry one user's scope to another."""
+(the plain-ORM reference reads customer_card / customer_list, customers/tests/reference.py), for
+every role (scope, masking, permissions), and the compiled SQL must never carry one user's scope to
+another."""
 
 import json
 from datetime import date
@@ -9,16 +10,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
 
 from accounts.models import User
 from audit.models import AccessLog
 from core import compiled
+from core.testing import assert_query_baseline
 from customers import selectors, services
 from customers.api import CUSTOMER_COLUMNS, CustomerDetailOut, CustomerPage
 from customers.models import Customer, Tag
+from customers.tests import reference
 from customers.tests.test_api import ApiClient
 
 ROLES = ["admin_user", "manager_a", "sales_a", "service_a", "analyst"]
@@ -73,7 +75,7 @@ def full_card(customer_a, sales_a, manager_a):
 @pytest.mark.parametrize("role", ROLES)
 def test_card_answer_is_the_schemas_answer(request, role, full_card):
     user = request.getfixturevalue(role)
-    expected = _rendered(CustomerDetailOut, _CardView(selectors.customer_card(user=user, customer_id=full_card.pk)))
+    expected = _rendered(CustomerDetailOut, _CardView(reference.customer_card(user=user, customer_id=full_card.pk)))
     client = ApiClient(user)
     for _ in range(2):  # compiling, then from the compiled SQL
         response = client.get(f"/customers/{full_card.pk}")
@@ -149,13 +151,12 @@ def test_card_read_writes_one_audit_row(api, sales_a, full_card):
     assert rows[0].ip == "127.0.0.1" and rows[0].at <= timezone.now()
 
 
-def test_card_read_query_count(api, sales_a, full_card, django_assert_num_queries):
+def test_card_read_query_count(api, sales_a, full_card):
     client = api(sales_a)
-    client.get(f"/customers/{full_card.pk}")  # token last-used write out of the way
     # token with user and team, customer with owner/team/permissions, tags, contacts, family, audit row;
     # on PostgreSQL the four reads of the card go to the server as one statement list
-    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 6):
-        assert client.get(f"/customers/{full_card.pk}").status_code == 200
+    response = assert_query_baseline("api.customers.detail.full", lambda: client.get(f"/customers/{full_card.pk}"))
+    assert response.status_code == 200
 
 
 # --- The list ------------------------------------------------------------------------------------
@@ -180,7 +181,7 @@ def _old_page(user: Any, filters: dict[str, Any], sort: str, cursor: str | None,
 
     from core.api import cursor_sign
 
-    page = selectors.customer_list(user=user, filters=filters, sort=sort, cursor=cursor, size=size)
+    page = reference.customer_list(user=user, filters=filters, sort=sort, cursor=cursor, size=size)
     prefetch_related_objects(page.items, "tags")
     return _rendered(CustomerPage, {
         "items": page.items, "next_cursor": cursor_sign(page.next_cursor, sort),
@@ -217,13 +218,12 @@ def test_list_pages_are_the_schemas_pages(request, role, many, params, filters):
         assert back.content == _old_page(user, filters, sort, cursor_unsign(body["previous_cursor"], sort), 4)
 
 
-def test_list_reads_in_three_queries(api, admin_user, many, django_assert_num_queries):
+def test_list_reads_in_three_queries(api, admin_user, many):
     client = api(admin_user)
-    client.get("/customers", limit=50)
     # token, the cities the typed city stands for (two index seeks in one query), page (with owner
     # and team), tags of the page
-    with django_assert_num_queries(4):
-        items = client.get("/customers", limit=50, city="上海").json()["items"]
+    items = assert_query_baseline("api.customers.list.city",
+                                  lambda: client.get("/customers", limit=50, city="上海")).json()["items"]
     assert len(items) == 7 and any(c["tags"] for c in items)
 
 

@@ -1,5 +1,6 @@
-"""The HTML list's rows (selectors.customer_list_rows): the same customers, order and cursors as
-selectors.customer_list, read as dicts, masked; a one-character search walks the pinyin ranges."""
+"""The HTML list's rows (selectors.customer_list_rows): the same customers, order and cursors as the
+plain-ORM reference customer_list (customers/tests/reference.py), read as dicts, masked; a
+one-character search walks the pinyin ranges."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pypinyin.constants import PHRASES_DICT
 from customers import selectors, services
 from customers.models import Customer
 from customers.search import first_readings, name_keys
+from customers.tests import reference
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +62,7 @@ def test_rows_are_customer_list_in_dicts(listed_customers, manager_a, monkeypatc
         for filters in [{}, {"city": "北京"}, {"tag": tag}, {"q": "王"}, {"q": "王伟"}, {"q": "wang"}]:
             rows = lambda f=filters, s=sort, **kw: selectors.customer_list_rows(  # noqa: E731
                 user=manager_a, filters=f, sort=s, **kw)
-            models = lambda f=filters, s=sort, **kw: selectors.customer_list(  # noqa: E731
+            models = lambda f=filters, s=sort, **kw: reference.customer_list(  # noqa: E731
                 user=manager_a, filters=f, sort=s, **kw)
             forward, backward = _walk(rows, 3)
             assert forward == backward == _walk(models, 3)[0], (sort, filters)

@@ -31,13 +31,6 @@ from .test_views import upload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _own_media(settings, tmp_path):
-    # core.testing's autouse `_media_root` is not exported by the root conftest's `import *` (a
-    # leading underscore), so without this the heartbeats would land in the real data folder.
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _running(client, status: str, *, beat_age: float | None, task_id: str = "") -> ImportJob:
     upload(client)
     job = ImportJob.objects.get()

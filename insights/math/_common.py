@@ -11,7 +11,7 @@ from scipy import optimize
 try:  # installed with scikit-learn; without it the optimiser simply runs with the default BLAS threads
     from threadpoolctl import threadpool_limits
 except ImportError:  # pragma: no cover
-    def threadpool_limits(**_kwargs: object) -> contextlib.AbstractContextManager:  # type: ignore[misc]
+    def threadpool_limits(**_kwargs: object) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
 
 # Log-parameters are kept in this box while optimising: e^±25 covers every shape or scale a real customer base

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from core.testing import assert_query_baseline
 from insights.models import InsightSettings, RunStatus, ScoreRun
 from insights.panels import score_card_panels
 from insights.tests.scoring_data import customers_bulk, scores_stored
@@ -32,11 +33,9 @@ def _names(response):
     return [row["score"].customer.name for row in response.context["rows"]]
 
 
-def test_call_list_shows_only_visible_customers_best_first(client_for, sales_a, sales_b, scored,
-                                                           django_assert_max_num_queries):
+def test_call_list_shows_only_visible_customers_best_first(client_for, sales_a, sales_b, scored):
     client = client_for(sales_a)
-    with django_assert_max_num_queries(8):
-        response = client.get(reverse("insights:call_list"))
+    response = assert_query_baseline("insights.calls.list", lambda: client.get(reverse("insights:call_list")))
     assert response.status_code == 200
     names = _names(response)
     assert len(names) == 50 and not [n for n in names if n.startswith("乙")]
@@ -45,8 +44,8 @@ def test_call_list_shows_only_visible_customers_best_first(client_for, sales_a, 
     html = response.content.decode()
     assert "Bought every 30 days, silent for 45 days" in html and "稳健理财A" in html
     # The next page holds the remaining 10 team-A customers, nothing repeated.
-    with django_assert_max_num_queries(8):
-        more = client.get(reverse("insights:call_list"), {"cursor": response.context["page"].next_cursor})
+    more = assert_query_baseline("insights.calls.list", lambda: client.get(
+        reverse("insights:call_list"), {"cursor": response.context["page"].next_cursor}))
     assert len(_names(more)) == 10 and not set(_names(more)) & set(names)
 
     other = client_for(sales_b).get(reverse("insights:call_list"))
@@ -72,11 +71,9 @@ def test_call_list_in_chinese(client_for, sales_a, scored):
     assert "最佳名单" in html and "每 30 天购买一次，已 45 天未购买" in html
 
 
-def test_value_page_aggregates_only_visible_customers(client_for, sales_a, analyst, scored,
-                                                      django_assert_max_num_queries):
+def test_value_page_aggregates_only_visible_customers(client_for, sales_a, analyst, scored):
     client = client_for(sales_a)
-    with django_assert_max_num_queries(10):
-        response = client.get(reverse("insights:value"))
+    response = assert_query_baseline("insights.value", lambda: client.get(reverse("insights:value")))
     assert response.status_code == 200
     totals = response.context["totals"]
     assert totals["customers"] == 60

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from audit.models import ObjectChange
+from core.testing import assert_query_baseline
 from customers.tests.test_api import ApiClient
 from interactions import services
 from interactions.models import FollowUpTask, Interaction
@@ -93,15 +94,13 @@ def test_assignee_may_tick_off_and_reopen_a_task(customer_a, sales_a, service_a,
 
 # --- pages ------------------------------------------------------------------------------------------------
 
-def test_interaction_list_is_scoped_filtered_and_bounded(client_for, make_customer, sales_a, customer_b, sales_b,
-                                                         django_assert_max_num_queries):
+def test_interaction_list_is_scoped_filtered_and_counted(client_for, make_customer, sales_a, customer_b, sales_b):
     customers = [make_customer(sales_a, name=f"客户{i}") for i in range(5)]
     for i in range(30):
         _call(sales_a, customers[i % 5], channel="visit" if i % 3 == 0 else "phone")
     _call(sales_b, customer_b, subject="B 队的来电")
     client = client_for(sales_a)
-    with django_assert_max_num_queries(12):
-        response = client.get(reverse("interactions:interaction_list"))
+    response = assert_query_baseline("interactions.list", lambda: client.get(reverse("interactions:interaction_list")))
     assert len(response.context["page"].items) == 30
     assert "B 队的来电" not in response.content.decode()
     response = client.get(reverse("interactions:interaction_list"), {"channel": "visit"})
@@ -161,14 +160,12 @@ def test_follow_up_stays_on_the_home_page_until_done(client_for, customer_a, sal
     assert reverse("interactions:follow_up_done", args=[task.pk]) not in home.content.decode()
 
 
-def test_home_page_query_count_with_follow_ups(client_for, customer_a, sales_a, django_assert_max_num_queries):
+def test_home_page_query_count_with_follow_ups(client_for, customer_a, sales_a):
     for i in range(15):
         services.follow_up_create(actor=sales_a, customer_id=customer_a.pk,
                                   data={"title": f"任务{i}", "due_on": TOMORROW})
     client = client_for(sales_a)
-    client.get(reverse("home"))
-    with django_assert_max_num_queries(12):
-        response = client.get(reverse("home"))
+    response = assert_query_baseline("home.follow_ups", lambda: client.get(reverse("home")))
     assert len(response.context["follow_ups"]) == 15
 
 
@@ -197,15 +194,14 @@ def test_interactions_api(customer_a, sales_a, sales_b):
     assert ObjectChange.objects.filter(object_type="interactions.interaction", source="api").count() == 3
 
 
-def test_interaction_and_follow_up_api_lists_are_bounded(make_customer, sales_a, django_assert_max_num_queries):
+def test_interaction_and_follow_up_api_lists_are_counted(make_customer, sales_a):
     customers = [make_customer(sales_a, name=f"客户{i}") for i in range(5)]
     for i in range(40):
         services.interaction_create(actor=sales_a, customer_id=customers[i % 5].pk, data={
             "channel": "phone", "subject": f"通话{i}"}, follow_up={"title": f"回访{i}", "due_on": TOMORROW})
     api = ApiClient(sales_a)
-    with django_assert_max_num_queries(6):
-        body = api.get("/interactions", limit=30).json()
+    body = assert_query_baseline("api.interactions.list", lambda: api.get("/interactions", limit=30)).json()
     assert len(body["items"]) == 30 and body["next_cursor"]
-    with django_assert_max_num_queries(6):
-        body = api.get("/follow-ups", assignee=sales_a.pk, open=True, limit=30).json()
+    body = assert_query_baseline("api.follow_ups.list",
+                                 lambda: api.get("/follow-ups", assignee=sales_a.pk, open=True, limit=30)).json()
     assert len(body["items"]) == 30

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.testing import assert_query_baseline
 from segmentation.models import SavedSegment
 from segmentation.tests.segment_data import customers, segment, write_segments
 
@@ -18,20 +19,20 @@ def data(sales_a, sales_b):
     return mine, theirs
 
 
-def test_schemes_and_stats(sales_a, data, client_for, django_assert_max_num_queries):
+def test_schemes_and_stats(sales_a, data, client_for):
     client = client_for(sales_a)
-    with django_assert_max_num_queries(6):
-        schemes = client.get("/api/v1/segmentation/schemes").json()
+    schemes = assert_query_baseline("api.segmentation.schemes",
+                                    lambda: client.get("/api/v1/segmentation/schemes")).json()
     assert [s["key"] for s in schemes][:5] == ["abc", "rfm", "lifecycle", "loyalty", "value_matrix"]
     abc = client.get("/api/v1/segmentation/schemes/abc").json()
     assert abc["customers"] == 5 and {s["key"]: s["customers"] for s in abc["stats"]}["A"] == 5
     assert client.get("/api/v1/segmentation/schemes/nope").status_code == 404
 
 
-def test_class_members_are_scoped_and_cursor_paged(sales_a, data, client_for, django_assert_max_num_queries):
+def test_class_members_are_scoped_and_cursor_paged(sales_a, data, client_for):
     client = client_for(sales_a)
-    with django_assert_max_num_queries(6):
-        first = client.get("/api/v1/segmentation/schemes/abc/classes/A/customers?limit=3").json()
+    first = assert_query_baseline("api.segmentation.class_members", lambda: client.get(
+        "/api/v1/segmentation/schemes/abc/classes/A/customers?limit=3")).json()
     assert len(first["items"]) == 3 and all(i["name"] == "甲" for i in first["items"])
     assert first["items"][0]["segment"]["abc_tier"] == "A"
     second = client.get(f"/api/v1/segmentation/schemes/abc/classes/A/customers?limit=3&cursor={first['next_cursor']}")

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from audit.models import AccessLog
+from core.testing import assert_query_baseline
 from segmentation.models import SavedSegment
 from segmentation.saved import saved_segment_create, saved_segment_delete, saved_segment_update
 from segmentation.selectors import saved_segment_customers, saved_segments_visible
@@ -111,15 +112,13 @@ def test_segment_form_preview_and_save(sales_a, two_teams, client_for):
     assert seg.rules == [{"field": "abc_tier", "op": "in", "value": ["A", "B"]}] and seg.owner == sales_a
 
 
-def test_member_pages_use_keyset_cursors_and_a_fixed_number_of_queries(sales_a, client_for,
-                                                                      django_assert_max_num_queries):
+def test_member_pages_use_keyset_cursors_and_a_fixed_number_of_queries(sales_a, client_for):
     made = customers(sales_a, 60)
     write_segments([segment(c, abc_tier="A") for c in made])
     seg = saved_segment_create(actor=sales_a, name="all A", rules=EVERYONE_A)
     client = client_for(sales_a)
     url = reverse("segmentation:segment_detail", args=[seg.pk])
-    with django_assert_max_num_queries(14):
-        first = client.get(url)
+    first = assert_query_baseline("segmentation.segments.detail", lambda: client.get(url))
     assert len(first.context["page"].items) == 50 and first.context["count"] == 60
     second = client.get(url + "?cursor=" + first.context["page"].next_cursor)
     seen = {c.pk for c in first.context["page"].items} | {c.pk for c in second.context["page"].items}
@@ -138,15 +137,12 @@ def test_a_filter_naming_a_deleted_scheme_matches_nobody(manager_a, two_teams):
     assert saved_segment_customers(user=manager_a, segment=seg).count() == 0
 
 
-def test_segment_lists_in_a_fixed_number_of_queries(admin_user, sales_a, team_a, client_for,
-                                                     django_assert_max_num_queries):
+def test_segment_lists_in_a_fixed_number_of_queries(admin_user, sales_a, team_a, client_for):
     for i in range(6):
         saved_segment_create(actor=sales_a, name=f"s{i}", rules=EVERYONE_A, team=team_a if i % 2 else None)
     client = client_for(sales_a)
-    with django_assert_max_num_queries(10):
-        page = client.get(reverse("segmentation:segment_list"))
+    page = assert_query_baseline("segmentation.segments.list", lambda: client.get(reverse("segmentation:segment_list")))
     assert len(page.context["rows"]) == 6
-    with django_assert_max_num_queries(6):
-        api = client.get("/api/v1/segments")
+    api = assert_query_baseline("api.segments.list", lambda: client.get("/api/v1/segments"))
     assert [s["name"] for s in api.json()] == [f"s{i}" for i in range(6)]
     assert all(s["may_change"] for s in api.json())

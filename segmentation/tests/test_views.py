@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from core.testing import assert_query_baseline
 from segmentation.manual import scheme_assign
 from segmentation.models import CustomerSegment, LifecycleTransition, Scheme, SchemeClass
 from segmentation.selectors import abc_pareto, lifecycle_flows, rfm_grid, scheme_get, scheme_stats
@@ -95,11 +96,10 @@ def test_manual_scheme_counts_not_set(sales_a, dataset):
 
 
 @pytest.mark.parametrize("key", ["abc", "rfm", "lifecycle", "loyalty", "relationship_level"])
-def test_scheme_pages_render_in_a_fixed_number_of_queries(key, sales_a, dataset, client_for,
-                                                          django_assert_max_num_queries):
+def test_scheme_pages_render_in_a_fixed_number_of_queries(key, sales_a, dataset, client_for):
     client = client_for(sales_a)
-    with django_assert_max_num_queries(12):
-        response = client.get(reverse("segmentation:scheme_detail", args=[key]))
+    response = assert_query_baseline(f"segmentation.schemes.detail.{key}",
+                                     lambda: client.get(reverse("segmentation:scheme_detail", args=[key])))
     assert response.status_code == 200
     assert "乙队大客户" not in response.content.decode()
     assert response.context["stats"].total == 10
@@ -110,10 +110,10 @@ def test_the_abc_page_shows_the_textbook_reference(sales_a, dataset, client_for)
     assert "scheme-chart-data" in body and "≈ 5%" in body and "≈ 50%" in body
 
 
-def test_class_members_page(sales_a, sales_b, dataset, client_for, django_assert_max_num_queries):
+def test_class_members_page(sales_a, sales_b, dataset, client_for):
     client = client_for(sales_a)
-    with django_assert_max_num_queries(10):
-        response = client.get(reverse("segmentation:class_members", args=["abc", "C"]))
+    response = assert_query_baseline("segmentation.class_members",
+                                     lambda: client.get(reverse("segmentation:class_members", args=["abc", "C"])))
     assert response.status_code == 200 and len(response.context["page"].items) == 7
     assert client.get(reverse("segmentation:class_members", args=["abc", "Z"])).status_code == 404
     theirs = client_for(sales_b).get(reverse("segmentation:class_members", args=["abc", "A"]))
@@ -122,7 +122,8 @@ def test_class_members_page(sales_a, sales_b, dataset, client_for, django_assert
 
 def test_overview_and_unknown_scheme(sales_a, client_for):
     client = client_for(sales_a)
-    assert client.get(reverse("segmentation:overview")).status_code == 200
+    assert assert_query_baseline("segmentation.overview",
+                                 lambda: client.get(reverse("segmentation:overview"))).status_code == 200
     assert client.get(reverse("segmentation:scheme_detail", args=["nope"])).status_code == 404
 
 
