@@ -158,7 +158,7 @@ def _display(field: forms.Field, value: Any) -> str:
     if isinstance(value, (list, tuple, models.QuerySet)):
         return ", ".join(str(v) for v in value)
     if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-        return str(dict(field.choices).get(value, value))
+        return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]  # a ChoiceField's choices are pairs by now
     if isinstance(value, datetime):
         return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value,
                                    "SHORT_DATETIME_FORMAT")
@@ -190,7 +190,7 @@ class VersionedFormMixin(_FormBase):
     def _post_clean(self) -> None:
         # Taken out before the model form builds its instance: services receive the record's fields only.
         self.expected_version = (self.cleaned_data.pop(VERSION_FIELD, "") or "").strip() or None
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # a mixin: the ModelForm it is mixed into has it
 
     def show_conflict(self, conflict: StaleWrite, *, submitted: forms.BaseForm) -> None:
         """Show `conflict` on this form — built unbound from the record as it is now — and list the

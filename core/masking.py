@@ -43,6 +43,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from core.models import concrete_field
+
 MASK = "*"
 M = TypeVar("M", bound=models.Model)
 # The masks of values that are not text: what a role that may not see them reads (and may send back).
@@ -84,7 +86,7 @@ def mask_amount(value: object) -> str | None:
 
 def mask_date(value: date | str | None) -> str | None:
     """Any date → "****-**-**" (None and "" stay as they are)."""
-    return value if value in (None, "") else DATE_MASK
+    return None if value is None else "" if value == "" else DATE_MASK
 
 
 # --- The registry --------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ def mask_instance(user: Any, obj: M) -> M:
     it gets its empty value, masked, so that touching it later cannot load the stored value."""
     deferred = obj.get_deferred_fields()
     for name, mask in row_maskers(user, type(obj)):
-        value = obj._meta.get_field(name).get_default() if name in deferred else getattr(obj, name)
+        value = concrete_field(obj, name).get_default() if name in deferred else getattr(obj, name)
         setattr(obj, name, mask(value))
     obj._masked = True  # type: ignore[attr-defined]
     return obj
@@ -239,7 +241,7 @@ def writable_data(user: Any, obj: models.Model, data: Mapping[str, Any]) -> dict
             continue
         raise PermissionDenied(
             _("Your role may not change “%(field)s”: leave it out, or send it back as you read it.")
-            % {"field": obj._meta.get_field(name).verbose_name}
+            % {"field": concrete_field(obj, name).verbose_name}
         )
     masked_values = {e.field: _("“%(value)s” is a masked value, not a value of this field.") % {"value": out[e.field]}
                      for e in sensitive_fields(model)

@@ -152,7 +152,7 @@ def customer_merge(
     refused = [n for n in take if not masking.may_write(actor, Customer, n)]
     if refused:  # a value the actor sees masked is not the actor's to choose (core.masking)
         raise PermissionDenied(_("Your role may not change these fields: %(fields)s") % {
-            "fields": ", ".join(str(Customer._meta.get_field(n).verbose_name) for n in refused)})
+            "fields": ", ".join(str(concrete_field(Customer, n).verbose_name) for n in refused)})
     now = timezone.now()
     survivor_before = field_values(survivor, ALL_FIELDS)
     merged_before = field_values(merged, ALL_FIELDS)

@@ -8,6 +8,7 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import registry
+        from core.models import concrete_field
         from core.navigation import NavItem, add_item
         from core.periodic import PeriodicJob
         from insights.models import CustomerScore
@@ -26,6 +27,6 @@ class InsightsConfig(AppConfig):
         potential.register(potential.PotentialProvider(
             key="clv", label=_("the predicted lifetime value (CLV) of the latest scoring"), priority=100,
             available=lambda using: CustomerScore.objects.using(using).exists(),
-            table=CustomerScore._meta.db_table, customer_column=CustomerScore._meta.get_field("customer").column,
-            value_column=CustomerScore._meta.get_field("clv").column,
+            table=CustomerScore._meta.db_table, customer_column=str(concrete_field(CustomerScore, "customer").column),
+            value_column=str(concrete_field(CustomerScore, "clv").column),
         ))
