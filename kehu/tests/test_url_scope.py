@@ -459,8 +459,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
 
 
 @pytest.fixture(autouse=True)
-def _media_root(world):  # noqa: ANN001
-    """The module's uploads stay where `world` put them (the root conftest gives each test its own)."""
+def isolated_test_settings(world, settings):  # noqa: ANN001
+    """core.testing's fixture of that name, except that the module's uploads stay where `world` put
+    them (the root conftest gives each test its own media folder)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.KEHU_COMPILED_VERIFY = True
 
 
 @pytest.fixture(scope="module")
