@@ -352,8 +352,12 @@ def cost_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Cu
 
 
 @transaction.atomic
-def cost_update(*, actor: User, cost_id: int, data: Mapping[str, Any]) -> CustomerCost:
+def cost_update(
+    *, actor: User, cost_id: int, data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None
+) -> CustomerCost:
+    """Change a cost; with `expected_version`, StaleWrite if it changed meanwhile (core.concurrency)."""
     cost = get_scoped(CustomerCost.objects.select_for_update(), actor, "change", cost_id)
+    check_version(cost, expected_version)
     before = field_values(cost, COST_FIELDS)
     apply_fields(cost, data, COST_FIELDS)
     cost.full_clean(exclude=["customer"])

@@ -628,21 +628,30 @@ def family_member_create(request: HttpRequest, customer_id: int, payload: Family
 
 @router.get("/family-members/{int:family_member_id}", response={200: FamilyMemberOut, **ERROR_RESPONSES},
             tags=["family members"], summary="Read a family member")
-def family_member_detail(request: HttpRequest, family_member_id: int) -> FamilyMember:
-    return _family_member(_user(request), family_member_id)
+def family_member_detail(request: HttpRequest, response: HttpResponse, family_member_id: int) -> FamilyMember:
+    """With an ETag: send it as If-Match when you change the family member."""
+    member = _family_member(_user(request), family_member_id)
+    concurrency.set_etag(response, member)
+    return member
 
 
 @router.patch("/family-members/{int:family_member_id}", response={200: FamilyMemberOut, **ERROR_RESPONSES},
               tags=["family members"], summary="Change a family member")
 def family_member_update(
-    request: HttpRequest, family_member_id: int, payload: FamilyMemberPatchIn  # type: ignore[valid-type]
+    request: HttpRequest, response: HttpResponse, family_member_id: int,
+    payload: FamilyMemberPatchIn,  # type: ignore[valid-type]
 ) -> FamilyMember:
+    """Only the fields sent change. If-Match (the ETag of your GET) refuses with 409 a change of a
+    family member that changed since."""
     user = _user(request)
     _family_member(user, family_member_id)
     services.family_member_update(
-        actor=user, family_member_id=family_member_id, data=payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        actor=user, family_member_id=family_member_id, data=payload.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+        expected_version=concurrency.if_match(request),
     )
-    return _family_member(user, family_member_id)
+    member = _family_member(user, family_member_id)
+    concurrency.set_etag(response, member)
+    return member
 
 
 @router.delete("/family-members/{int:family_member_id}", response={204: None, **ERROR_RESPONSES},

@@ -243,8 +243,9 @@ class ContactForm(forms.ModelForm):
         return [self[f] for f, _label in KEY_PERSON_DIMENSIONS]
 
     def main_fields(self) -> list[forms.BoundField]:
+        # Visible ones only: the edit page's hidden version (core.concurrency) has no place in the grid.
         scores = {f for f, _label in KEY_PERSON_DIMENSIONS}
-        return [self[f] for f in self.fields if f not in scores]
+        return [field for field in self.visible_fields() if field.name not in scores]
 
 
 class FamilyMemberForm(forms.ModelForm):

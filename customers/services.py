@@ -463,8 +463,13 @@ def family_member_create(*, actor: User, customer_id: int, data: Mapping[str, An
 
 
 @transaction.atomic
-def family_member_update(*, actor: User, family_member_id: int, data: Mapping[str, Any]) -> FamilyMember:
-    return _child_update(actor=actor, model=FamilyMember, fields=FAMILY_FIELDS, pk=family_member_id, data=data)
+def family_member_update(
+    *, actor: User, family_member_id: int, data: Mapping[str, Any],
+    expected_version: str | Iterable[str] | None = None,
+) -> FamilyMember:
+    """Change a family member; with `expected_version`, StaleWrite if it changed meanwhile (core.concurrency)."""
+    return _child_update(actor=actor, model=FamilyMember, fields=FAMILY_FIELDS, pk=family_member_id, data=data,
+                         expected_version=expected_version)
 
 
 @transaction.atomic

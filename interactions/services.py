@@ -4,7 +4,7 @@ customer's id."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.models import ChangeAction
 from audit.services import change_record
+from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Contact, Customer
@@ -70,8 +71,12 @@ def interaction_create(
 
 
 @transaction.atomic
-def interaction_update(*, actor: User, interaction_id: int, data: Mapping[str, Any]) -> Interaction:
+def interaction_update(
+    *, actor: User, interaction_id: int, data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None
+) -> Interaction:
+    """Change an interaction; with `expected_version`, StaleWrite if it changed meanwhile (core.concurrency)."""
     obj = get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
+    check_version(obj, expected_version)
     before = field_values(obj, INTERACTION_FIELDS)
     apply_fields(obj, data, INTERACTION_FIELDS)
     obj.full_clean(exclude=["customer"])
@@ -137,8 +142,13 @@ def _task_for(actor: User, task_id: int) -> FollowUpTask:
 
 
 @transaction.atomic
-def follow_up_update(*, actor: User, task_id: int, data: Mapping[str, Any]) -> FollowUpTask:
+def follow_up_update(
+    *, actor: User, task_id: int, data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None
+) -> FollowUpTask:
+    """Change a task's title, due date or assignee; with `expected_version`, StaleWrite if it changed
+    meanwhile (core.concurrency) — ticking it off counts as a change."""
     task = get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
+    check_version(task, expected_version)
     before = field_values(task, TASK_FIELDS)
     apply_fields(task, data, TASK_FIELDS)
     task.full_clean(exclude=["customer", "interaction"])

@@ -11,6 +11,11 @@ For one kind of record at ``path`` (e.g. ``/costs``) the declaration adds to a d
 - ``GET path/{id}``, ``PATCH path/{id}`` (only the fields sent change), ``PUT path/{id}`` where a
   full schema is declared (fields left out take their empty value), ``DELETE path/{id}`` (204).
 
+No lost update (core.concurrency, ADR 0009): the read, create and update answers carry the record's
+version as ``ETag``; a PATCH or PUT that sends it back as ``If-Match`` is refused with 409 (who
+changed the record and when, and the current ``ETag``) when the record has changed since, and
+changes nothing. Without ``If-Match`` (or with ``*``) the write is not checked, as before.
+
 The rules are the pages' rules: out of scope is a 404 (the record is read, scoped, before anything
 else), in scope without the right a 403 (the service refuses), refused data a 400 naming the
 fields, and the error shape is core.api's. Writes go through RecordKind, so the audit rows say
@@ -28,12 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from accounts.models import User
 from core.api import ERROR_RESPONSES, ApiValidationError, cursor_sign, cursor_unsign
+from core.concurrency import if_match, set_etag
 from core.pagination import KeysetPage
 from customers.records.base import RecordKind
 from customers.selectors import customers_visible
@@ -140,7 +146,7 @@ class RecordApi:
         return operation
 
     def _create_op(self) -> Callable[..., Any]:
-        def operation(request: HttpRequest, payload: Schema) -> Status:
+        def operation(request: HttpRequest, response: HttpResponse, payload: Schema) -> Status:
             user = _caller(request)
             data = payload.model_dump()
             customer_id = data.pop("customer")
@@ -151,16 +157,16 @@ class RecordApi:
                     data.pop(name)
             record = self.kind.create_record(actor=user, customer_id=customer_id, data=self._blank_null(data),
                                              **extra)
-            return Status(201, self._get(user, record.pk))
+            return Status(201, self._answer(response, user, record.pk))
         return operation
 
     def _detail_op(self) -> Callable[..., Any]:
-        def operation(request: HttpRequest, **ids: int) -> Any:
-            return self._get(_caller(request), ids[self.id_param])
+        def operation(request: HttpRequest, response: HttpResponse, **ids: int) -> Any:
+            return self._answer(response, _caller(request), ids[self.id_param])
         return operation
 
     def _update_op(self, *, partial: bool) -> Callable[..., Any]:
-        def operation(request: HttpRequest, payload: Schema, **ids: int) -> Any:
+        def operation(request: HttpRequest, response: HttpResponse, payload: Schema, **ids: int) -> Any:
             user, pk = _caller(request), ids[self.id_param]
             self._get(user, pk)  # a 404 outside the caller's scope, before anything else
             if partial:
@@ -168,8 +174,9 @@ class RecordApi:
                         if v is not None or k in self.nullable}
             else:
                 data = payload.model_dump()
-            self.kind.update_record(actor=user, pk=pk, data=self._blank_null(data))
-            return self._get(user, pk)
+            # If-Match: the version the caller read; a record changed since is a StaleWrite (409, core.api).
+            self.kind.update_record(actor=user, pk=pk, data=self._blank_null(data), expected_version=if_match(request))
+            return self._answer(response, user, pk)
         return operation
 
     def _delete_op(self) -> Callable[..., Any]:
@@ -181,6 +188,12 @@ class RecordApi:
         return operation
 
     # --- parts -----------------------------------------------------------------------------------
+
+    def _answer(self, response: HttpResponse, user: User, pk: int) -> Any:
+        """The record as an answer reads it, its version as the answer's ETag."""
+        record = self._get(user, pk)
+        set_etag(response, record)
+        return record
 
     def _blank_null(self, data: dict[str, Any]) -> dict[str, Any]:
         for name in self.blank_is_null:
@@ -196,8 +209,12 @@ class RecordApi:
         operation.__module__ = self.module
         operation.__doc__ = None  # ninja would show a docstring as the operation's description
         request = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        # ninja hands an operation that asks for it the answer's headers (ETag) as `response`.
+        wants_response = "response" in inspect.signature(operation).parameters
+        answer = [inspect.Parameter("response", inspect.Parameter.KEYWORD_ONLY, annotation=HttpResponse)]
         operation.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
-            request, *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
-                       for name, annotation in params.items()),
+            request, *(answer if wants_response else ()),
+            *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
+              for name, annotation in params.items()),
         ])
         decorator(operation)

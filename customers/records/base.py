@@ -9,7 +9,12 @@ Contract of the services a kind names (the house style for services):
 - ``create(*, actor, customer_id, data, **extra) -> record``: checks that `actor` may change the
   customer, validates, saves, writes the audit row, in one transaction. `extra` are domain
   arguments a page or the API passes besides the fields (an interaction's ``follow_up``).
-- ``update(*, actor, <id_kwarg>, data) -> record``: the same for the fields in `data`.
+- ``update(*, actor, <id_kwarg>, data, expected_version=None) -> record``: the same for the fields
+  in `data`. `expected_version` is the version of the record the editor saw (core.concurrency, ADR
+  0009): the service calls ``check_version(record, expected_version)`` right after locking the row
+  with ``select_for_update()`` and raises StaleWrite, changing nothing, when the record has changed
+  since; ``None`` means "not checked". A kind whose update service lacks the keyword is refused at
+  start.
 - ``delete(*, actor, <id_kwarg>)``: soft delete, audited.
 
 Each raises PermissionDenied when the actor may not do it and ValidationError (naming the fields)
@@ -18,10 +23,12 @@ when the data is refused, with nothing half-applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
@@ -47,6 +54,14 @@ class RecordKind:
     # The reason a 403 gives.
     denied: str | Promise = gettext_lazy("You may not do this with this customer.")
 
+    def __post_init__(self) -> None:
+        # Every edit passes a version on (update_record): a service that cannot check it would
+        # silently allow lost updates on pages and API alike, so it is refused when declared.
+        if self.update is not None and "expected_version" not in inspect.signature(self.update).parameters:
+            raise ImproperlyConfigured(
+                f"{self.model.__name__}: the update service {self.update.__name__} takes no expected_version= "
+                "(core.concurrency.check_version after select_for_update)")
+
     def scoped(self, user: User, action: str = "view") -> QuerySet[Any]:
         """The records `user` may perform `action` on."""
         return self.model.objects.restrict(user, action)  # type: ignore[attr-defined,no-any-return]
@@ -65,10 +80,14 @@ class RecordKind:
     def create_record(self, *, actor: User, customer_id: int, data: Mapping[str, Any], **extra: Any) -> Any:
         return self.create(actor=actor, customer_id=customer_id, data=data, **extra)  # type: ignore[misc]
 
-    def update_record(self, *, actor: User, pk: int, data: Mapping[str, Any]) -> Any:
-        """Every edit of a record, from a page or the API, goes through here: the one place where
-        a check that the record has not changed since it was read (optimistic concurrency) belongs."""
-        return self.update(actor=actor, **{self.id_kwarg: pk}, data=data)  # type: ignore[misc]
+    def update_record(self, *, actor: User, pk: int, data: Mapping[str, Any],
+                      expected_version: str | Iterable[str] | None = None) -> Any:
+        """Every edit of a record, from a page or the API, goes through here. `expected_version`:
+        the version (or versions, any may match) of the record the editor saw — the edit form's
+        hidden field, the API's If-Match; the service raises core.concurrency.StaleWrite, changing
+        nothing, when the record has changed since. None: not checked (today's behaviour)."""
+        return self.update(actor=actor, **{self.id_kwarg: pk}, data=data,  # type: ignore[misc]
+                           expected_version=expected_version)
 
     def delete_record(self, *, actor: User, pk: int) -> Any:
         return self.delete(actor=actor, **{self.id_kwarg: pk})

@@ -9,6 +9,8 @@ A test module declares one class per kind::
         record_data = {"kind": "service", "amount": "12.50"}      # a record made through the service
         add_form = {...}; edit_form = {...}    # a valid POST of the add and edit pages
         api_create = {...}; api_change = {...} # a valid body of POST (without "customer") and PATCH
+        other_edit_form = {...}                # optional: a second editor's POST (default: add_form)
+        other_api_change = {...}               # optional: a second client's PATCH (default: api_create)
         queries = {"add": 5, "edit": 5, ...}   # exact query counts (see `expected_queries`)
 
 and pytest runs, for that kind (only for the pages and operations it declares):
@@ -21,15 +23,23 @@ and pytest runs, for that kind (only for the pages and operations it declares):
 - writes through the services: create, edit and delete from the pages and from the API each
   leave the record as asked and the audit row the service writes (action, user, customer, source
   "web" or "api");
+- no lost update (core.concurrency, ADR 0009): two people open the edit page, both save — the
+  page carries the record's version in one hidden field without a label, the second, stale save
+  answers 409 with "Changed by <first> at …", the values it did not save, and the record exactly as
+  the first left it; saved again from that page it applies. Through the API: the read's ETag is
+  the record's version; after someone else's PATCH a PATCH with the old If-Match is a 409 (who and
+  when, the current ETag) that changes nothing, one with the fresh ETag applies, one without
+  If-Match is not checked. The second editor sends `other_edit_form` / `other_api_change`;
 - exact query counts of every page and of the API list and read, so an N+1 fails a test and so
   does a dropped query (the numbers are checked, not bounded).
 
-The fixtures it uses are core.testing's: sales_a (owner of customer_a, team A), sales_b (team B),
-analyst, customer_a.
+The fixtures it uses are core.testing's: sales_a (owner of customer_a, team A), manager_a (team A,
+the other editor), sales_b (team B), analyst, customer_a.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -40,9 +50,12 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import ChangeAction, ObjectChange
 from core.actor import Source
+from core.concurrency import VERSION_FIELD, etag, version_of
+from core.testing import logged_in, posted_values
 from customers.records.base import RecordKind
 from customers.records.views import RecordPages
 
@@ -64,9 +77,15 @@ class ApiCaller:
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(API_ROOT + path, params, **self.headers)
 
-    def send(self, method: str, path: str, data: Mapping[str, Any] | None = None) -> Any:
+    def send(self, method: str, path: str, data: Mapping[str, Any] | None = None, *,
+             if_match: str | None = None) -> Any:
+        headers = {**self.headers, **({"HTTP_IF_MATCH": if_match} if if_match is not None else {})}
         return getattr(self.client, method)(API_ROOT + path, dict(data or {}), content_type="application/json",
-                                            **self.headers)
+                                            **headers)
+
+
+# The edit page's hidden version field as rendered (core.concurrency.VersionedFormMixin).
+_VERSION_INPUT = re.compile(rf'<input\b[^>]*\bname="{VERSION_FIELD}"[^>]*>')
 
 
 @pytest.mark.django_db
@@ -86,6 +105,11 @@ class RecordSuite:
     edit_form: ClassVar[dict[str, Any]] = {}
     api_create: ClassVar[dict[str, Any]] = {}
     api_change: ClassVar[dict[str, Any]] = {}
+    # What a second, stale editor sends (it must differ from edit_form / api_change, so that a lost
+    # update would show): a valid POST of the edit page (default: add_form) and a valid PATCH body
+    # (default: api_create).
+    other_edit_form: ClassVar[dict[str, Any] | None] = None
+    other_api_change: ClassVar[dict[str, Any] | None] = None
     # Exact query counts by request: "add", "edit", "delete", "detail", "list" (GET of the page, with
     # `list_size` records), "api list" (with `list_size` records), "api detail".
     queries: ClassVar[dict[str, int]] = {}
@@ -138,6 +162,21 @@ class RecordSuite:
 
     def _alive(self, pk: int) -> bool:
         return self.model.objects.filter(pk=pk, deleted_at__isnull=True).exists()  # type: ignore[no-any-return]
+
+    def _row(self, pk: int) -> dict[str, Any]:
+        """Every column of the record as stored (its version included)."""
+        return self.model.objects.filter(pk=pk).values().get()  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _version_in_page(response: Any) -> str:
+        """The version the edit page hands out: exactly one hidden input, and no label for it."""
+        html = response.content.decode()
+        inputs = _VERSION_INPUT.findall(html)
+        assert len(inputs) == 1, f"the edit page renders the version field {len(inputs)} times"
+        assert 'type="hidden"' in inputs[0], inputs[0]
+        assert f'for="id_{VERSION_FIELD}"' not in html, "the hidden version field is rendered with a label"
+        found = re.search(r'\bvalue="([^"]*)"', inputs[0])
+        return found[1] if found else ""
 
     def _writes(self) -> int:
         return ObjectChange.objects.filter(object_type=self.model._meta.label_lower).count()  # type: ignore[no-any-return]
@@ -261,6 +300,67 @@ class RecordSuite:
         assert not self._alive(pk)
         assert api.get(f"{self.api_path}/{pk}").status_code == 404
         assert self._audit(pk, ChangeAction.DELETE).get().source == Source.API
+
+    def test_a_stale_edit_page_is_told_and_reverts_nothing(self, sales_a: Any, manager_a: Any,
+                                                         customer_a: Any) -> None:
+        if "edit" not in self.urls:
+            pytest.skip("no edit page declared for this kind")
+        other = self.other_edit_form if self.other_edit_form is not None else self.add_form
+        assert other and other != self.edit_form, "declare other_edit_form: a valid edit unlike edit_form"
+        record = self.make(sales_a, self.customer(customer_a))
+        url = reverse(self.urls["edit"], args=[record.pk])
+        first, second = logged_in(manager_a), logged_in(sales_a)
+        first_page, second_page = first.get(url), second.get(url)
+        assert first_page.status_code == second_page.status_code == 200
+        opened = self._version_in_page(second_page)
+        assert opened == version_of(self.model.objects.get(pk=record.pk)) != ""
+
+        saved = first.post(url, {**posted_values(first_page.context["form"]), **self.edit_form})
+        assert saved.status_code == 302, saved.context and saved.context["form"].errors
+        as_saved = self._row(record.pk)
+        answer = second.post(url, {**posted_values(second_page.context["form"]), **other})
+
+        assert answer.status_code == 409, answer.context and answer.context["form"].errors
+        form, html = answer.context["form"], answer.content.decode()
+        assert form.conflict.changed_by == str(manager_a)
+        assert form.conflict.message.startswith(f"Changed by {manager_a} at") and escape(form.conflict.message) in html
+        assert form.unsaved, "the page lists what the user entered and was not saved"
+        assert self._row(record.pk) == as_saved  # the first change kept, nothing of the stale one saved
+        assert self._audit(record.pk, ChangeAction.UPDATE).count() == 1
+        # The page now shows the record as saved, with its new version: saved again, it applies.
+        assert self._version_in_page(answer) == version_of(self.model.objects.get(pk=record.pk)) != opened
+        again = second.post(url, {**posted_values(form), **other})
+        assert again.status_code == 302, again.context and again.context["form"].errors
+        assert self._row(record.pk) != as_saved and self._audit(record.pk, ChangeAction.UPDATE).count() == 2
+
+    def test_a_stale_api_write_gets_409_and_reverts_nothing(self, sales_a: Any, manager_a: Any,
+                                                           customer_a: Any) -> None:
+        if not self.api_path:
+            pytest.skip("no API declared for this kind")
+        other = dict(self.other_api_change if self.other_api_change is not None else self.api_create)
+        assert other and other != self.api_change, "declare other_api_change: a valid PATCH unlike api_change"
+        record = self.make(sales_a, self.customer(customer_a))
+        item, mine, theirs = self._item(record), ApiCaller(sales_a), ApiCaller(manager_a)
+        read = mine.get(item)
+        assert read["ETag"] == etag(version_of(self.model.objects.get(pk=record.pk)))
+
+        saved = theirs.send("patch", item, self.api_change, if_match=theirs.get(item)["ETag"])
+        assert saved.status_code == 200, saved.json()
+        assert saved["ETag"] != read["ETag"] and saved["ETag"] == theirs.get(item)["ETag"]
+        as_saved = self._row(record.pk)
+        stale = mine.send("patch", item, other, if_match=read["ETag"])
+
+        assert stale.status_code == 409, stale.json()
+        assert stale.json()["detail"].startswith(f"Changed by {manager_a} at")
+        assert stale["ETag"] == saved["ETag"]  # the current version, to read again
+        assert self._row(record.pk) == as_saved and self._audit(record.pk, ChangeAction.UPDATE).count() == 1
+        fresh = mine.get(item)["ETag"]
+        again = mine.send("patch", item, other, if_match=fresh)
+        assert again.status_code == 200, again.json()
+        assert {k: again.json()[k] for k in other} == other
+        assert again["ETag"] == mine.get(item)["ETag"] != fresh
+        # Without If-Match a write is not checked, as before.
+        assert mine.send("patch", item, self.api_change).status_code == 200
 
     def test_exact_query_counts(self, client: Client, sales_a: Any, customer_a: Any) -> None:
         customer = self.customer(customer_a)

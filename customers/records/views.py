@@ -8,6 +8,11 @@ What every page of every kind does the same way:
 - writes: only through the kind's services (RecordKind.create_record / update_record /
   delete_record); a service's ValidationError goes back onto the form next to its field, nothing
   is saved;
+- no lost update (core.concurrency, ADR 0009): the edit page's form is the declared form with
+  VersionedFormMixin (``versioned(form)``, made once per form class): it carries the version of the
+  record as shown in a hidden field and hands it to update_record. When the record has changed since
+  the form was opened, the page answers 409 with the form built again from the record as it is now,
+  who changed it and when, and the values the user entered that were not saved;
 - markup: only in templates. A page renders the declared template; htmx quick entry renders a
   partial of it (django-template-partials, ``"template.html#partial"``);
 - where to go: after saving, to ``next`` (a safe local URL) or else the record's own page or the
@@ -16,11 +21,15 @@ What every page of every kind does the same way:
 Contract of a declared form: a Django form whose ``__init__`` takes the keyword arguments
 `RecordPages.form_kwargs` returns; a ModelForm's ``Meta.fields`` are the fields read back into the
 form on edit. If it has ``service_data()`` that is what the services get, otherwise the cleaned
-values of its ``Meta.fields``.
+values of its ``Meta.fields``. On the edit page it has one more field, the hidden ``version``: the
+form template includes ``_concurrency.html`` inside its ``<form>`` (which renders that field and a
+conflict) and shows only the visible fields itself (``form.visible_fields``, never ``{% for field
+in form %}``, which would show the version with a label).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.concurrency import StaleWrite, VersionedFormMixin, version_initial
 from core.forms import add_errors
 from core.http import safe_next
 from core.middleware import is_htmx
@@ -63,6 +73,16 @@ def edit_instance(model: type[Model], pk: int, **attrs: Any) -> Model:
     instance = model(pk=pk, **attrs)
     instance._state.adding = False
     return instance
+
+
+@functools.cache
+def versioned(form: type[BaseForm]) -> type[BaseForm]:
+    """The edit page's form: `form` with core.concurrency.VersionedFormMixin (a hidden version of the
+    record as shown). Made once per form class; a form that has the mixin already is itself."""
+    if issubclass(form, VersionedFormMixin):
+        return form
+    attrs = {"__module__": form.__module__, "__qualname__": f"Versioned{form.__qualname__}", "__doc__": form.__doc__}
+    return type(form)(f"Versioned{form.__name__}", (VersionedFormMixin, form), attrs)  # type: ignore[no-any-return]
 
 
 def _user_kwarg(request: HttpRequest, customer: Customer, record: Any) -> dict[str, Any]:  # noqa: ARG001
@@ -186,21 +206,25 @@ class RecordPages:
         user = request.user
         record = self.kind.get_or_404(user, pk, self.kind.change_action)
         customer = selectors.mask_customer(user, record.customer)
-        form = self._form(
-            request, customer, record, initial=model_to_dict(record, fields=self.form._meta.fields),  # type: ignore[union-attr]
-            instance=edit_instance(self.kind.model, pk, customer_id=customer.pk),
-        )
+        form = self._edit_form(request, customer, record)
+        status = self.edit_invalid_status if request.method == "POST" else 200
         if request.method == "POST" and form.is_valid():
             try:
-                self.kind.update_record(actor=user, pk=pk, data=self._data(form))
+                self.kind.update_record(actor=user, pk=pk, data=self._data(form),
+                                        expected_version=form.expected_version)
+            except StaleWrite as conflict:
+                # Changed since this user opened the form: show it as it is now, with what they entered.
+                record = self.kind.get_or_404(user, pk, self.kind.change_action)
+                customer = selectors.mask_customer(user, record.customer)
+                submitted, form, status = form, self._edit_form(request, customer, record, bound=False), 409
+                form.show_conflict(conflict, submitted=submitted)
             except ValidationError as exc:
                 add_errors(form, exc, self.error_aliases)
             else:
                 messages.success(request, self.saved_message % self.label_params(record))
                 return redirect(self._back(request, self._record_url(record)))
         context = self._form_context(request, customer, record, form, self.title_edit, self._record_url(record))
-        return render(request, self.form_template, context,
-                      status=self.edit_invalid_status if request.method == "POST" else 200)
+        return render(request, self.form_template, context, status=status)
 
     def delete_page(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = request.user
@@ -253,10 +277,18 @@ class RecordPages:
     # --- parts -----------------------------------------------------------------------------------
 
     def _form(self, request: HttpRequest, customer: Customer, record: Any, *, bound: bool = True,
-              **kwargs: Any) -> BaseForm:
+              form_class: type[BaseForm] | None = None, **kwargs: Any) -> BaseForm:
         # As every form page of kehu: an empty POST is an unbound form, shown again without errors.
         data = (request.POST or None) if bound else None
-        return self.form(data, **self.form_kwargs(request, customer, record), **kwargs)  # type: ignore[misc]
+        return (form_class or self.form)(data, **self.form_kwargs(request, customer, record), **kwargs)  # type: ignore[misc]
+
+    def _edit_form(self, request: HttpRequest, customer: Customer, record: Any, *,
+                   bound: bool = True) -> VersionedFormMixin:
+        """The edit form of `record` as loaded, with its version; bound to the POST when `bound`."""
+        form_class = versioned(self.form)  # type: ignore[arg-type]
+        initial = {**model_to_dict(record, fields=form_class._meta.fields), **version_initial(record)}  # type: ignore[attr-defined]
+        return self._form(request, customer, record, bound=bound, form_class=form_class, initial=initial,  # type: ignore[return-value]
+                          instance=edit_instance(self.kind.model, record.pk, customer_id=customer.pk))
 
     @staticmethod
     def _data(form: BaseForm) -> dict[str, Any]:

@@ -152,6 +152,21 @@ def test_contact_api_honours_if_match(customer_a, sales_a, manager_a):
     assert contact.title == "CFO"
 
 
+@pytest.mark.django_db
+def test_family_member_api_honours_if_match(customer_a, sales_a, manager_a):
+    member = services.family_member_create(actor=sales_a, customer_id=customer_a.pk,
+                                           data={"name": "李娜", "relation": "spouse"})
+    one, two = Api(sales_a), Api(manager_a)
+    tag = two.get(f"/family-members/{member.pk}")["ETag"]
+    saved = one.send("patch", f"/family-members/{member.pk}", {"age": 40}, if_match=tag)
+    assert saved.status_code == 200 and saved["ETag"] != tag
+    stale = two.send("patch", f"/family-members/{member.pk}", {"age": 41}, if_match=tag)
+    assert stale.status_code == 409 and STALE.fullmatch(stale.json()["detail"])
+    assert stale["ETag"] == saved["ETag"]
+    member.refresh_from_db()
+    assert member.age == 40
+
+
 # --- Concurrent PATCHes of different fields ------------------------------------------------------------
 
 def _patchable_fields() -> list[tuple[str, Any]]:

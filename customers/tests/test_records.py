@@ -7,12 +7,15 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 
+from core.concurrency import VersionedFormMixin
 from core.forms import add_errors
 from customers import services
 from customers.forms import FamilyMemberForm
 from customers.models import Contact
 from customers.records.access import customer_or_404, record_or_404
+from customers.records.base import RecordKind
 from customers.records.testing import RecordSuite
+from customers.records.views import versioned
 from customers.views import CONTACT_PAGES, DOCUMENT_PAGES, FAMILY_PAGES
 
 
@@ -96,6 +99,24 @@ def test_service_errors_land_next_to_their_fields(sales_a):
     plain.is_valid()
     add_errors(plain, ValidationError("Not now."))
     assert plain.non_field_errors() == ["Not now."]
+
+
+def test_a_kind_whose_update_cannot_check_a_version_is_refused_at_start():
+    def contact_update(*, actor, contact_id, data):  # no expected_version=: lost updates
+        raise AssertionError("never called")
+
+    with pytest.raises(ImproperlyConfigured, match="expected_version"):
+        RecordKind(model=Contact, id_kwarg="contact_id", create=services.contact_create, update=contact_update,
+                   delete=services.contact_delete)
+
+
+def test_the_edit_form_is_the_declared_form_with_a_version(sales_a):
+    form_class = versioned(FamilyMemberForm)
+    assert versioned(FamilyMemberForm) is form_class and versioned(form_class) is form_class  # made once
+    assert issubclass(form_class, FamilyMemberForm) and issubclass(form_class, VersionedFormMixin)
+    form = form_class({"name": "李娜", "relation": "spouse", "version": "17"}, user=sales_a)
+    assert form.is_valid() and form.expected_version == "17" and "version" not in form.cleaned_data
+    assert "version" not in FamilyMemberForm({"name": "李娜", "relation": "spouse"}, user=sales_a).fields
 
 
 def test_a_page_the_declaration_does_not_have_is_refused_at_start():

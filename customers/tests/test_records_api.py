@@ -76,6 +76,22 @@ def test_put_replaces_every_field_and_patch_only_those_sent(sales_a, relative):
     assert api.send("put", f"/relatives/{relative.pk}", {"name": "张小明"}).status_code == 422
 
 
+def test_put_and_patch_honour_if_match_and_answers_carry_the_etag(sales_a, manager_a, customer_a):
+    mine, theirs = ApiCaller(sales_a), ApiCaller(manager_a)
+    created = mine.send("post", "/relatives", {"customer": customer_a.pk, "name": "张小明", "relation": "child"})
+    item = f"/relatives/{created.json()['id']}"
+    tag = created["ETag"]
+    assert tag == mine.get(item)["ETag"]
+    replaced = theirs.send("put", item, {"name": "张小明", "relation": "child", "age": 9}, if_match=tag)
+    assert replaced.status_code == 200 and replaced["ETag"] != tag
+    stale = mine.send("put", item, {"name": "张晓明", "relation": "child"}, if_match=tag)
+    assert stale.status_code == 409 and stale["ETag"] == replaced["ETag"]
+    assert stale.json()["detail"].startswith(f"Changed by {manager_a} at")
+    assert FamilyMember.objects.filter(name="张小明", age=9).count() == 1
+    assert mine.send("put", item, {"name": "张晓明", "relation": "child"}, if_match="*").status_code == 200
+    assert mine.send("patch", item, {"age": 10}, if_match=f'W/{mine.get(item)["ETag"]}').status_code == 200
+
+
 def test_put_is_scoped_and_refused_like_patch(sales_b, analyst, relative):
     body = {"name": "x", "relation": "child"}
     assert ApiCaller(sales_b).send("put", f"/relatives/{relative.pk}", body).status_code == 404
