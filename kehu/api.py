@@ -10,6 +10,7 @@ from customers.api import router as customers_router
 from insights.api import router as insights_router
 from interactions.api import router as interactions_router
 from segmentation.api import router as segmentation_router
+from work.api import router as work_router
 
 DESCRIPTION = """
 kehu's REST API. Everything here follows the same rules as the pages: you see the customers your
@@ -52,6 +53,7 @@ api.add_decorator(reject_out_of_range_integers)
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", commerce_router)
+api.add_router("/", work_router)
 api.add_router("/", interactions_router)
 api.add_router("/", segmentation_router)
 api.add_router("/", insights_router)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "customers",
+    "work",
     "commerce",
     "interactions",
     "dataio",

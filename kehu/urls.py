@@ -10,6 +10,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("audit/", include("audit.urls")),
     path("", include("commerce.urls")),
+    path("work/", include("work.urls")),
     path("interactions/", include("interactions.urls")),
     path("data/", include("dataio.urls")),
     path("governance/", include("governance.urls")),

@@ -1,0 +1,4 @@
+app_name = "work"
+
+# One URL module per part of the app (work/urls_<part>.py); each adds its patterns here.
+urlpatterns: list = []
