@@ -20,13 +20,22 @@ from accounts.models import User
 from commerce import selectors, services
 from commerce.choices import CostKind, OrderStatus, SalesChannel
 from commerce.models import CustomerCost, Order, Product
-from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
+from core.api import (
+    ERROR_RESPONSES,
+    ApiValidationError,
+    DecimalIn,
+    DecimalText,
+    InSchema,
+    cursor_page_schema,
+    cursor_sign,
+    cursor_unsign,
+)
 from customers.models import Customer
 from customers.selectors import customers_visible
 
 router = Router()
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Money = Annotated[Decimal, DecimalIn(max_digits=16, decimal_places=2, ge=0)]
 Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 ChannelChoice = Literal[("", *SalesChannel.values)]  # type: ignore[valid-type]
 CostKindChoice = Literal[tuple(CostKind.values)]  # type: ignore[valid-type]
@@ -93,8 +102,8 @@ class ProductOut(Schema):
     code: str
     name: str
     category: str
-    price: Decimal
-    unit_cost: Decimal
+    price: DecimalText
+    unit_cost: DecimalText
     currency: str
     unit: str
     active: bool
@@ -163,9 +172,9 @@ def product_delete(request: HttpRequest, product_id: int) -> Status[None]:
 
 class OrderLineIn(InSchema):
     product: int = Field(description="Product id.")
-    quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
+    quantity: Annotated[Decimal, DecimalIn(max_digits=14, decimal_places=3, gt=0)]
     unit_price: Money | None = Field(None, description="Default: the product's list price.")
-    discount: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)] = Field(
+    discount: Annotated[Decimal, DecimalIn(max_digits=5, decimal_places=4, ge=0, le=1)] = Field(
         Decimal(0), description="A fraction: 0.15 is 15 % off."
     )
 
@@ -207,13 +216,13 @@ class OrderLineOut(Schema):
     product_code: str
     product_name: str
     position: int
-    quantity: Decimal
-    unit_price: Decimal
-    discount: Decimal
-    unit_cost: Decimal
-    revenue: Decimal
-    cost: Decimal
-    margin: Decimal
+    quantity: DecimalText
+    unit_price: DecimalText
+    discount: DecimalText
+    unit_cost: DecimalText
+    revenue: DecimalText
+    cost: DecimalText
+    margin: DecimalText
 
     @staticmethod
     def resolve_product(obj: Any) -> int:
@@ -240,9 +249,9 @@ class OrderOut(Schema):
     location: str
     salesperson: int | None
     currency: str
-    revenue: Decimal
-    cost: Decimal
-    margin: Decimal
+    revenue: DecimalText
+    cost: DecimalText
+    margin: DecimalText
     status_changed_at: datetime | None
     note: str
     external_id: str | None
@@ -398,7 +407,7 @@ class CostOut(Schema):
     customer: int
     kind: str
     incurred_on: date
-    amount: Decimal
+    amount: DecimalText
     currency: str
     description: str
     order: int | None

@@ -21,6 +21,7 @@ from audit.services import access_record
 from core.api import (
     ERROR_RESPONSES,
     ApiValidationError,
+    DecimalIn,
     InSchema,
     cursor_page_schema,
     cursor_sign,
@@ -118,7 +119,7 @@ class CustomerUpdateIn(InSchema):
     legal_form: LegalFormChoice = ""  # type: ignore[valid-type]
     industry: _str(100) = ""  # type: ignore[valid-type]
     company_size: CompanySizeChoice = ""  # type: ignore[valid-type]
-    assets: Annotated[Decimal | None, Field(max_digits=18, decimal_places=2)] = None
+    assets: Annotated[Decimal, DecimalIn(max_digits=18, decimal_places=2)] | None = None
     assets_currency: Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")] = "CNY"
     relationship_since: date | None = None
     # 2. Characteristics
