@@ -6,7 +6,8 @@ Errors all have one shape, ``{"detail": ...}``:
 - 400 ``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}``: the data was rejected by the
   application's rules (django ``ValidationError`` from a service, an invalid cursor).
 - 422, same shape: the request did not match the schema (wrong type, too long, unknown field,
-  missing field, a whole number outside the 64-bit range every id column holds). ``loc`` starts
+  missing field, a whole number outside the 64-bit range every id column holds, a NUL character
+  in a text). ``loc`` starts
   with where the value was (``body``, ``query``, ``path``) and then names the field, e.g.
   ``["body", "name"]``. At most ``MAX_ERRORS`` items are echoed; a last item counts the rest.
   A body that is not JSON at all is a 422 of type ``json_invalid`` at ``["body"]``.
@@ -383,6 +384,7 @@ def _pydantic_message(error: Mapping[str, Any]) -> str:
         "dict_type": _("Send a JSON object."),
         "model_type": _("Send a JSON object."),
         "string_pattern_mismatch": _("Enter a valid value."),
+        "null_character": _("Null characters are not allowed."),
     }
     if kind in simple:
         return simple[kind]
@@ -428,18 +430,22 @@ def _schema_error_items(exc: NinjaValidationError) -> list[dict[str, Any]]:
     return items
 
 
-# --- Integer range -----------------------------------------------------------------------------
+# --- Values no column holds --------------------------------------------------------------------
 
 # The range of every integer column (PostgreSQL bigint, SQLite INTEGER). pydantic accepts any
 # Python int, and one outside this range fails in the database driver (PostgreSQL "out of range",
-# SQLite OverflowError) as a 500 instead of a 422. Checking every validated argument of every
-# operation in one decorator covers ids in paths, filters and bodies, including operations added
-# later, without each schema having to remember a bounded type.
+# SQLite OverflowError) as a 500 instead of a 422. Likewise a NUL character in any text: PostgreSQL
+# refuses it in text and JSON columns and in query parameters ("cannot contain NUL (0x00) bytes";
+# found by Schemathesis in a search term). Checking every validated argument of every operation
+# in one decorator covers paths, filters and bodies, including operations added later, without
+# each schema having to remember a bounded type.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+NUL = "\x00"
 
 
-def _out_of_range(value: Any, loc: list[Any]) -> Iterator[dict[str, Any]]:
-    """Schema errors (pydantic's shape) for every integer in `value` that no column can hold."""
+def _unstorable(value: Any, loc: list[Any]) -> Iterator[dict[str, Any]]:
+    """Schema errors (pydantic's shape) for every integer in `value` that no column can hold, and
+    every text (or object key) with a NUL character."""
     if isinstance(value, bool):
         return
     if isinstance(value, int):
@@ -447,15 +453,20 @@ def _out_of_range(value: Any, loc: list[Any]) -> Iterator[dict[str, Any]]:
             yield {"loc": tuple(loc), "type": "less_than_equal", "ctx": {"le": INT_MAX}, "msg": ""}
         elif value < INT_MIN:
             yield {"loc": tuple(loc), "type": "greater_than_equal", "ctx": {"ge": INT_MIN}, "msg": ""}
+    elif isinstance(value, str):
+        if NUL in value:
+            yield {"loc": tuple(loc), "type": "null_character", "msg": ""}
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from _out_of_range(getattr(value, name), [*loc, name])
+            yield from _unstorable(getattr(value, name), [*loc, name])
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _out_of_range(item, [*loc, key])
+            if isinstance(key, str) and NUL in key:
+                yield {"loc": (*loc, key), "type": "null_character", "msg": ""}
+            yield from _unstorable(item, [*loc, key])
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
-            yield from _out_of_range(item, [*loc, index])
+            yield from _unstorable(item, [*loc, index])
 
 
 def _param_sources(func: Callable[..., Any]) -> dict[str, str]:
@@ -472,9 +483,9 @@ def _param_sources(func: Callable[..., Any]) -> dict[str, str]:
     return sources
 
 
-def reject_out_of_range_integers(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Operation decorator: a 422 (as any schema error) for an integer no column can hold, before
-    the view runs, wherever it was sent."""
+def reject_unstorable_values(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Operation decorator: a 422 (as any schema error) for an integer no column can hold or a text
+    with a NUL character, before the view runs, wherever it was sent."""
     sources = _param_sources(func)
 
     @functools.wraps(func)
@@ -483,7 +494,7 @@ def reject_out_of_range_integers(func: Callable[..., Any]) -> Callable[..., Any]
         errors = [
             error
             for name, value in kwargs.items()
-            for error in _out_of_range(
+            for error in _unstorable(
                 value, [sources.get(name) or ("path" if name in path_params else "query"), name]
             )
         ]

@@ -3,7 +3,7 @@
 from accounts.api import api_auth
 from accounts.api import router as accounts_router
 from commerce.api import router as commerce_router
-from core.api import KehuAPI, bind_actor, install_error_handlers, reject_out_of_range_integers
+from core.api import KehuAPI, bind_actor, install_error_handlers, reject_unstorable_values
 from customers.api import router as customers_router
 from insights.api import router as insights_router
 from interactions.api import router as interactions_router
@@ -50,8 +50,9 @@ api = KehuAPI(
 install_error_handlers(api)
 # Every operation runs as its authenticated user through the API door (audit source "api").
 api.add_decorator(bind_actor)
-# An integer no database column holds is a 422 on every operation, not a 500 from the database.
-api.add_decorator(reject_out_of_range_integers)
+# An integer no database column holds, or a text with a NUL character, is a 422 on every operation,
+# not a 500 from the database.
+api.add_decorator(reject_unstorable_values)
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", commerce_router)
