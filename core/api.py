@@ -7,10 +7,9 @@ Errors all have one shape, ``{"detail": ...}``:
   application's rules (django ``ValidationError`` from a service, an invalid cursor).
 - 422, same shape: the request did not match the schema (wrong type, too long, unknown field,
   missing field, a whole number outside the 64-bit range every id column holds, a NUL character
-  in a text). ``loc`` starts
-  with where the value was (``body``, ``query``, ``path``) and then names the field, e.g.
-  ``["body", "name"]``. At most ``MAX_ERRORS`` items are echoed; a last item counts the rest.
-  A body that is not JSON at all is a 422 of type ``json_invalid`` at ``["body"]``.
+  in a text, a body that is not JSON at all). ``loc`` starts with where the value was (``body``,
+  ``query``, ``path``) and then names the field, e.g. ``["body", "name"]``. At most
+  ``MAX_ERRORS`` items are echoed; a last item counts the rest.
 - 413 ``{"detail": "message"}``: the body is larger than the server accepts.
 - 401/403/404/405/409/500 ``{"detail": "message"}``. An address under ``/api/`` that names no
   operation (an unknown path, or an id that is not a whole number) is a 404 in this shape too, never
