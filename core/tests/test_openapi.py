@@ -67,7 +67,8 @@ def test_the_catalogue_product_is_the_product_component():
 def test_every_operation_documents_the_error_answers(label, operation):
     responses = operation["responses"]
     expected = ERROR_STATUSES - ({413} if "requestBody" not in operation else set())
-    assert {int(status) for status in responses} - {200, 201, 204} == expected
+    documented = {int(status) for status in responses}
+    assert expected <= documented and not (documented & ERROR_STATUSES) - expected  # others (412, …) may be added
     for status in expected:
         answer = responses[str(status)]
         assert answer["description"] not in ("", "Bad Request", "Not Found"), (status, answer)
