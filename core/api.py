@@ -180,8 +180,12 @@ class DecimalIn:
         self.ge, self.gt, self.le = ge, gt, le
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        def bound(value: int | None) -> Decimal | None:
+            return None if value is None else Decimal(value)
+
         decimal = core_schema.decimal_schema(
-            max_digits=self.max_digits, decimal_places=self.decimal_places, ge=self.ge, gt=self.gt, le=self.le
+            max_digits=self.max_digits, decimal_places=self.decimal_places, ge=bound(self.ge), gt=bound(self.gt),
+            le=bound(self.le),
         )
         return core_schema.no_info_before_validator_function(_decimal_text_plain, decimal)
 
