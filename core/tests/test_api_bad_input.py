@@ -350,8 +350,9 @@ def test_a_decimal_in_another_notation_is_refused(manager, price):
     assert detail == [{"loc": ["body", "price"], "msg": "Enter a number.", "type": "decimal_parsing"}]
 
 
-@pytest.mark.parametrize(("price", "answer"), [("1234.5", "1234.5"), (1000, "1000"), (12.25, "12.25"),
-                                               ("0", "0")])
+# A price is a unit price: written with two decimals, or the up to four it has (docs/orders.md).
+@pytest.mark.parametrize(("price", "answer"), [("1234.5", "1234.50"), (1000, "1000.00"), (12.25, "12.25"),
+                                               ("0", "0.00"), ("0.0350", "0.035")])
 def test_a_decimal_is_accepted_as_text_or_number_and_answered_as_text(manager, price, answer):
     response = manager.send("post", "/products", body={**PRODUCT, "price": price})
     assert response.status_code == 201, response.content

@@ -101,7 +101,8 @@ def test_no_field_is_a_bare_number_or_string():
 
 
 @pytest.mark.parametrize(("component", "field", "valid", "invalid"), [
-    ("ProductIn", "price", ["0", "1234.5", "9999999999999.99"], ["-1", "1e3", "1.234", "", " 1", "99999999999999"]),
+    ("ProductIn", "price", ["0", "1234.5", "0.035", "99999999999.9999"],
+     ["-1", "1e3", "1.23456", "", " 1", "99999999999999"]),
     ("OrderLineIn", "quantity", ["1", "0.125"], ["-1", "1.2345", "1E+2"]),
     ("CustomerUpdateIn", "assets", ["-12.50", "0"], ["12,5", "+1", "NaN"]),
 ])
