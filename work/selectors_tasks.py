@@ -11,14 +11,18 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.pagination import KeysetPage, keyset_page
+from core.timeline import CardPanel
+from customers.models import Customer
 from work.models import Task, TaskStatus
 from work.recurrence import occurrences_between
 
 # "whose" filter of the task list: assigned to me, waiting in my team's queue, or every one I may see.
 MINE, TEAM_QUEUE, ALL = "mine", "team", "all"
+CARD_TASKS = 10  # tasks on the card's panel
 
 
 def tasks_visible(user: User) -> QuerySet[Task]:
@@ -70,6 +74,16 @@ def tasks_of_customer(*, user: User, customer_id: int, limit: int = 50) -> list[
     opened = list(qs.filter(status=TaskStatus.OPEN).order_by("due_on", "id")[:limit])
     closed = list(qs.exclude(status=TaskStatus.OPEN).order_by("-updated_at", "-id")[: max(0, limit - len(opened))])
     return opened + closed
+
+
+def card_panels(user: User, customer_id: int) -> list[CardPanel]:
+    """The card's "Tasks" panel (core.registry "card_panels"): open tasks, then the latest closed."""
+    if not Customer.objects.restrict(user, "view").filter(pk=customer_id).exists():
+        return []
+    can_change = Customer.objects.restrict(user, "change").filter(pk=customer_id).exists()
+    tasks = tasks_of_customer(user=user, customer_id=customer_id, limit=CARD_TASKS)
+    return [CardPanel(key="tasks", title=_("Tasks"), template="work/tasks/card_panel.html",
+                      context={"tasks": tasks, "can_change": can_change})]
 
 
 # --- for the calendar ---------------------------------------------------------------------------

@@ -83,6 +83,12 @@ def _check_recurrence(task: Task) -> None:
 def _apply(task: Task, data: Mapping[str, Any]) -> None:
     """Set the fields of `data`, keeping `due_on` the day of `due_at` (see the module docstring)."""
     data = dict(data)
+    for name in ("due_on", "due_at", "remind_at", "recurrence_until"):
+        if data.get(name) is not None:  # text from a caller: read it now, the rules below compare values
+            try:
+                data[name] = Task._meta.get_field(name).to_python(data[name])
+            except ValidationError as exc:
+                raise ValidationError({name: exc.messages}) from exc
     link = (data.pop("record_type", None), data.pop("record_id", None)) if "record_type" in data else None
     if "due_on" in data and "due_at" not in data and task.due_at is not None and data["due_on"]:
         clock = timezone.localtime(task.due_at).time()
@@ -141,6 +147,10 @@ def task_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Ta
     if task.assignee_id is None and task.team_id is None:
         task.assignee_id = actor.pk
     task.recurrence_day = task.due_on.day if task.due_on else None
+    if task.due_on and task.due_on < timezone.localdate():
+        # A new task due yesterday would be born overdue: a typo of the date, never a plan. (An existing
+        # task keeps its past due date: that is what "overdue" means.)
+        raise ValidationError({"due_on": _("A new task cannot be due in the past; choose today or a later day.")})
     _validate(task, actor)
     task.save()
     change_record(user=actor, instance=task, action=ChangeAction.CREATE, customer_id=customer.pk,

@@ -9,7 +9,8 @@ Assignee: a user, or a team (`team`) whose members see it in their team's queue 
 takes it (then `assignee` is that user and `team` still says which queue it came from).
 
 Linked record: optionally any record of the same customer (an interaction, an order …) through
-`record_type` + `record_id`; shown through the record's `get_absolute_url()` and `str()`.
+`record_type` + `record_id`; linked to its page through work.linked (a registry the apps above
+fill), so that a list shows the links without loading the records.
 """
 
 from __future__ import annotations
@@ -154,6 +155,14 @@ class Task(TimeStampedModel, SoftDeleteModel):
     def rule(self) -> Rule:
         return Rule(frequency=self.recurrence, interval=self.recurrence_interval or 1,
                     until=self.recurrence_until, count=self.recurrence_count)
+
+    @property
+    def record_url(self) -> str:
+        """The linked record's page ("" without one, or when its kind has no page: work.linked)."""
+        from work.linked import record_url
+
+        ctype = self.record_type
+        return record_url(ctype.app_label, ctype.model, self.record_id) if ctype and self.record_id else ""
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
