@@ -65,16 +65,15 @@ class TaskForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("assignee") and not data.get("team") and self.instance.pk and self.instance.assignee_id:
-            data["assignee"] = self.instance.assignee  # "Me" on edit keeps whoever has it
+        if not data.get("assignee") and not data.get("team"):
+            # "Me" on a new task; on an edit it keeps whoever has the task.
+            data["assignee"] = self.instance.assignee if self.instance.pk and self.instance.assignee_id else self.user
         return data
 
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields if name != "due_time"}
         clock, day = self.cleaned_data.get("due_time"), self.cleaned_data.get("due_on")
         data["due_at"] = timezone.make_aware(datetime.combine(day, clock)) if clock and day else None
-        if not data.get("assignee") and not data.get("team"):
-            data["assignee"] = self.user if not self.instance.pk else self.instance.assignee
         if data.get("recurrence_interval") is None:
             data["recurrence_interval"] = 1
         return data

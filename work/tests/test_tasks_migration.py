@@ -40,16 +40,12 @@ def test_every_follow_up_becomes_a_task_and_comes_back():
         made = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
         changed = datetime(2025, 3, 2, 9, 0, tzinfo=UTC)
         done = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-        rows = [
-            dict(id=7, customer=customer, interaction=call, title="回电", due_on=date(2025, 3, 5), assignee=bob,
-                 created_by=alice, done_at=done),
-            dict(id=8, customer=customer, interaction=None, title="寄资料", due_on=date(2025, 4, 1), assignee=alice,
-                 created_by=None, done_at=None),
-            dict(id=12, customer=customer, interaction=call, title="删掉的", due_on=date(2025, 4, 2), assignee=alice,
-                 created_by=alice, done_at=None, deleted_at=changed),
-        ]
-        for row in rows:
-            FollowUpTask.objects.create(**row)
+        FollowUpTask.objects.create(id=7, customer=customer, interaction=call, title="回电", due_on=date(2025, 3, 5),
+                                    assignee=bob, created_by=alice, done_at=done)
+        FollowUpTask.objects.create(id=8, customer=customer, interaction=None, title="寄资料", due_on=date(2025, 4, 1),
+                                    assignee=alice, created_by=None, done_at=None)
+        FollowUpTask.objects.create(id=12, customer=customer, interaction=call, title="删掉的", due_on=date(2025, 4, 2),
+                                    assignee=alice, created_by=alice, done_at=None, deleted_at=changed)
         FollowUpTask.objects.update(created_at=made, updated_at=changed)  # as they were, not "now"
         ObjectChange.objects.create(object_type="interactions.followuptask", object_id=7, action="update",
                                     source="web", object_repr="回电", changes={})
