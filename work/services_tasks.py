@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
 from audit.models import ChangeAction
@@ -150,7 +151,8 @@ def task_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Ta
     if task.due_on and task.due_on < timezone.localdate():
         # A new task due yesterday would be born overdue: a typo of the date, never a plan. (An existing
         # task keeps its past due date: that is what "overdue" means.)
-        raise ValidationError({"due_on": _("A new task cannot be due in the past; choose today or a later day.")})
+        raise ValidationError({"due_on": gettext_lazy("A new task cannot be due in the past; choose today or a later "
+                                                      "day.")})
     _validate(task, actor)
     task.save()
     change_record(user=actor, instance=task, action=ChangeAction.CREATE, customer_id=customer.pk,
