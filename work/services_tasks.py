@@ -36,7 +36,7 @@ from audit.models import ChangeAction
 from audit.services import change_record
 from core import registry
 from core.concurrency import check_version
-from core.models import diff_values, field_values
+from core.models import concrete_field, diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
 from customers.records.base import RecordKind
@@ -87,7 +87,7 @@ def _apply(task: Task, data: Mapping[str, Any]) -> None:
     for name in ("due_on", "due_at", "remind_at", "recurrence_until"):
         if data.get(name) is not None:  # text from a caller: read it now, the rules below compare values
             try:
-                data[name] = Task._meta.get_field(name).to_python(data[name])
+                data[name] = concrete_field(Task, name).to_python(data[name])
             except ValidationError as exc:
                 raise ValidationError({name: exc.messages}) from exc
     link = (data.pop("record_type", None), data.pop("record_id", None)) if "record_type" in data else None
