@@ -11,16 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Team, User
+from customers.forms import UserChoiceField
 from work.models import Task, TaskStatus
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-class _PersonField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return f"{obj} · {obj.team.name}" if obj.team_id and obj.team else str(obj)
 
 
 def people_for(user: User) -> Any:
@@ -41,7 +37,7 @@ class TaskForm(forms.ModelForm):
 
     due_time = forms.TimeField(label=_("Due time"), required=False, widget=_TIME,
                                help_text=_("Leave empty for a task of the whole day."))
-    assignee = _PersonField(label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Me"))
+    assignee = UserChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Me"))
 
     class Meta:
         model = Task
