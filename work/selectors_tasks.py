@@ -164,8 +164,8 @@ def tasks_done_on(user: User, day: date, *, viewer: User) -> list[Task]:
     """The tasks `user` ticked off on `day`, as `viewer` may see them (the daily log's entries)."""
     zone = timezone.get_current_timezone()
     low = timezone.make_aware(datetime.combine(day, time.min), zone)
+    high = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), zone)  # a day may not be 24 h
     return list(
-        tasks_visible(viewer).filter(assignee=user, status=TaskStatus.DONE, done_at__gte=low,
-                                     done_at__lt=low + timedelta(days=1))
+        tasks_visible(viewer).filter(assignee=user, status=TaskStatus.DONE, done_at__gte=low, done_at__lt=high)
         .select_related("customer").order_by("done_at", "id")
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from work import services_tasks as services
 from work.models import Task
-from work.selectors_tasks import tasks_done, tasks_in_range
+from work.selectors_tasks import tasks_done, tasks_done_on, tasks_in_range
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -77,3 +77,12 @@ def test_tasks_done_per_user_and_day(customer_a, sales_a, service_a):
     assert got == {(sales_a.pk, date(2030, 1, 7)): 1, (sales_a.pk, date(2030, 1, 8)): 1,
                    (service_a.pk, date(2030, 1, 7)): 1}
     assert tasks_done([sales_a.pk], date(2030, 1, 8), date(2030, 1, 8)) == {(sales_a.pk, date(2030, 1, 8)): 1}
+
+
+def test_tasks_done_on_a_day_as_the_viewer_may_see_them(customer_a, sales_a, sales_b, manager_a):
+    task = make(sales_a, customer_a, due_on=date(2030, 1, 7))
+    services.task_done(actor=sales_a, task_id=task.pk)
+    Task.objects.filter(pk=task.pk).update(done_at=at(date(2030, 1, 7), 23, 59))
+    assert tasks_done_on(sales_a, date(2030, 1, 7), viewer=manager_a) == [task]
+    assert tasks_done_on(sales_a, date(2030, 1, 8), viewer=manager_a) == []
+    assert tasks_done_on(sales_a, date(2030, 1, 7), viewer=sales_b) == []  # another team's customer
