@@ -14,6 +14,8 @@ class InteractionsConfig(AppConfig):
         registry.add("timeline_providers", selectors.interaction_timeline)
         registry.add("timeline_actions", selectors.timeline_actions)
         registry.add("demo_generators", demo.generate)
+        # Follow-up tasks are work.Task linked to their interaction: the task lists link to it.
+        registry.add("work_record_urls", ("interactions.interaction", "interactions:interaction_detail"))
 
         add_item(NavItem("interactions", _("Interactions"), "interactions:interaction_list", order=30,
                          current_app="interactions"))

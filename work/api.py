@@ -3,3 +3,7 @@
 from ninja import Router
 
 router = Router()
+
+from work.api_tasks import router as tasks_router  # noqa: E402
+
+router.add_router("", tasks_router)
