@@ -7,6 +7,9 @@ class CommerceConfig(AppConfig):
     verbose_name = _("Orders and products")
 
     def ready(self) -> None:
+        from commerce import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
         from commerce import demo, selectors
         from core import registry
         from core.navigation import NavItem, add_item

@@ -7,6 +7,9 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Predictive value")
 
     def ready(self) -> None:
+        from insights import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
         from core import registry
         from core.models import concrete_field
         from core.navigation import NavItem, add_item

@@ -7,6 +7,9 @@ class InteractionsConfig(AppConfig):
     verbose_name = _("Interactions")
 
     def ready(self) -> None:
+        from interactions import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
         from core import registry
         from core.navigation import NavItem, add_item
         from interactions import demo, selectors

@@ -7,6 +7,9 @@ class SegmentationConfig(AppConfig):
     verbose_name = _("Segmentation")
 
     def ready(self) -> None:
+        from segmentation import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
         from core import registry
         from core.navigation import NavItem, add_item
         from segmentation import jobs, selectors

@@ -2,4 +2,7 @@
 
 from ninja import Router
 
+from work.api_plans import router as plans_router
+
 router = Router()
+router.add_router("", plans_router)
