@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import User
 from core.api import ERROR_RESPONSES, InSchema
@@ -134,12 +134,12 @@ def target_list(request: HttpRequest, filters: Query[MonthQuery]) -> list[dict[s
 
 
 @router.post("/targets", response={201: TargetOut, **ERROR_RESPONSES})
-def target_create(request: HttpRequest, body: TargetIn) -> tuple[int, dict[str, Any]]:
+def target_create(request: HttpRequest, body: TargetIn) -> Status:
     """Set a target (managers: their team and its members; administrators: everyone). Setting the
     same person's or team's metric again for the month changes it."""
     target = services.target_set(actor=_user(request), month=_month(body.month), metric=body.metric,
                                  value=body.value, user_id=body.user, team_id=body.team)
-    return 201, _target_out(target)
+    return Status(201, _target_out(target))
 
 
 @router.put("/targets/{target_id}", response={200: TargetOut, **ERROR_RESPONSES})
@@ -148,9 +148,9 @@ def target_update(request: HttpRequest, target_id: int, body: TargetValueIn) -> 
 
 
 @router.delete("/targets/{target_id}", response={204: None, **ERROR_RESPONSES})
-def target_delete(request: HttpRequest, target_id: int) -> tuple[int, None]:
+def target_delete(request: HttpRequest, target_id: int) -> Status:
     services.target_delete(actor=_user(request), target_id=target_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/plan-progress", response={200: ProgressOut, **ERROR_RESPONSES})

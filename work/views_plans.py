@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -142,7 +143,7 @@ def plan_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse | Ht
         return _error_page(request, exc)
     team, users, _teams = _team_and_users(request)
     progress = sel.month_progress(viewer=request.user, month=month, users=users, team=team)
-    header = [_("Month"), _("Person or team"), _("Metric"), _("Target"), _("Actual"), _("Completion (%)"),
+    header = [_("Month"), _("Person or team"), _("Metric"), pgettext("plan", "Target"), _("Actual"), _("Completion (%)"),
               _("Forecast for the month")]
 
     def rows(_for_xlsx: bool) -> Iterator[list[Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 from customers.querysets import CustomerChildQuerySet
@@ -89,14 +90,14 @@ class Target(TimeStampedModel):
     team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
                              on_delete=models.CASCADE, related_name="+")
     metric = models.CharField(_("metric"), max_length=40)
-    value = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
+    value = models.DecimalField(pgettext_lazy("plan", "target"), max_digits=16, decimal_places=2)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("set by"), null=True,
                                on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-month", "team_id", "user_id", "metric"]
-        verbose_name = _("target")
-        verbose_name_plural = _("targets")
+        verbose_name = pgettext_lazy("plan", "target")
+        verbose_name_plural = pgettext_lazy("plan", "targets")
         constraints = [
             models.CheckConstraint(condition=models.Q(user__isnull=True) ^ models.Q(team__isnull=True),
                                    name="target_user_xor_team"),
