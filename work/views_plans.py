@@ -143,8 +143,8 @@ def plan_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse | Ht
         return _error_page(request, exc)
     team, users, _teams = _team_and_users(request)
     progress = sel.month_progress(viewer=request.user, month=month, users=users, team=team)
-    header = [_("Month"), _("Person or team"), _("Metric"), pgettext("plan", "Target"), _("Actual"), _("Completion (%)"),
-              _("Forecast for the month")]
+    header = [_("Month"), _("Person or team"), _("Metric"), pgettext("plan", "Target"), _("Actual"),
+              _("Completion (%)"), _("Forecast for the month")]
 
     def rows(_for_xlsx: bool) -> Iterator[list[Any]]:
         for row in progress.rows:
