@@ -204,8 +204,8 @@ def weekly_plan(*, viewer: User, user: User, week: date, suggest: int = 10) -> W
     suggestions: list[reg.Suggestion] = []
     if viewer.pk == user.pk and suggest:
         planned = {e.customer_id for e in entries}
-        for provider in reg.suggestion_providers():
-            suggestions += [s for s in provider(user=viewer, owner_id=user.pk, limit=suggest + len(planned))
+        for suggest_from in reg.suggestion_providers():
+            suggestions += [s for s in suggest_from(user=viewer, owner_id=user.pk, limit=suggest + len(planned))
                             if s.customer_id not in planned][:suggest]
     return WeekView(user=user, week=week, rows=rows, changes=change_rows, suggestions=suggestions)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
@@ -80,10 +81,10 @@ def target_set(*, actor: User, month: date, metric: str, value: object, user_id:
         raise ObjectDoesNotExist(_("No such user."))
     if team_id is not None and not sel.plan_teams(actor).filter(pk=team_id).exists():
         raise ObjectDoesNotExist(_("No such team."))
+    whose: dict[str, Any] = {"user_id": user_id, "team_id": team_id}
     with transaction.atomic():
         target, _created = Target.objects.select_for_update().get_or_create(
-            month=_month(month), metric=metric, user_id=user_id, team_id=team_id,
-            defaults={"value": amount, "set_by": actor})
+            month=_month(month), metric=metric, **whose, defaults={"value": amount, "set_by": actor})
         if not _created:
             target.value, target.set_by = amount, actor
             target.save(update_fields=["value", "set_by", "updated_at"])
