@@ -2,7 +2,7 @@
 specific days (and at the edges of the month in the business time zone), checked exactly against
 the actual, the completion and the run-rate forecast; metric queries are set-based."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +16,7 @@ from segmentation.models import LifecycleTransition
 from work import plan_registry as reg
 from work import selectors_plans as sel
 from work import services_plans as services
+from work.models import Target
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,25 @@ def test_metric_queries_are_set_based(history, make_user, team_a, manager_a, sal
     few = count([sales_a])
     many = count([sales_a, history, *(make_user("sales", team_a) for _ in range(5))])
     assert few == many == len(reg.metrics()) + 1
+
+
+def test_demo_targets_are_last_month_plus_ten_percent(sales_a, manager_a, team_a, customer_a):
+    from work import demo_plans
+
+    this = sel.month_start(sel.business_today())
+    last = sel.month_start(this - timedelta(days=1))
+    team_a.manager = manager_a
+    team_a.save()
+    order(customer_a, sales_a, local(last.year, last.month, 2, 10, 0), "1234.00", "100.00")
+    contact(customer_a, sales_a, local(last.year, last.month, 3, 10, 0), "phone")
+    phases = demo_plans.generate(first_customer_id=1, last_customer_id=1, seed=1, progress=lambda *a: None)
+    assert "targets" in phases
+
+    def target(metric, **whose):
+        return Target.objects.get(month=this, metric=metric, **whose).value
+
+    assert target("revenue", user=sales_a) == Decimal("1400")  # 1234 × 1.1 = 1357.4, up to hundreds
+    assert target("calls", user=sales_a) == Decimal("2")  # 1 × 1.1, up to a whole call
+    assert target("calls", user=manager_a) == Decimal("1")  # nothing last month: at least 1
+    assert target("calls", team=team_a) == Decimal("3")
+    assert Target.objects.get(month=this, metric="revenue", user=sales_a).set_by == manager_a
