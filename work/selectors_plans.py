@@ -210,6 +210,36 @@ def weekly_plan(*, viewer: User, user: User, week: date, suggest: int = 10) -> W
     return WeekView(user=user, week=week, rows=rows, changes=change_rows, suggestions=suggestions)
 
 
+@dataclass
+class WeekSummary:
+    user: User
+    planned: int
+    contacted: int
+    changes: int
+
+
+def weekly_overview(*, users: Sequence[User], week: date) -> list[WeekSummary]:
+    """Per person (whom the caller checked the viewer may see): customers planned for the week, how
+    many of them were contacted, and how many state changes their customers had — the team side by
+    side, in a few set-based queries for everyone (counts only: no customer is named)."""
+    ids = [u.pk for u in users]
+    end = week + timedelta(days=6)
+    planned: dict[int, set[int]] = defaultdict(set)
+    for uid, cid in PlanEntry.objects.filter(plan__user_id__in=ids, plan__week=week).values_list(
+            "plan__user_id", "customer_id"):
+        planned[uid].add(cid)
+    contacted: dict[int, set[int]] = defaultdict(set)
+    for e in _raw_entries(ids, week, end):
+        if e.contact and e.customer_id in planned[e.user_id]:
+            contacted[e.user_id].add(e.customer_id)
+    changes: dict[int, int] = defaultdict(int)
+    for provider in reg.state_change_providers():
+        for c in provider(owner_ids=ids, start=week, end=end):
+            changes[c.owner_id] += 1
+    return [WeekSummary(user=u, planned=len(planned[u.pk]), contacted=len(contacted[u.pk]), changes=changes[u.pk])
+            for u in users]
+
+
 def customer_names(viewer: User, ids: Iterable[int]) -> dict[int, str]:
     """Names of the customers among `ids` that `viewer` may see (one query), for log sources' labels."""
     return dict(Customer.objects.restrict(viewer, "view").filter(pk__in=set(ids)).values_list("pk", "name"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -128,8 +128,6 @@ def target_set(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
-    except PermissionDenied:
-        raise
     return redirect(back)
 
 
@@ -200,8 +198,9 @@ def plan_week(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     view = sel.weekly_plan(viewer=request.user, user=user, week=week)
     colleagues = list(sel.plan_users(request.user)[:200])
+    overview = sel.weekly_overview(users=colleagues, week=week) if len(colleagues) > 1 else []
     return render(request, "work/plans/week.html", {
-        "tab": "week", "view": view, "week_value": f"{week:%G-W%V}", "colleagues": colleagues,
+        "tab": "week", "view": view, "week_value": f"{week:%G-W%V}", "colleagues": colleagues, "overview": overview,
         "previous": f"{week - 7 * ONE_DAY:%G-W%V}", "next": f"{week + 7 * ONE_DAY:%G-W%V}",
         "own": user.pk == request.user.pk, "editable": week >= sel.week_start(sel.business_today()),
     })

@@ -251,3 +251,21 @@ def test_won_back_date_is_inclusive(sales_a, customer_a):
     won_back = reg.metric("won_back")
     assert won_back is not None
     assert won_back.actual([sales_a.pk], first, sel.month_end(first)) == {sales_a.pk: 1}
+
+
+def test_team_week_side_by_side(make_user, team_a, sales_a, manager_a, customer_a, make_customer):
+    colleague = make_user("sales", team_a)
+    week = sel.week_start(today())
+    theirs = make_customer(colleague, name="同事的客户")
+    services.plan_entry_add(actor=sales_a, week=week, customer_id=customer_a.pk)
+    services.plan_entry_add(actor=colleague, week=week, customer_id=theirs.pk)
+    Interaction.objects.create(customer=theirs, staff=colleague, occurred_at=at(week, 10), channel="visit",
+                               subject="拜访")
+    LifecycleTransition.objects.create(customer=customer_a, on=week, from_stage="", to_stage="potential",
+                                       cause="new_customer")
+    rows = {s.user: (s.planned, s.contacted, s.changes)
+            for s in sel.weekly_overview(users=list(sel.plan_users(manager_a)), week=week)}
+    assert rows == {sales_a: (1, 0, 1), colleague: (1, 1, 0), manager_a: (0, 0, 0)}
+    html = logged_in(manager_a).get(reverse("work:plan_week")).content.decode()
+    assert "The team this week" in html
+    assert "The team this week" not in logged_in(sales_a).get(reverse("work:plan_week")).content.decode()
