@@ -8,6 +8,7 @@ caller's reach is 404, as one that does not exist; a role that may not set targe
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from work import services_plans as services
 from work.models import Target
 
 router = Router(tags=["plans"])
+MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 def _user(request: HttpRequest) -> User:
@@ -40,7 +42,7 @@ class TargetOut(Schema):
 
 
 class TargetIn(InSchema):
-    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM.")
+    month: str = Field(max_length=7, description="YYYY-MM.")
     user: int | None = Field(None, description="User id: a person's target (give user or team).")
     team: int | None = Field(None, description="Team id: a team's target (give user or team).")
     metric: str = Field(max_length=40, description="A plan metric key (see /plan-progress).")
@@ -52,7 +54,7 @@ class TargetValueIn(InSchema):
 
 
 class MonthQuery(Schema):
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: this month.")
+    month: str | None = Field(None, max_length=7, description="YYYY-MM; default: this month.")
 
 
 class ProgressQuery(MonthQuery):
@@ -115,6 +117,8 @@ def _month(value: str | None) -> date:
     if not value:
         return sel.month_start(sel.business_today())
     try:
+        if not MONTH.fullmatch(value):
+            raise ValueError(value)
         return date(int(value[:4]), int(value[5:7]), 1)
     except ValueError as exc:
         raise ValidationError(_("“%(value)s” is not a valid month.") % {"value": value}) from exc

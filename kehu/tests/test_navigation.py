@@ -15,7 +15,7 @@ LINK = re.compile(r'<a href="([^"]+)"\s*(aria-current="page")?\s*>([^<]+)</a>')
 EVERYONE = [
     ("Home", "home"), ("Customers", "customers:customer_list"), ("Orders", "commerce:order_list"),
     ("Interactions", "interactions:interaction_list"), ("Segments", "segmentation:overview"),
-    ("Products", "commerce:product_list"), ("Call list", "insights:call_list"),
+    ("Products", "commerce:product_list"), ("Call list", "insights:call_list"), ("Plan", "work:plan_month"),
 ]
 IMPORT = [("Import", "dataio:job_list")]
 DUPLICATES = [("Duplicates", "governance:duplicate_list")]
