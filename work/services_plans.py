@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.models import ChangeAction
+from audit.services import change_record
 from customers.models import Customer
 from work import plan_registry as reg
 from work import selectors_plans as sel
@@ -42,10 +44,12 @@ def daily_log_save(*, actor: User, day: date, notes: str) -> DailyLog:
         raise ValidationError(_("The notes are too long (at most %(n)d characters).") % {"n": NOTES_MAX})
     with transaction.atomic():
         log, _created = DailyLog.objects.select_for_update().get_or_create(user=actor, day=day)
-        log.notes = notes
+        before, log.notes = log.notes, notes
         if day < today:
             log.corrected_at = timezone.now()
         log.save()
+        if day < today and before != notes:  # a correction of a past day stays traceable
+            change_record(user=actor, instance=log, action=ChangeAction.UPDATE, changes={"notes": [before, notes]})
     return log
 
 
@@ -83,25 +87,40 @@ def target_set(*, actor: User, month: date, metric: str, value: object, user_id:
         raise ObjectDoesNotExist(_("No such team."))
     whose: dict[str, Any] = {"user_id": user_id, "team_id": team_id}
     with transaction.atomic():
-        target, _created = Target.objects.select_for_update().get_or_create(
+        target, created = Target.objects.select_for_update().get_or_create(
             month=_month(month), metric=metric, **whose, defaults={"value": amount, "set_by": actor})
-        if not _created:
-            target.value, target.set_by = amount, actor
-            target.save(update_fields=["value", "set_by", "updated_at"])
+        if created:
+            change_record(user=actor, instance=target, action=ChangeAction.CREATE,
+                          changes={"value": [None, str(amount)]})
+        else:
+            _change_value(actor, target, amount)
     return target
+
+
+def _change_value(actor: User, target: Target, amount: Decimal) -> None:
+    before = target.value
+    target.value, target.set_by = amount, actor
+    target.save(update_fields=["value", "set_by", "updated_at"])
+    if before != amount:
+        change_record(user=actor, instance=target, action=ChangeAction.UPDATE,
+                      changes={"value": [str(before), str(amount)]})
 
 
 def target_update(*, actor: User, target_id: int, value: object) -> Target:
     _check_may_set(actor)
-    target = sel.targets_visible(actor).get(pk=target_id)
-    target.value, target.set_by = _value(value), actor
-    target.save(update_fields=["value", "set_by", "updated_at"])
+    with transaction.atomic():
+        target = sel.targets_visible(actor).select_for_update().get(pk=target_id)
+        _change_value(actor, target, _value(value))
     return target
 
 
 def target_delete(*, actor: User, target_id: int) -> None:
     _check_may_set(actor)
-    sel.targets_visible(actor).get(pk=target_id).delete()
+    with transaction.atomic():
+        target = sel.targets_visible(actor).get(pk=target_id)
+        change_record(user=actor, instance=target, action=ChangeAction.DELETE,
+                      changes={"value": [str(target.value), None]})
+        target.delete()
 
 
 def plan_entry_add(*, actor: User, week: date, customer_id: int, source: str = PlanEntry.Source.CHOSEN,

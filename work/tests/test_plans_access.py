@@ -269,3 +269,23 @@ def test_team_week_side_by_side(make_user, team_a, sales_a, manager_a, customer_
     html = logged_in(manager_a).get(reverse("work:plan_week")).content.decode()
     assert "The team this week" in html
     assert "The team this week" not in logged_in(sales_a).get(reverse("work:plan_week")).content.decode()
+
+
+def test_target_changes_and_log_corrections_are_audited(manager_a, sales_a, admin_user):
+    from audit.models import ObjectChange
+
+    target = services.target_set(actor=manager_a, month=today(), metric="revenue", value="100", user_id=sales_a.pk)
+    services.target_set(actor=manager_a, month=today(), metric="revenue", value="150", user_id=sales_a.pk)
+    services.target_delete(actor=manager_a, target_id=target.pk)
+    services.daily_log_save(actor=sales_a, day=today(), notes="今天")  # today's notes: no correction
+    services.daily_log_save(actor=sales_a, day=today() - timedelta(days=1), notes="补记")
+    rows = list(ObjectChange.objects.order_by("pk").values_list("object_type", "action", "changes", "user_id"))
+    assert rows == [
+        ("work.target", "create", {"value": [None, "100.00"]}, manager_a.pk),
+        ("work.target", "update", {"value": ["100.00", "150.00"]}, manager_a.pk),
+        ("work.target", "delete", {"value": ["150.00", None]}, manager_a.pk),
+        ("work.dailylog", "update", {"notes": ["", "补记"]}, sales_a.pk),
+    ]
+    page = logged_in(admin_user).get(reverse("audit:change_list"))
+    assert page.status_code == 200
+    assert "150.00" in page.content.decode()
