@@ -289,3 +289,21 @@ def test_target_changes_and_log_corrections_are_audited(manager_a, sales_a, admi
     page = logged_in(admin_user).get(reverse("audit:change_list"))
     assert page.status_code == 200
     assert "150.00" in page.content.decode()
+
+
+def test_suggestions_come_from_the_call_list_of_one_s_own_customers(sales_a, make_customer, make_user, team_a):
+    from insights.tests.scoring_data import scores_stored
+
+    colleague = make_user("sales", team_a)
+    best, second = make_customer(sales_a, name="最该联系"), make_customer(sales_a, name="其次")
+    theirs = make_customer(colleague, name="同事的")
+    scores_stored([theirs, best, second])  # the colleague's customer has the best score of all
+    week = sel.week_start(today())
+    view = sel.weekly_plan(viewer=sales_a, user=sales_a, week=week)
+    assert [s.customer_id for s in view.suggestions] == [best.pk, second.pk]
+    assert all(s.reason for s in view.suggestions)
+    services.plan_entry_add(actor=sales_a, week=week, customer_id=best.pk, source="suggested")
+    view = sel.weekly_plan(viewer=sales_a, user=sales_a, week=week)
+    assert [s.customer_id for s in view.suggestions] == [second.pk]
+    html = logged_in(sales_a).get(reverse("work:plan_week")).content.decode()
+    assert "Suggested from the call list" in html and "其次" in html
