@@ -7,9 +7,6 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Predictive value")
 
     def ready(self) -> None:
-        from insights import plans
-
-        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
         from core import registry
         from core.models import concrete_field
         from core.navigation import NavItem, add_item
@@ -33,3 +30,7 @@ class InsightsConfig(AppConfig):
             table=CustomerScore._meta.db_table, customer_column=str(concrete_field(CustomerScore, "customer").column),
             value_column=str(concrete_field(CustomerScore, "clv").column),
         ))
+
+        from insights import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)

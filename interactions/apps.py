@@ -7,9 +7,6 @@ class InteractionsConfig(AppConfig):
     verbose_name = _("Interactions")
 
     def ready(self) -> None:
-        from interactions import plans
-
-        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
         from core import registry
         from core.navigation import NavItem, add_item
         from interactions import demo, selectors
@@ -20,3 +17,7 @@ class InteractionsConfig(AppConfig):
 
         add_item(NavItem("interactions", _("Interactions"), "interactions:interaction_list", order=30,
                          current_app="interactions"))
+
+        from interactions import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)

@@ -7,9 +7,6 @@ class SegmentationConfig(AppConfig):
     verbose_name = _("Segmentation")
 
     def ready(self) -> None:
-        from segmentation import plans
-
-        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
         from core import registry
         from core.navigation import NavItem, add_item
         from segmentation import jobs, selectors
@@ -20,3 +17,7 @@ class SegmentationConfig(AppConfig):
         jobs.register()
 
         add_item(NavItem("segments", _("Segments"), "segmentation:overview", order=40, current_app="segmentation"))
+
+        from segmentation import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)
