@@ -434,6 +434,10 @@ def _api_read(fx: dict[str, Any], _web: dict[str, str], api: dict[str, str]) -> 
     return [Probe(f"/api/v1/customers/{pk}", api, b'"name"') for pk in fx["api_ids"]]
 
 
+def _plan_months(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    return [Probe(_q("/work/plans/", page), web, b'class="list plan') for page in fx.get("plan_pages", [])]
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -451,6 +455,7 @@ OPERATIONS = [
     Operation("API list: city, by name, first page", _list("city", False, True), p95_ms=50),
     Operation("API list: city, by name, 10,000 rows deep", _list("city", True, True), p95_ms=50),
     Operation("API read", _api_read, p95_ms=50),
+    Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

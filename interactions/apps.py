@@ -19,3 +19,7 @@ class InteractionsConfig(AppConfig):
 
         add_item(NavItem("interactions", _("Interactions"), "interactions:interaction_list", order=30,
                          current_app="interactions"))
+
+        from interactions import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)

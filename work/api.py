@@ -2,8 +2,9 @@
 
 from ninja import Router
 
+from work.api_plans import router as plans_router
+from work.api_tasks import router as tasks_router
+
 router = Router()
-
-from work.api_tasks import router as tasks_router  # noqa: E402
-
 router.add_router("", tasks_router)
+router.add_router("", plans_router)

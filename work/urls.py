@@ -1,7 +1,8 @@
-from work import urls_tasks
+from work import urls_plans, urls_tasks
 
 app_name = "work"
 
 # One URL module per part of the app (work/urls_<part>.py); each adds its patterns here.
 urlpatterns: list = []
 urlpatterns += urls_tasks.urlpatterns
+urlpatterns += urls_plans.urlpatterns

@@ -16,6 +16,7 @@ EVERYONE = [
     ("Home", "home"), ("Customers", "customers:customer_list"), ("Orders", "commerce:order_list"),
     ("Interactions", "interactions:interaction_list"), ("Tasks", "work:task_list"),
     ("Segments", "segmentation:overview"), ("Products", "commerce:product_list"), ("Call list", "insights:call_list"),
+    ("Plan", "work:plan_month"),
 ]
 IMPORT = [("Import", "dataio:job_list")]
 DUPLICATES = [("Duplicates", "governance:duplicate_list")]

@@ -36,7 +36,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -74,7 +74,7 @@ def _markers() -> dict[str, str]:
 # does not exist. The others (the shared catalogue, tags, schemes, users, a segment shared with
 # everyone, import and export kinds, scoring runs) are not team A's: another team may read them.
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
-           "merge", "import_job", "token"}
+           "merge", "import_job", "token", "target"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -84,6 +84,7 @@ PARAMS = {
     "task_id": "task", "segment_id": "segment", "key": "scheme", "scheme_key": "manual_scheme",
     "class_key": "class",
     "to_user": "user",
+    "target_id": "target",
 }
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
@@ -139,6 +140,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
     from segmentation.rules import rule_scheme_save
     from segmentation.saved import saved_segment_create
     from segmentation.services import lifecycle_mark, segments_refresh
+    from work.services_plans import plan_entry_add, target_set
 
     team_a, team_b = Team.objects.create(name="Team A"), Team.objects.create(name="Team B")
     owner, manager_a = make_user("sales", team_a), make_user("manager", team_a)
@@ -209,6 +211,9 @@ def build_world(make_user: Callable[..., Any]) -> World:
     job = fresh(lambda _n: import_job_create(actor=owner, kind="customers", upload=SimpleUploadedFile(
         "people.csv", f"name,phone\n{MARK} Importee,13700001111\n".encode())))
     token = fresh(lambda n: token_create(user=owner, name=f"script {n}")[0])
+    target = fresh(lambda n: target_set(actor=manager_a, month=date(2030 + n, 1, 1), metric="revenue", value=100,
+                                        user_id=owner.pk))
+    plan_entry_add(actor=owner, week=business_today(), customer_id=person.pk, reason=f"Call {MARK}")
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -217,7 +222,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "cost": [cost.pk], "interaction": [interaction.pk], "task": [task.pk], "segment": [segment.pk],
         "scheme": ["relationship_level", rules.key], "manual_scheme": ["relationship_level"],
         "class": ["partner", rules.classes.get(is_catch_all=False).key], "user": [owner.pk], "token": [token.pk],
-        "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk],
+        "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
