@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from core.pagination import KeysetPage, keyset_page
 from core.timeline import CardPanel
 from customers.models import Customer
 from work.models import Task, TaskStatus
+from work.plan_registry import LogEntry, period_bounds
 from work.recurrence import occurrences_between
 
 # "whose" filter of the task list: assigned to me, waiting in my team's queue, or every one I may see.
@@ -169,3 +171,18 @@ def tasks_done_on(user: User, day: date, *, viewer: User) -> list[Task]:
         tasks_visible(viewer).filter(assignee=user, status=TaskStatus.DONE, done_at__gte=low, done_at__lt=high)
         .select_related("customer").order_by("done_at", "id")
     )
+
+
+def task_log_entries(*, user_ids: Iterable[int], start: date, end: date) -> list[LogEntry]:
+    """The daily log's tasks (work/plan_registry.py's log-source contract): every task a user ticked
+    off in [start, end] (business days), one query for all users. Unscoped: the plan masks entries
+    about customers the viewer may not see. Not a contact with the customer — ticking a task off says
+    nothing about having spoken to them (the interaction does)."""
+    low, high = period_bounds(start, end)
+    rows = (Task.objects.filter(assignee_id__in=list(user_ids), status=TaskStatus.DONE, done_at__gte=low,
+                                done_at__lt=high, deleted_at__isnull=True, customer__deleted_at__isnull=True)
+            .values_list("pk", "assignee_id", "done_at", "customer_id", "customer__name", "title"))
+    return [LogEntry(user_id=uid, at=done_at, kind="task", customer_id=cid,
+                     label=_("Task done for %(customer)s: %(title)s") % {"customer": name, "title": title},
+                     url=reverse("work:task_edit", args=[pk]))
+            for pk, uid, done_at, cid, name, title in rows if done_at is not None]  # filtered: never None
