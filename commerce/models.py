@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commerce.choices import CURRENCIES, DEFAULT_CURRENCY, CostKind, OrderStatus, SalesChannel
 from commerce.querysets import CustomerCostQuerySet, OrderLineQuerySet, OrderQuerySet, ProductQuerySet
-from core.decimals import DecimalField, price_text
+from core.decimals import DecimalField, price_text, storable_digits_errors
 from core.models import SoftDeleteModel, TimeStampedModel
 
 ZERO = Decimal("0.00")
@@ -77,6 +77,9 @@ class Product(TimeStampedModel, SoftDeleteModel):
         """Codes are unique ignoring case: "A-100" and "a-100" would be one product to a user typing
         it on an order, and imports match codes as typed."""
         super().clean()
+        errors = storable_digits_errors(self, "price", "unit_cost")
+        if errors:
+            raise ValidationError(errors)
         if self.code and not self.code_checked:
             other = Product.objects.filter(code__iexact=self.code).exclude(pk=self.pk).values_list("code", flat=True)
             if other:
@@ -226,6 +229,12 @@ class CustomerCost(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["incurred_on", "id"], name="cost_date"),
             models.Index(fields=["kind", "incurred_on"], name="cost_kind_date"),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        errors = storable_digits_errors(self, "amount")
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency}"

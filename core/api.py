@@ -69,6 +69,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from core import decimals
 from core.actor import Source, acting_as
 from core.clientaddr import client_ip
 from core.concurrency import StaleWrite, etag
@@ -155,8 +156,8 @@ def _decimal_text_plain(value: Any) -> Any:
     return value
 
 
-# The significant digits a decimal keeps on both databases (SQLite: an 8-byte float).
-SAFE_DIGITS = 15
+# The significant digits a decimal keeps on both databases (core.decimals).
+SAFE_DIGITS = decimals.SAFE_DIGITS
 
 
 class DecimalIn:

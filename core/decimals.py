@@ -15,6 +15,29 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext as _
+
+# The significant digits a decimal keeps on both databases: SQLite holds a decimal as an 8-byte
+# float, so more digits come back rounded, and a value rounded up past its column's limit (assets
+# 9999999999999999.99 becomes 1E+16) cannot be read back at all — every later read was a 500.
+SAFE_DIGITS = 15
+
+
+def storable_digits_errors(instance: models.Model, *names: str) -> dict[str, str]:
+    """{field: message} for each decimal field of `instance` among `names` whose value has more
+    whole digits than SAFE_DIGITS leaves beside the field's decimal places. Model clean() methods
+    call it, so a page, an import and the API refuse such a value alike."""
+    errors: dict[str, str] = {}
+    for name in names:
+        value = getattr(instance, name)
+        field = instance._meta.get_field(name)
+        places = getattr(field, "decimal_places", None)
+        if not isinstance(value, Decimal) or not value.is_finite() or places is None:
+            continue
+        whole = SAFE_DIGITS - places
+        if abs(value) >= Decimal(10) ** whole:
+            errors[name] = _("At most %(digits)s digits before the decimal point.") % {"digits": whole}
+    return errors
 
 
 def trim(value: Any, places: int | None) -> Any:

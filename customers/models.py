@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.decimals import storable_digits_errors
 from core.models import SoftDeleteModel, TimeStampedModel
 from customers.choices import (
     KEY_PERSON_DIMENSIONS,
@@ -215,6 +216,7 @@ class Customer(TimeStampedModel, SoftDeleteModel):
             errors["birthday"] = _("The birthday cannot be in the future.")
         if self.assets is not None and self.assets < 0:
             errors["assets"] = _("Assets cannot be negative.")
+        errors.update(storable_digits_errors(self, "assets"))
         number = (self.id_number or "").strip()
         if number and not self.id_type:
             # Derived, not asked, when unambiguous: a valid resident ID number is one.

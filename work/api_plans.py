@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import User
-from core.api import ERROR_RESPONSES, InSchema
+from core.api import ERROR_RESPONSES, DecimalIn, DecimalText, InSchema
 from work import selectors_plans as sel
 from work import services_plans as services
 from work.models import Target
@@ -32,13 +32,17 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
+# A target: an amount or a count, two decimals, as the column keeps it (core.api's decimal rules).
+TargetValue = Annotated[Decimal, DecimalIn(max_digits=16, decimal_places=2, ge=0)]
+
+
 class TargetOut(Schema):
     id: int
     month: str = Field(description="YYYY-MM.")
     user: int | None = Field(description="User id (a person's target) or null.")
     team: int | None = Field(description="Team id (a team's target) or null.")
     metric: str
-    value: Decimal
+    value: DecimalText
 
 
 class TargetIn(InSchema):
@@ -46,11 +50,11 @@ class TargetIn(InSchema):
     user: int | None = Field(None, description="User id: a person's target (give user or team).")
     team: int | None = Field(None, description="Team id: a team's target (give user or team).")
     metric: str = Field(max_length=40, description="A plan metric key (see /plan-progress).")
-    value: Decimal = Field(ge=0)
+    value: TargetValue
 
 
 class TargetValueIn(InSchema):
-    value: Decimal = Field(ge=0)
+    value: TargetValue
 
 
 class MonthQuery(Schema):
@@ -66,10 +70,10 @@ class CellOut(Schema):
     metric: str
     label: str
     unit: str
-    target: Decimal | None
-    actual: Decimal
-    completion: Decimal | None = Field(description="Percent of the target, or null without a target.")
-    forecast: Decimal | None = Field(description="Month's end at the run rate: actual ÷ elapsed days × days.")
+    target: DecimalText | None
+    actual: DecimalText
+    completion: DecimalText | None = Field(description="Percent of the target, or null without a target.")
+    forecast: DecimalText | None = Field(description="Month's end at the run rate: actual ÷ elapsed days × days.")
 
 
 class RowOut(Schema):

@@ -81,3 +81,18 @@ def test_unit_cost_above_price_is_saved_with_a_warning(manager_a, client_for):
     body = ApiClient(manager_a).post("/products", {"code": "OK-1", "name": "x", "category": "基金",
                                                    "price": "12", "unit_cost": "10"}).json()
     assert body["warnings"] == []
+
+
+def test_prices_and_costs_with_more_digits_than_stored_are_refused(manager_a, customer_a):
+    # SQLite keeps a decimal as a float: more than core.decimals.SAFE_DIGITS digits cannot be read back.
+    data = {"code": "BIG-1", "name": "x", "category": "基金", "price": Decimal("99999999999999.99"),
+            "unit_cost": Decimal("1"), "currency": "CNY"}
+    with pytest.raises(ValidationError) as exc_info:
+        services.product_create(actor=manager_a, data=data)
+    assert "price" in exc_info.value.message_dict
+    assert services.product_create(actor=manager_a, data={**data, "price": Decimal("99999999999.9999")}).pk
+    with pytest.raises(ValidationError) as exc_info:
+        services.cost_create(actor=manager_a, customer_id=customer_a.pk, data={
+            "kind": "service", "amount": Decimal("99999999999999.99"), "currency": "CNY",
+            "incurred_on": timezone.localdate()})
+    assert "amount" in exc_info.value.message_dict

@@ -104,3 +104,20 @@ def test_api_refuses_them_too(sales_a):
     assert response.status_code == 400 and "future" in response.content.decode()
     response = api.post("/customers", {"kind": "person", "name": "陈静", "id_number": VALID})
     assert response.status_code == 201 and response.json()["id_type"] == "resident_id"
+
+
+# An amount with more digits than a decimal keeps on both databases (core.decimals.SAFE_DIGITS) was
+# stored on SQLite as a float rounded up to 1E+16, which the column cannot read back: every later
+# read of that customer was a 500. The model refuses it, so the form and an import do too.
+def test_assets_with_more_digits_than_stored_are_refused_and_the_largest_reads_back(sales_a, client):
+    with pytest.raises(ValidationError) as exc_info:
+        _create(sales_a, assets=Decimal("9999999999999999.99"))
+    assert "assets" in _errors(exc_info)
+    largest = _create(sales_a, assets=Decimal("9999999999999.99"))
+    assert Customer.objects.get(pk=largest.pk).assets == Decimal("9999999999999.99")
+    client.force_login(sales_a)
+    page = client.post(reverse("customers:customer_add"), {"kind": "person", "name": "王芳",
+                                                            "assets": "9999999999999999.99", "assets_currency": "CNY"},
+                       HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and b"At most 13 digits before the decimal point" in page.content
+    assert not Customer.objects.filter(name="王芳").exists()
