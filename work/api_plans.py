@@ -150,12 +150,12 @@ def target_create(request: HttpRequest, body: TargetIn) -> Status:
     return Status(201, _target_out(target))
 
 
-@router.put("/targets/{target_id}", response={200: TargetOut, **ERROR_RESPONSES})
+@router.put("/targets/{int:target_id}", response={200: TargetOut, **ERROR_RESPONSES})
 def target_update(request: HttpRequest, target_id: int, body: TargetValueIn) -> dict[str, Any]:
     return _target_out(services.target_update(actor=_user(request), target_id=target_id, value=body.value))
 
 
-@router.delete("/targets/{target_id}", response={204: None, **ERROR_RESPONSES})
+@router.delete("/targets/{int:target_id}", response={204: None, **ERROR_RESPONSES})
 def target_delete(request: HttpRequest, target_id: int) -> Status:
     services.target_delete(actor=_user(request), target_id=target_id)
     return Status(204, None)
