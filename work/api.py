@@ -2,4 +2,7 @@
 
 from ninja import Router
 
+from work.api_notifications import router as notifications_router
+
 router = Router()
+router.add_router("", notifications_router)

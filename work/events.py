@@ -67,6 +67,11 @@ def register_event(
     return event
 
 
+def unregister_event(key: str) -> None:
+    """Forget an event (tests that plant one remove it again)."""
+    _events.pop(key, None)
+
+
 def get_event(key: str) -> EventType:
     """The event registered as `key` (LookupError when none is: a typo must not go unnoticed)."""
     try:

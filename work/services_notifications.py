@@ -83,6 +83,15 @@ def _customer_of(obj: Any) -> Any:
     return None
 
 
+def _url_of(obj: Any, customer: Any) -> str:
+    """The page a notification links to: the record's own, else its customer's card."""
+    from django.urls import reverse
+
+    if obj is not None and hasattr(obj, "get_absolute_url"):
+        return str(obj.get_absolute_url())
+    return reverse("customers:customer_detail", args=[customer.pk]) if customer is not None else ""
+
+
 def _customer_context(customer: Any, user: Any) -> dict[str, str]:
     # Customer data reaches templates only from here: in the recipient's scope (checked by the
     # caller), and masked as the recipient's role sees it.
@@ -161,8 +170,7 @@ def notify(*, recipients: Iterable[Any], event: str, obj: models.Model | None = 
     kind = get_event(event)
     base = plain_context(dict(context or {}))
     customer = _customer_of(obj)
-    url = base.pop("url", "") or (obj.get_absolute_url() if obj is not None and hasattr(obj, "get_absolute_url")
-                                  else "")
+    url = str(base.pop("url", "") or _url_of(obj, customer))
     link = {}
     if obj is not None:
         link = {"content_type": ContentType.objects.get_for_model(obj), "object_id": str(obj.pk)}
