@@ -81,7 +81,7 @@ def _message(email: OutgoingEmail, connection: object) -> EmailMultiAlternatives
     return message
 
 
-def _send_batch(batch: list[OutgoingEmail], report: SendReport) -> None:
+def _send_batch(batch: list[OutgoingEmail], report: SendReport, now: datetime | None) -> None:
     connection = get_connection()
     sent: list[int] = []
     failures: list[tuple[OutgoingEmail, str]] = []
@@ -108,7 +108,7 @@ def _send_batch(batch: list[OutgoingEmail], report: SendReport) -> None:
                     sent.append(email.pk)
         finally:
             connection.close()
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         if sent:
             OutgoingEmail.objects.filter(pk__in=sent).update(status=EmailStatus.SENT, sent_at=now, claim="",
@@ -144,7 +144,7 @@ def send_due(*, now: datetime | None = None, batch: int = BATCH, limit: int | No
         if not claimed:
             break
         taken += len(claimed)
-        _send_batch(claimed, report)
+        _send_batch(claimed, report, now)
     return report
 
 
