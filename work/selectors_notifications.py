@@ -20,7 +20,7 @@ def unread_count(*, user: Any) -> int:
     return Notification.objects.restrict(user, "view").filter(read_at__isnull=True).count()
 
 
-def _inbox(user: Any) -> QuerySet[Notification]:
+def _inbox(user: Any) -> QuerySet[Any]:
     """The user's notifications, each marked with whether the user may still see the customer it is
     about (`customer_visible`): one whose customer left their scope since shows no text."""
     from customers.models import Customer

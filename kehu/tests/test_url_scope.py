@@ -75,6 +75,7 @@ def _markers() -> dict[str, str]:
 # everyone, import and export kinds, scoring runs) are not team A's: another team may read them.
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token"}
+PRIVATE |= {"notification", "outgoing_email"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -85,6 +86,7 @@ PARAMS = {
     "class_key": "class",
     "to_user": "user",
 }
+PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -209,6 +211,14 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "people.csv", f"name,phone\n{MARK} Importee,13700001111\n".encode())))
     token = fresh(lambda n: token_create(user=owner, name=f"script {n}")[0])
 
+    from work.models import OutgoingEmail
+    from work.services_notifications import notify
+
+    notification = fresh(lambda _n: notify(recipients=[owner], event="work.reminder", obj=person,
+                                           context={"item": {"title": f"Call {MARK} back"}})[0])
+    outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
+        to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -217,6 +227,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "scheme": ["relationship_level", rules.key], "manual_scheme": ["relationship_level"],
         "class": ["partner", rules.classes.get(is_catch_all=False).key], "user": [owner.pk], "token": [token.pk],
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk],
+        "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
