@@ -39,7 +39,8 @@ def _setup(tmp: Path) -> None:
 def queue(n: int) -> None:
     from work.models import OutgoingEmail
 
-    html = "<p>您好，王芳：</p><p>张敏 给您分配了：回电确认办理意向</p><table><tr><th>客户</th><td>张伟</td></tr></table>" * 3
+    html = ("<p>您好，王芳：</p><p>张敏 给您分配了：回电确认办理意向</p>"
+            "<table><tr><th>客户</th><td>张伟</td></tr></table>") * 3
     text = "王芳，您好：\n\n张敏 给您分配了：回电确认办理意向\n客户：张伟\n截止：2026年12月9日\n" * 3
     OutgoingEmail.objects.bulk_create(
         [OutgoingEmail(to=f"user{i}@example.com", subject=f"分配给您：回电确认办理意向（客户{i}）", body_text=text,

@@ -434,6 +434,15 @@ def _api_read(fx: dict[str, Any], _web: dict[str, str], api: dict[str, str]) -> 
     return [Probe(f"/api/v1/customers/{pk}", api, b'"name"') for pk in fx["api_ids"]]
 
 
+def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    """The notifications page (which draws the bell) at its first, "unread" and deeper pages, and the
+    API's unread count (what a client polls for the bell)."""
+    cursors = fx.get("inbox_cursors") or []
+    pages = [Probe(_q("/work/notifications/", {"cursor": c, "unread": u}), web, b'id="inbox"')
+             for c, u in [(None, None), (None, "1"), *((c, None) for c in cursors)]]
+    return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -451,6 +460,7 @@ OPERATIONS = [
     Operation("API list: city, by name, first page", _list("city", False, True), p95_ms=50),
     Operation("API list: city, by name, 10,000 rows deep", _list("city", True, True), p95_ms=50),
     Operation("API read", _api_read, p95_ms=50),
+    Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]
