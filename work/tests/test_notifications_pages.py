@@ -70,8 +70,10 @@ def test_mark_read_with_htmx_redraws_the_row_and_the_bell(sales_a):
 
 def test_open_marks_read_and_follows_the_link(sales_a, customer_a):
     [note] = _remind([sales_a], obj=customer_a)
-    response = logged_in(sales_a).post(reverse("work:notification_read", args=[note.pk]), {"open": "1"})
+    response = logged_in(sales_a).get(reverse("work:notification_open", args=[note.pk]))
     assert response.status_code == 302 and response.url == f"/customers/{customer_a.pk}/"
+    note.refresh_from_db()
+    assert note.read_at is not None
 
 
 def test_mark_all_read_touches_only_the_users_own(sales_a, sales_b):
@@ -86,6 +88,7 @@ def test_a_user_cannot_read_or_mark_anothers_notification(sales_a, sales_b, admi
     [theirs] = _remind([sales_b])
     for user in (sales_a, admin_user):
         assert logged_in(user).post(reverse("work:notification_read", args=[theirs.pk])).status_code == 404
+        assert logged_in(user).get(reverse("work:notification_open", args=[theirs.pk])).status_code == 404
         assert "Call back" not in logged_in(user).get(reverse("work:notification_list")).content.decode()
         api = _api(user)
         assert api.post(f"{API}/notifications/{theirs.pk}/read").status_code == 404
