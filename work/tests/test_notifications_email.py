@@ -223,3 +223,14 @@ def test_sendtestemail_delivers_through_the_environment_settings(tmp_path):
         [message] = server.messages
     assert message["To"] == "ops@example.com" and message["From"] == "kehu@crm.example.com"
     assert "Test email from" in message["Subject"]
+
+
+def test_the_daily_sweep_is_registered_and_sends_what_is_due(smtp_server, english_recipient, customer_a):
+    from core.periodic import jobs
+    from work.notification_tasks import outbox_sweep_task
+
+    [job] = [j for j in jobs() if j.name == "outbox_sweep"]
+    assert job.task == "work.notification_tasks.outbox_sweep_task"
+    _assign([english_recipient], customer_a)
+    assert outbox_sweep_task.call() == {"sent": 1, "retried": 0, "failed": 0}
+    assert [m["To"] for m in smtp_server.messages] == ["alice@example.com"]
