@@ -26,6 +26,5 @@ def register() -> None:
     _register_work_event("mention", _("Mentions"), (INAPP,))
     registry.add("periodic_jobs", PeriodicJob(name="outbox_sweep", task="work.notification_tasks.outbox_sweep_task",
                                               hour=3, minute=30))
+    # The outbox is linked from the notifications page (the bell), not from the crowded main menu.
     navigation.add_flag("outbox", lambda user: user.can(Cap.MANAGE_USERS))
-    navigation.add_item(navigation.NavItem("outbox", _("Outbox"), "work:outbox", order=115, needs="outbox",
-                                           current_url_names=frozenset({"outbox"})))

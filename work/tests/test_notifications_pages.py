@@ -145,9 +145,9 @@ def test_the_outbox_is_for_administrators(sales_a, manager_a, admin_user, settin
     assert "smtp.example.com" in body and 'id="file-backend"' not in body
 
 
-def test_the_outbox_link_is_in_the_menu_of_administrators_only(sales_a, admin_user):
-    assert reverse("work:outbox") in logged_in(admin_user).get(reverse("home")).content.decode()
-    assert reverse("work:outbox") not in logged_in(sales_a).get(reverse("home")).content.decode()
+def test_the_outbox_link_is_on_the_notifications_page_of_administrators_only(sales_a, admin_user):
+    assert reverse("work:outbox") in logged_in(admin_user).get(reverse("work:notification_list")).content.decode()
+    assert reverse("work:outbox") not in logged_in(sales_a).get(reverse("work:notification_list")).content.decode()
 
 
 def test_pages_in_chinese(sales_a):
