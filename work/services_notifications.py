@@ -207,7 +207,9 @@ def notify(*, recipients: Iterable[Any], event: str, obj: models.Model | None = 
         if emails:
             from work.outbox import enqueue_sending
 
-            transaction.on_commit(enqueue_sending)
+            # robust: a failed enqueue is logged, not raised — the change is committed by then, and
+            # the next send (or the daily sweep) takes the queued message.
+            transaction.on_commit(enqueue_sending, robust=True)
     return created
 
 
@@ -260,5 +262,5 @@ def retry_email(*, actor: Any, email_id: int) -> OutgoingEmail:
         message.save(update_fields=["status", "attempts", "next_attempt_at"])
         from work.outbox import enqueue_sending
 
-        transaction.on_commit(enqueue_sending)
+        transaction.on_commit(enqueue_sending, robust=True)
     return message
