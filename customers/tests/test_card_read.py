@@ -86,8 +86,8 @@ def test_card_read_keeps_the_scope(filled, sales_b):
 def test_card_page_queries_are_compiled_once(filled, client_for, sales_a, monkeypatch, settings):
     """The profile tab: session, user, customer (with owner, team and permissions), tags, contacts,
     family, documents count, the bell's unread notifications and the access row; on PostgreSQL the
-    five reads of the card are one round trip. After the first request none of the card's reads is turned into SQL by the ORM
-    again."""
+    five reads of the card are one round trip. After the first request none of the card's reads is
+    turned into SQL by the ORM again."""
     settings.KEHU_COMPILED_VERIFY = False  # the tests' check compiles every call: production does not
     client = client_for(sales_a)
     url = reverse("customers:customer_detail", args=[filled[0].pk])
