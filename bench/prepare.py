@@ -137,6 +137,34 @@ def _cards(user: Any, rnd: random.Random, want: int = 40) -> tuple[list[int], fl
     return [pk for _n, pk in chosen], sum(n for n, _pk in chosen) / max(1, len(chosen))
 
 
+def _inbox(user: Any, customer_ids: list[int], want: int = 1000) -> list[str]:
+    """The bench user's inbox: `want` notifications (every fifth unread) about the sampled customers, made
+    by notify() as the apps make them; returns cursors into it (the inbox pages the bench asks for)."""
+    from django.utils import timezone
+
+    from customers.models import Customer
+    from work.models import Notification
+    from work.selectors_notifications import inbox_page
+    from work.services_notifications import notify
+
+    have = Notification.objects.filter(recipient=user).count()
+    customers = list(Customer.objects.filter(pk__in=customer_ids)) or [None]
+    for i in range(have, want):
+        notify(recipients=[user], event="work.reminder", obj=customers[i % len(customers)],
+               context={"item": {"title": f"回电确认办理意向 {i}", "due": timezone.localdate()}})
+    Notification.objects.filter(recipient=user).update(read_at=timezone.now())
+    unread = list(Notification.objects.filter(recipient=user).order_by("id").values_list("id", flat=True)[::5])
+    Notification.objects.filter(pk__in=unread).update(read_at=None)
+    cursors, cursor = [], None
+    for _ in range(20):
+        page = inbox_page(user=user, cursor=cursor)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+        cursors.append(cursor)
+    return cursors
+
+
 def fixture(seed: int) -> dict[str, Any]:
     from core.api import cursor_sign
     from customers.models import Customer, Tag
@@ -162,6 +190,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "search": _samples(rnd), "lists": out_lists, "cards": cards, "api_ids": api_ids,
         "timeline_items": timeline_items, "customers": Customer.objects.count(),
         "plan_pages": _plan_pages(),
+        "inbox_cursors": _inbox(user, cards),
     }
 
 

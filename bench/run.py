@@ -438,6 +438,15 @@ def _plan_months(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) 
     return [Probe(_q("/work/plans/", page), web, b'class="list plan') for page in fx.get("plan_pages", [])]
 
 
+def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    """The notifications page (which draws the bell) at its first, "unread" and deeper pages, and the
+    API's unread count (what a client polls for the bell)."""
+    cursors = fx.get("inbox_cursors") or []
+    pages = [Probe(_q("/work/notifications/", {"cursor": c, "unread": u}), web, b'id="inbox"')
+             for c, u in [(None, None), (None, "1"), *((c, None) for c in cursors)]]
+    return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -456,6 +465,7 @@ OPERATIONS = [
     Operation("API list: city, by name, 10,000 rows deep", _list("city", True, True), p95_ms=50),
     Operation("API read", _api_read, p95_ms=50),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
+    Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

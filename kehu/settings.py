@@ -11,6 +11,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from core.clientaddr import parse_trusted_proxies
+from kehu.mail_settings import mail_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KEHU_DATA_DIR", BASE_DIR / "data"))
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "work.context_processors.notifications",
             ],
         },
     }
@@ -195,6 +197,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = KEHU_DOCUMENT_MAX_BYTES + 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail: SMTP from KEHU_SMTP_* (kehu/mail_settings.py), else files in data/mail/. The outbox worker
+# retries a message KEHU_MAIL_MAX_ATTEMPTS times, waiting KEHU_MAIL_RETRY_SECONDS × 2^(n−1) between.
+globals().update(mail_settings(os.environ, DATA_DIR))
+KEHU_MAIL_MAX_ATTEMPTS = int(os.environ.get("KEHU_MAIL_MAX_ATTEMPTS", "5"))
+KEHU_MAIL_RETRY_SECONDS = int(os.environ.get("KEHU_MAIL_RETRY_SECONDS", "60"))
+KEHU_MAIL_LEASE_SECONDS = int(os.environ.get("KEHU_MAIL_LEASE_SECONDS", "600"))
+# The address users reach kehu at (https://crm.example.com): links in e-mails are absolute only with it.
+KEHU_SITE_URL = os.environ.get("KEHU_SITE_URL", "").rstrip("/")
 
 # Security: strict CSP (no inline script or style), secure cookies in production.
 SESSION_COOKIE_HTTPONLY = True

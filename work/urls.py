@@ -1,4 +1,4 @@
-from work import urls_plans, urls_tasks
+from work import urls_notifications, urls_plans, urls_tasks
 
 app_name = "work"
 
@@ -6,3 +6,4 @@ app_name = "work"
 urlpatterns: list = []
 urlpatterns += urls_tasks.urlpatterns
 urlpatterns += urls_plans.urlpatterns
+urlpatterns += urls_notifications.urlpatterns

@@ -21,7 +21,7 @@ class TestCostRecords(RecordSuite):
     edit_form = {"kind": "marketing", "incurred_on": "2024-05-01", "amount": "99", "currency": "CNY"}
     api_create = {"kind": "litigation", "amount": "300.00"}
     api_change = {"amount": "7.00", "description": "律师费"}
-    queries = {"add": 5, "edit": 5, "delete": 4, "api list": 2, "api detail": 2}
+    queries = {"add": 6, "edit": 6, "delete": 5, "api list": 2, "api detail": 2}
 
 
 @pytest.mark.django_db

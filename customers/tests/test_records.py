@@ -25,7 +25,7 @@ class TestContactRecords(RecordSuite):
     record_data = {"name": "王芳", "title": "CFO"}
     add_form = {"name": "刘洋", "title": "采购经理"}
     edit_form = {"name": "刘洋", "title": "总经理"}
-    queries = {"add": 4, "edit": 4, "delete": 4}
+    queries = {"add": 5, "edit": 5, "delete": 5}
 
 
 class TestFamilyMemberRecords(RecordSuite):
@@ -34,7 +34,7 @@ class TestFamilyMemberRecords(RecordSuite):
     record_data = {"name": "李娜", "relation": "spouse"}
     add_form = {"name": "张小明", "relation": "child", "age": "8"}
     edit_form = {"name": "张小明", "relation": "child", "age": "9"}
-    queries = {"add": 4, "edit": 4, "delete": 4}
+    queries = {"add": 5, "edit": 5, "delete": 5}
 
 
 class TestDocumentRecords(RecordSuite):
@@ -42,7 +42,7 @@ class TestDocumentRecords(RecordSuite):
 
     pages = DOCUMENT_PAGES
     urls = {"delete": "customers:document_delete"}
-    queries = {"delete": 4}
+    queries = {"delete": 5}
 
     def make(self, actor, customer):
         return services.document_upload(actor=actor, customer_id=customer.pk,

@@ -75,6 +75,7 @@ def _markers() -> dict[str, str]:
 # everyone, import and export kinds, scoring runs) are not team A's: another team may read them.
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target"}
+PRIVATE |= {"notification", "outgoing_email"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -86,6 +87,7 @@ PARAMS = {
     "to_user": "user",
     "target_id": "target",
 }
+PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -215,6 +217,14 @@ def build_world(make_user: Callable[..., Any]) -> World:
                                         user_id=owner.pk))
     plan_entry_add(actor=owner, week=business_today(), customer_id=person.pk, reason=f"Call {MARK}")
 
+    from work.models import OutgoingEmail
+    from work.services_notifications import notify
+
+    notification = fresh(lambda _n: notify(recipients=[owner], event="work.reminder", obj=person,
+                                           context={"item": {"title": f"Call {MARK} back"}})[0])
+    outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
+        to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -223,6 +233,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "scheme": ["relationship_level", rules.key], "manual_scheme": ["relationship_level"],
         "class": ["partner", rules.classes.get(is_catch_all=False).key], "user": [owner.pk], "token": [token.pk],
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
+        "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
