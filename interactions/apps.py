@@ -9,11 +9,13 @@ class InteractionsConfig(AppConfig):
     def ready(self) -> None:
         from core import registry
         from core.navigation import NavItem, add_item
-        from interactions import demo, selectors
+        from interactions import demo, selectors, services
+        from work.calendar_registry import add_outcome_recorder
 
         registry.add("timeline_providers", selectors.interaction_timeline)
         registry.add("timeline_actions", selectors.timeline_actions)
         registry.add("demo_generators", demo.generate)
+        add_outcome_recorder(services.appointment_outcome_interaction)
 
         add_item(NavItem("interactions", _("Interactions"), "interactions:interaction_list", order=30,
                          current_app="interactions"))

@@ -2,4 +2,7 @@
 
 from ninja import Router
 
+from work.api_calendar import router as calendar_router
+
 router = Router()
+router.add_router("", calendar_router)

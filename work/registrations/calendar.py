@@ -1,0 +1,16 @@
+"""The calendar part's registrations: its menu entry and its demo generator."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+CALENDAR_PAGES = frozenset({
+    "calendar_week", "calendar_day", "calendar_month", "calendar_team", "calendar_feed_settings",
+    "appointment_add", "appointment_detail", "appointment_edit", "appointment_delete",
+})
+
+
+def register() -> None:
+    from core.navigation import NavItem, add_item
+
+    add_item(NavItem("calendar", _("Calendar"), "work:calendar_week", order=35, current_url_names=CALENDAR_PAGES))
