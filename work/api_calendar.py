@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -151,8 +152,8 @@ def appointment_list(request: HttpRequest, filters: Query[RangeFilters]) -> list
     _range(filters.start, filters.end)
     rows = selectors.appointment_list(user=_user(request), start=filters.start, end=filters.end,
                                       attendee_id=filters.attendee)
-    return list(Appointment.objects.filter(pk__in=[r.pk for r in rows]).order_by("starts_at", "id")
-                .prefetch_related("attendees", "contacts"))
+    prefetch_related_objects(rows, "attendees", "contacts")
+    return rows
 
 
 @router.post("/appointments", response={201: AppointmentOut, 409: dict, **ERROR_RESPONSES}, tags=["appointments"],

@@ -48,6 +48,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, resolve_url
 from django.test import Client, override_settings
 from django.urls import get_resolver, include, path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.tests.test_url_permissions import PARAM, walk
@@ -74,7 +75,7 @@ def _markers() -> dict[str, str]:
 # does not exist. The others (the shared catalogue, tags, schemes, users, a segment shared with
 # everyone, import and export kinds, scoring runs) are not team A's: another team may read them.
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
-           "merge", "import_job", "token"}
+           "merge", "import_job", "token", "appointment"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -84,6 +85,7 @@ PARAMS = {
     "task_id": "task", "segment_id": "segment", "key": "scheme", "scheme_key": "manual_scheme",
     "class_key": "class",
     "to_user": "user",
+    "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
@@ -94,6 +96,11 @@ PARAMS_AFTER = {
     ("merges", "pk"): "merge", ("duplicates", "pk"): "customer", ("duplicates", "other"): "duplicate",
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
+    ("appointments", "pk"): "appointment",
+    # The calendar feed's token is the credential itself (like an API token's secret, which the walk
+    # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
+    # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
+    ("feed", "token"): "feed_token",
 }
 
 
@@ -138,6 +145,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
     from segmentation.rules import rule_scheme_save
     from segmentation.saved import saved_segment_create
     from segmentation.services import lifecycle_mark, segments_refresh
+    from work.services_calendar import appointment_create
 
     team_a, team_b = Team.objects.create(name="Team A"), Team.objects.create(name="Team B")
     owner, manager_a = make_user("sales", team_a), make_user("manager", team_a)
@@ -208,6 +216,10 @@ def build_world(make_user: Callable[..., Any]) -> World:
     job = fresh(lambda _n: import_job_create(actor=owner, kind="customers", upload=SimpleUploadedFile(
         "people.csv", f"name,phone\n{MARK} Importee,13700001111\n".encode())))
     token = fresh(lambda n: token_create(user=owner, name=f"script {n}")[0])
+    appointment = fresh(lambda n: appointment_create(actor=owner, save_anyway=True, data={
+        "title": f"Visit {MARK} Zelenka", "customer": person.pk, "location": f"{MARK} tower",
+        "starts_at": timezone.now() + timedelta(days=1, hours=n),
+        "ends_at": timezone.now() + timedelta(days=1, hours=n + 1)}))
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -216,7 +228,8 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "cost": [cost.pk], "interaction": [interaction.pk], "task": [task.pk], "segment": [segment.pk],
         "scheme": ["relationship_level", rules.key], "manual_scheme": ["relationship_level"],
         "class": ["partner", rules.classes.get(is_catch_all=False).key], "user": [owner.pk], "token": [token.pk],
-        "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk],
+        "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "appointment": [appointment.pk],
+        "feed_token": ["no-such-feed-token"],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
