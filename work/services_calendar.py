@@ -230,7 +230,7 @@ def appointment_update(
     """Change (reschedule, re-invite …) an appointment; `users`/`contacts` None: unchanged. With
     `expected_version`, StaleWrite if it changed meanwhile (core.concurrency). A change that keeps
     the slot and the attendees is not checked for conflicts again."""
-    obj = get_scoped(Appointment.objects.select_for_update(), actor, "change", appointment_id)
+    obj = get_scoped(Appointment.objects.select_for_update(of=("self",)), actor, "change", appointment_id)
     check_version(obj, expected_version)
     old_users = sorted(AppointmentAttendee.objects.filter(appointment=obj).values_list("user_id", flat=True))
     old_contacts = sorted(obj.contacts.values_list("pk", flat=True))
@@ -261,7 +261,7 @@ def appointment_update(
 def appointment_delete(*, actor: User, appointment_id: int) -> Appointment:
     """Soft delete: the appointment leaves every calendar and feed; an administrator can see it in the
     audit trail."""
-    obj = get_scoped(Appointment.objects.select_for_update(), actor, "change", appointment_id)
+    obj = get_scoped(Appointment.objects.select_for_update(of=("self",)), actor, "change", appointment_id)
     obj.deleted_at = timezone.now()
     obj.save(update_fields=["deleted_at", "updated_at"])
     change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
@@ -273,7 +273,7 @@ def appointment_delete(*, actor: User, appointment_id: int) -> Appointment:
 def appointment_outcome_record(*, actor: User, appointment_id: int, outcome: str) -> Any:
     """Record what came of an appointment with a customer, in one step, as the record the registered
     outcome recorder makes (an interaction); the appointment links to it. Once only."""
-    obj = get_scoped(Appointment.objects.select_for_update(), actor, "change", appointment_id)
+    obj = get_scoped(Appointment.objects.select_for_update(of=("self",)), actor, "change", appointment_id)
     recorder = outcome_recorder()
     if recorder is None:
         raise ValidationError(_("No app records appointment outcomes here."))
