@@ -11,6 +11,10 @@ CALENDAR_PAGES = frozenset({
 
 
 def register() -> None:
+    from core import registry
     from core.navigation import NavItem, add_item
+    from work import demo_calendar
+
+    registry.add("demo_generators", demo_calendar.generate)
 
     add_item(NavItem("calendar", _("Calendar"), "work:calendar_week", order=35, current_url_names=CALENDAR_PAGES))
