@@ -434,6 +434,14 @@ def _api_read(fx: dict[str, Any], _web: dict[str, str], api: dict[str, str]) -> 
     return [Probe(f"/api/v1/customers/{pk}", api, b'"name"') for pk in fx["api_ids"]]
 
 
+def _calendar_team(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("calendar_team")
+    if not spec:
+        return []
+    return [Probe(_q("/work/calendar/team/", {"team": spec["team"], "date": day}), web, b'id="calendar"')
+            for day in spec["dates"]]
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -451,6 +459,7 @@ OPERATIONS = [
     Operation("API list: city, by name, first page", _list("city", False, True), p95_ms=50),
     Operation("API list: city, by name, 10,000 rows deep", _list("city", True, True), p95_ms=50),
     Operation("API read", _api_read, p95_ms=50),
+    Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]
