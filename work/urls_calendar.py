@@ -17,4 +17,5 @@ urlpatterns = [
     path("appointments/<int:pk>/delete/", views.appointment_delete, name="appointment_delete"),
     path("appointments/<int:pk>/outcome/", views.appointment_outcome, name="appointment_outcome"),
     path("appointments/<int:pk>/ics/", views.appointment_ics, name="appointment_ics"),
+    path("appointments/<int:pk>/move/", views.appointment_move, name="appointment_move"),
 ]

@@ -47,14 +47,30 @@ def _range(first: date, days: int) -> tuple[datetime, datetime]:
     return day_start(first, zone), day_start(first + timedelta(days=days), zone)
 
 
-def _by_day(entries: Sequence[CalendarEntry], first: date, days: int) -> list[tuple[date, list[CalendarEntry]]]:
-    """Each day of the range with the entries that touch it (a two-day meeting shows on both days)."""
+def _url_maker(name: str) -> Any:
+    """pk -> the URL `name` with that pk, reversed once (a team's week shows 300 entries)."""
+    before, after = reverse(name, args=[0]).rsplit("/0/", 1)
+    return lambda pk: f"{before}/{pk}/{after}"
+
+
+def _by_day(entries: Sequence[CalendarEntry], first: date, days: int) -> list[tuple[date, list[dict[str, Any]]]]:
+    """Each day of the range with the entries that touch it (a two-day meeting shows on both days),
+    as the templates show them: time label and URLs computed here once per entry."""
     zone = timezone.get_current_timezone()
+    detail, move = _url_maker("work:appointment_detail"), _url_maker("work:appointment_move")
+    all_day = _("all day")
+    shown = []
+    for e in entries:
+        label = all_day if e.all_day else (
+            f"{e.starts_at.astimezone(zone):%H:%M}–{e.ends_at.astimezone(zone):%H:%M}")
+        shown.append((e, {"busy": e.busy, "time": label, "title": e.title, "kind": e.kind,
+                          "customer": e.customer_name, "conflict": e.conflict_noted,
+                          "url": detail(e.id) if e.id else "", "move_url": move(e.id) if e.id else ""}))
     out = []
     for n in range(days):
         day = first + timedelta(days=n)
         start, end = day_start(day, zone), day_start(day + timedelta(days=1), zone)
-        out.append((day, [e for e in entries if e.starts_at < end and e.ends_at > start]))
+        out.append((day, [s for e, s in shown if e.starts_at < end and e.ends_at > start]))
     return out
 
 
@@ -300,3 +316,36 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     return response
 
+
+
+@login_required
+@require_POST
+def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drag and drop in the week view (static/kehu/calendar.js): move to the day `day` (YYYY-MM-DD) at
+    the same time of day. 204 when moved; 409 with the conflicts as text (the script asks, then posts
+    again with `save_anyway`); 400 for a bad day."""
+    obj = _read(request, pk, "change")
+    try:
+        day = date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        return HttpResponse(_("Choose a day."), status=400, content_type="text/plain; charset=utf-8")
+    if obj.all_day and obj.start_date and obj.end_date:
+        shift = day - obj.start_date
+        data: dict[str, Any] = {"start_date": obj.start_date + shift, "end_date": obj.end_date + shift}
+    else:
+        shift = day - timezone.localtime(obj.starts_at).date()
+        data = {"starts_at": obj.starts_at + shift, "ends_at": obj.ends_at + shift}
+    try:
+        services.appointment_update(actor=request.user, appointment_id=obj.pk, data=data,  # type: ignore[arg-type]
+                                    save_anyway=request.POST.get("save_anyway") == "1",
+                                    expected_version=request.POST.get("version") or None)
+    except services.AppointmentConflicts as exc:
+        lines = [_("This time overlaps other appointments:")] + [
+            f"{c.user_name}: {timezone.localtime(c.starts_at):%Y-%m-%d %H:%M} "
+            f"{_('busy') if c.busy_only else c.title}" for c in exc.conflicts]
+        return HttpResponse("\n".join(lines), status=409, content_type="text/plain; charset=utf-8")
+    except StaleWrite as conflict:
+        return HttpResponse(conflict.message, status=409, content_type="text/plain; charset=utf-8")
+    except ValidationError as exc:
+        return HttpResponse("\n".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)

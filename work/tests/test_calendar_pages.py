@@ -52,7 +52,7 @@ def test_week_view_in_chinese(sales_a, week):
 def test_htmx_navigation_answers_the_calendar_only(sales_a, week):
     page = logged_in(sales_a).get(reverse("work:calendar_week"), {"date": WEEK}, HTTP_HX_REQUEST="true")
     text = page.content.decode()
-    assert text.lstrip().startswith('<div id="calendar">') and "<html" not in text and "Visit 张伟" in text
+    assert text.lstrip().startswith('<div id="calendar"') and "<html" not in text and "Visit 张伟" in text
     assert "HX-Request" in page["Vary"]
 
 
@@ -226,3 +226,22 @@ def test_query_counts(sales_a, week):
     api = ApiClient(sales_a)
     assert_query_baseline("work.api.appointments.list", lambda: api.get(
         "/appointments", start=at(4, 0).isoformat(), end=at(11, 0).isoformat()))
+
+
+def test_drag_and_drop_moves_to_another_day(sales_a, sales_b, week):
+    appt = week["own"]  # Monday 10:00–11:00
+    make_appointment(sales_a, at(6, 10.5), at(6, 11), title="Dentist")
+    client = logged_in(sales_a)
+    url = reverse("work:appointment_move", args=[appt.pk])
+    page = client.get(reverse("work:calendar_week"), {"date": WEEK}).content.decode()
+    assert f'data-move-url="{url}"' in page and 'data-drop-day="2030-03-06"' in page
+    refused = client.post(url, {"day": "2030-03-06"})
+    assert refused.status_code == 409 and "Dentist" in refused.content.decode()
+    assert client.post(url, {"day": "2030-03-07"}).status_code == 204
+    appt.refresh_from_db()
+    assert (appt.starts_at, appt.ends_at) == (at(7, 10), at(7, 11))
+    assert client.post(url, {"day": "2030-03-06", "save_anyway": "1"}).status_code == 204
+    appt.refresh_from_db()
+    assert appt.starts_at == at(6, 10) and appt.conflict_noted
+    assert client.post(url, {"day": "soon"}).status_code == 400
+    assert logged_in(sales_b).post(url, {"day": "2030-03-08"}).status_code == 404
