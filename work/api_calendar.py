@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import User
@@ -20,6 +22,7 @@ from core import concurrency
 from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, json_response
 from work import selectors_calendar as selectors
 from work import services_calendar as services
+from work.conflicts import day_start
 from work.models.calendar import Appointment, AppointmentKind
 
 router = Router()
@@ -106,21 +109,30 @@ class AppointmentOut(Schema):
         return sorted(c.pk for c in obj.contacts.all())
 
 
-class RangeFilters(Schema):
-    start: datetime = Field(description="From (included).")
-    end: datetime = Field(description="Until (excluded); at most 100 days after `start`.")
+class _Range(Schema):
+    start: datetime | None = Field(None, description="From (included); default: this week's Monday 00:00.")
+    end: datetime | None = Field(None, description="Until (excluded), at most 100 days after `start`; "
+                                                   "default: a week after `start`.")
+
+
+class RangeFilters(_Range):
     attendee: int | None = Field(None, description="Only the appointments of this user id.")
 
 
-class TeamFilters(Schema):
-    start: datetime
-    end: datetime
+class TeamFilters(_Range):
     team: int | None = Field(None, description="Team id (administrators); default: yours.")
 
 
-def _range(start: datetime, end: datetime) -> None:
+def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The requested range, by default the current week in the business zone; a 400 when it is empty
+    or longer than 100 days."""
+    if start is None:
+        today = timezone.localdate()
+        start = day_start(today - timedelta(days=today.weekday()), timezone.get_current_timezone())
+    end = end or start + timedelta(days=7)
     if not start < end <= start + MAX_RANGE:
-        raise ApiValidationError.field(["query", "end"], "end must be after start, by at most 100 days")
+        raise ApiValidationError.field(["query", "end"], _("The end must be after the start, by at most 100 days."))
+    return start, end
 
 
 def _conflicts_answer(exc: services.AppointmentConflicts) -> HttpResponse:
@@ -149,9 +161,8 @@ def _data(payload: dict[str, Any]) -> dict[str, Any]:
             summary="List appointments in a time range")
 def appointment_list(request: HttpRequest, filters: Query[RangeFilters]) -> list[Appointment]:
     """The appointments you may see overlapping [start, end) (at most 500, in time order)."""
-    _range(filters.start, filters.end)
-    rows = selectors.appointment_list(user=_user(request), start=filters.start, end=filters.end,
-                                      attendee_id=filters.attendee)
+    start, end = _range(filters.start, filters.end)
+    rows = selectors.appointment_list(user=_user(request), start=start, end=end, attendee_id=filters.attendee)
     prefetch_related_objects(rows, "attendees", "contacts")
     return rows
 
@@ -231,11 +242,11 @@ class MemberOut(Schema):
             summary="Your team's calendars side by side")
 def calendar_team(request: HttpRequest, filters: Query[TeamFilters]) -> list[dict[str, Any]]:
     """Each member's appointments in [start, end); those you may not see are `busy` with the time only."""
-    _range(filters.start, filters.end)
+    start, end = _range(filters.start, filters.end)
     user = _user(request)
     members = selectors.calendar_team_members(viewer=user, team_id=filters.team)
     return [{"user": m.pk, "name": str(m), "appointments": [
         {"id": e.id, "starts_at": e.starts_at, "ends_at": e.ends_at, "all_day": e.all_day, "busy": e.busy,
          "title": e.title, "kind": e.kind, "location": e.location, "customer": e.customer_id,
          "customer_name": e.customer_name} for e in entries]}
-        for m, entries in selectors.team_calendar(viewer=user, members=members, start=filters.start, end=filters.end)]
+        for m, entries in selectors.team_calendar(viewer=user, members=members, start=start, end=end)]
