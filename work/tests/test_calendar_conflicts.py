@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from work.conflicts import Slot, conflicting, intervals_overlap, occupied, slots_conflict
+from work.conflicts import (
+    Slot,
+    conflicting,
+    first_overlap,
+    intervals_overlap,
+    occupied,
+    occurrences,
+    slots_conflict,
+    span,
+)
 
 SHANGHAI, BERLIN = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin")
 BASE = datetime(2026, 3, 2, 8, 0, tzinfo=SHANGHAI)
@@ -91,3 +100,59 @@ def test_conflicting_keys_and_utc_instants():
     others = [("a", timed(9, 10)), ("b", timed(10.5, 10.75)), ("c", utc_slot)]
     assert list(conflicting(mine, others, SHANGHAI)) == ["b", "c"]  # 02:59 UTC is 10:59 in Shanghai
     assert intervals_overlap((at(1), at(2)), (at(1.5), at(3)))
+
+
+# --- recurring slots --------------------------------------------------------------------------------
+
+def weekly(start: float, end: float, until: date, zone: ZoneInfo = SHANGHAI, rule: str = "weekly") -> Slot:
+    return Slot(starts_at=at(start, zone), ends_at=at(end, zone), recurrence=rule, until=until)
+
+
+def test_occurrences_expand_until_the_last_day():
+    slot = weekly(9, 10, date(2026, 3, 23))  # Mondays 2, 9, 16, 23 March
+    starts = [s.date() for s, _e in occurrences(slot, SHANGHAI)]
+    assert starts == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23)]
+    daily = weekly(9, 10, date(2026, 3, 4), rule="daily")
+    assert len(list(occurrences(daily, SHANGHAI))) == 3
+    window = list(occurrences(slot, SHANGHAI, at(24 * 8), at(24 * 15)))  # 10–16 March
+    assert [s.date() for s, _e in window] == [date(2026, 3, 16)]
+    assert span(slot, SHANGHAI) == (at(9), datetime(2026, 3, 23, 10, tzinfo=SHANGHAI))
+
+
+def test_recurrence_keeps_the_wall_clock_across_daylight_saving():
+    """Berlin moves its clocks on 29 March 2026: the weekly 09:00 stays 09:00 local, one hour earlier in UTC."""
+    slot = weekly(9, 10, date(2026, 4, 6), zone=BERLIN)
+    times = [(s.astimezone(BERLIN).hour, s.astimezone(UTC).hour) for s, _e in occurrences(slot, BERLIN)]
+    assert times == [(9, 8)] * 4 + [(9, 7)] * 2
+
+
+def test_recurring_conflicts():
+    series = weekly(10, 11, date(2026, 3, 30))
+    assert slots_conflict(series, timed(24 * 14 + 10.5, 24 * 14 + 12), SHANGHAI)      # the third Monday
+    assert not slots_conflict(series, timed(24 * 14 + 11, 24 * 14 + 12), SHANGHAI)    # touching it
+    assert not slots_conflict(series, timed(24 * 15 + 10, 24 * 15 + 11), SHANGHAI)    # a Tuesday
+    assert not slots_conflict(series, timed(24 * 35 + 10, 24 * 35 + 11), SHANGHAI)    # after the last one
+    hit = first_overlap(timed(24 * 7 + 9, 24 * 21 + 9), series, SHANGHAI)            # 9 to 23 March
+    assert hit == (at(24 * 7 + 10), at(24 * 7 + 11))
+    # Two series: Mondays vs. a daily one starting on Wednesday that meets the second Monday.
+    daily = weekly(10.5, 11.5, date(2026, 3, 10), rule="daily")
+    assert slots_conflict(series, Slot(starts_at=at(24 * 2 + 10.5), ends_at=at(24 * 2 + 11.5), recurrence="daily",
+                                       until=date(2026, 3, 10)), SHANGHAI)
+    assert slots_conflict(daily, series, SHANGHAI)
+    assert not slots_conflict(series, Slot(starts_at=at(24 * 2 + 10.5), ends_at=at(24 * 2 + 11.5),
+                                           recurrence="daily", until=date(2026, 3, 8)), SHANGHAI)
+    all_day_weekly = Slot(starts_at=BASE, ends_at=BASE, all_day=True, start_date=date(2026, 3, 3),
+                          end_date=date(2026, 3, 3), recurrence="weekly", until=date(2026, 3, 31))
+    assert slots_conflict(all_day_weekly, timed(24 * 22 + 23, 24 * 22 + 23.5), SHANGHAI)  # Tuesday 24 March
+    assert not slots_conflict(all_day_weekly, timed(24 * 22 + 24, 24 * 22 + 25), SHANGHAI)
+
+
+def test_recurring_exhaustively_against_expanded_pairs():
+    """A weekly series against every quarter-hour slot of its third week: a conflict iff that slot
+    overlaps the third occurrence."""
+    series = weekly(10, 11, date(2026, 3, 30))
+    points = [24 * 14 + 9 + q / 4 for q in range(13)]
+    for s1, e1 in itertools.combinations(points, 2):
+        expected = intervals_overlap((at(s1), at(e1)), (at(24 * 14 + 10), at(24 * 14 + 11)))
+        assert slots_conflict(series, timed(s1, e1), SHANGHAI) is expected, (s1, e1)
+        assert slots_conflict(timed(s1, e1), series, SHANGHAI) is expected, (s1, e1)
