@@ -23,11 +23,12 @@ from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, json_respons
 from work import selectors_calendar as selectors
 from work import services_calendar as services
 from work.conflicts import day_start
-from work.models.calendar import Appointment, AppointmentKind
+from work.models.calendar import Appointment, AppointmentKind, Recurrence
 
 router = Router()
 
 KindChoice = Literal[tuple(AppointmentKind.values)]  # type: ignore[valid-type]
+RecurrenceChoice = Literal[tuple(Recurrence.values)]  # type: ignore[valid-type]
 MAX_RANGE = timedelta(days=100)
 
 
@@ -47,6 +48,8 @@ class AppointmentIn(InSchema):
     all_day: bool = False
     start_date: date | None = Field(None, description="First day of an all-day appointment.")
     end_date: date | None = Field(None, description="Last day (included) of an all-day appointment.")
+    recurrence: RecurrenceChoice = Field("", description='"daily" or "weekly" ("": does not repeat).')  # type: ignore[valid-type]
+    recurrence_until: date | None = Field(None, description="Last day it repeats on (within a year).")
     location: _str(200) = ""  # type: ignore[valid-type]
     notes: _str(20_000) = ""  # type: ignore[valid-type]
     customer: int | None = Field(None, description="Customer id (none: an internal meeting).")
@@ -65,6 +68,8 @@ class AppointmentPatchIn(InSchema):
     all_day: bool | None = None
     start_date: date | None = None
     end_date: date | None = None
+    recurrence: RecurrenceChoice | None = None  # type: ignore[valid-type]
+    recurrence_until: date | None = None
     location: _str(200) | None = None  # type: ignore[valid-type]
     notes: _str(20_000) | None = None  # type: ignore[valid-type]
     customer: int | None = None
@@ -82,6 +87,8 @@ class AppointmentOut(Schema):
     all_day: bool
     start_date: date | None
     end_date: date | None
+    recurrence: str
+    recurrence_until: date | None
     location: str
     notes: str
     customer: int | None
@@ -200,7 +207,8 @@ def appointment_update(request: HttpRequest, response: HttpResponse, appointment
     data = payload.model_dump(exclude_unset=True)
     users, contacts = data.pop("users", None), data.pop("contacts", None)
     save_anyway = data.pop("save_anyway", False)
-    data = {k: v for k, v in data.items() if v is not None or k in ("customer", "starts_at", "ends_at")}
+    data = {k: v for k, v in data.items() if v is not None or k in ("customer", "starts_at", "ends_at",
+                                                                    "recurrence_until")}
     try:
         services.appointment_update(actor=user, appointment_id=appointment_id, data=data, users=users,
                                     contacts=contacts, save_anyway=save_anyway,

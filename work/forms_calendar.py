@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.concurrency import VersionedFormMixin
 from customers.models import Contact
-from work.models.calendar import AppointmentKind
+from work.models.calendar import AppointmentKind, Recurrence
 
 
 class _DateTimeInput(forms.DateTimeInput):
@@ -40,6 +40,8 @@ class AppointmentForm(VersionedFormMixin, forms.Form):
     start_date = forms.DateField(label=_("first day"), required=False, widget=_DateInput(),
                                  help_text=_("For all-day appointments."))
     end_date = forms.DateField(label=_("last day"), required=False, widget=_DateInput())
+    recurrence = forms.ChoiceField(label=_("repeats"), choices=Recurrence.choices, required=False)
+    recurrence_until = forms.DateField(label=_("repeats until"), required=False, widget=_DateInput())
     location = forms.CharField(label=_("location"), max_length=200, required=False)
     users = forms.ModelMultipleChoiceField(label=_("attendees"), queryset=User.objects.none(), required=False,
                                            widget=forms.CheckboxSelectMultiple)
@@ -66,4 +68,4 @@ class AppointmentForm(VersionedFormMixin, forms.Form):
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {k: data[k] for k in ("kind", "title", "all_day", "starts_at", "ends_at", "start_date", "end_date",
-                                     "location", "notes")}
+                                     "recurrence", "recurrence_until", "location", "notes")}

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from work.conflicts import day_start
 from work.models.calendar import Appointment
 
 PRODID = "-//kehu//kehu CRM calendar//EN"
@@ -37,6 +38,11 @@ def _event(appointment: Appointment) -> Event:
     else:
         event.add("dtstart", appointment.starts_at.astimezone(UTC))
         event.add("dtend", appointment.ends_at.astimezone(UTC))
+    if appointment.recurrence and appointment.recurrence_until:
+        # UNTIL in UTC when DTSTART is (RFC 5545 3.3.10): the end of the last day in the business zone.
+        until = day_start(appointment.recurrence_until + timedelta(days=1), timezone.get_default_timezone())
+        event.add("rrule", {"FREQ": appointment.recurrence.upper(), "UNTIL": (
+            appointment.recurrence_until if appointment.all_day else until.astimezone(UTC) - timedelta(seconds=1))})
     event.add("summary", appointment.title)
     event.add("categories", [appointment.get_kind_display()])
     if appointment.location:

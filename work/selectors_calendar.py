@@ -9,17 +9,19 @@ time only, no title, kind, customer, location or notes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from work.conflicts import Slot, occurrences
 from work.models.calendar import Appointment, AppointmentAttendee, CalendarFeed
 from work.services_calendar import feed_token_hash
 
@@ -44,21 +46,28 @@ class CalendarEntry:
 
 
 _COLUMNS = ("appointment_id", "user_id", "appointment__starts_at", "appointment__ends_at", "appointment__all_day",
-            "appointment__start_date", "appointment__end_date", "appointment__title", "appointment__kind",
+            "appointment__start_date", "appointment__end_date", "appointment__recurrence",
+            "appointment__recurrence_until", "appointment__title", "appointment__kind",
             "appointment__location", "appointment__customer_id", "appointment__customer__name",
             "appointment__conflict_noted")
 
 
-def _entry(row: tuple[Any, ...], visible: bool) -> CalendarEntry:
-    """An entry from a row of _COLUMNS (values, not model instances: a team's week is 300 rows)."""
-    pk, _user, starts_at, ends_at, all_day, start_date, end_date = row[:7]
-    if not visible:
-        return CalendarEntry(id=None, starts_at=starts_at, ends_at=ends_at, all_day=all_day, start_date=start_date,
-                             end_date=end_date, busy=True)
-    title, kind, location, customer_id, customer_name, conflict_noted = row[7:]
-    return CalendarEntry(id=pk, starts_at=starts_at, ends_at=ends_at, all_day=all_day, start_date=start_date,
-                         end_date=end_date, busy=False, title=title, kind=kind, location=location,
-                         customer_id=customer_id, customer_name=customer_name or "", conflict_noted=conflict_noted)
+def _entries(row: tuple[Any, ...], visible: bool, start: datetime, end: datetime) -> Iterator[CalendarEntry]:
+    """The entries of a row of _COLUMNS (values, not model instances: a team's week is 300 rows) in
+    [start, end): one per occurrence of a recurring appointment."""
+    pk, _user, starts_at, ends_at, all_day, start_date, end_date, recurrence, until = row[:9]
+    title, kind, location, customer_id, customer_name, conflict_noted = row[9:]
+    slot = Slot(starts_at=starts_at, ends_at=ends_at, all_day=all_day, start_date=start_date, end_date=end_date,
+                recurrence=recurrence, until=until)
+    zone = timezone.get_default_timezone()
+    for begin, finish in occurrences(slot, zone, start, end) if recurrence else [(starts_at, ends_at)]:
+        if not visible:
+            yield CalendarEntry(id=None, starts_at=begin, ends_at=finish, all_day=all_day, start_date=None,
+                                end_date=None, busy=True)
+            continue
+        yield CalendarEntry(id=pk, starts_at=begin, ends_at=finish, all_day=all_day, start_date=start_date,
+                            end_date=end_date, busy=False, title=title, kind=kind, location=location,
+                            customer_id=customer_id, customer_name=customer_name or "", conflict_noted=conflict_noted)
 
 
 def _attendances(user_ids: Iterable[int], start: datetime, end: datetime) -> QuerySet[AppointmentAttendee]:
@@ -71,7 +80,9 @@ def _attendances(user_ids: Iterable[int], start: datetime, end: datetime) -> Que
 
 def calendar_entries(*, user: User, start: datetime, end: datetime) -> list[CalendarEntry]:
     """The user's own calendar in [start, end): every appointment they attend (or organise), in full."""
-    return [_entry(row, True) for row in _attendances([user.pk], start, end).values_list(*_COLUMNS)]
+    entries = [e for row in _attendances([user.pk], start, end).values_list(*_COLUMNS)
+               for e in _entries(row, True, start, end)]
+    return sorted(entries, key=lambda e: e.starts_at)
 
 
 def calendar_team_members(*, viewer: User, team_id: int | None = None) -> list[User]:
@@ -94,16 +105,19 @@ def team_calendar(
                   .filter(pk__in={r[0] for r in rows}).values_list("pk", flat=True))
     by_user: dict[int, list[CalendarEntry]] = {m.pk: [] for m in members}
     for r in rows:
-        by_user[r[1]].append(_entry(r, r[0] in visible))
-    return [(m, by_user[m.pk]) for m in members]
+        by_user[r[1]].extend(_entries(r, r[0] in visible, start, end))
+    return [(m, sorted(by_user[m.pk], key=lambda e: e.starts_at)) for m in members]
 
 
 def appointment_list(
     *, user: User, start: datetime, end: datetime, attendee_id: int | None = None, limit: int = 500
 ) -> list[Appointment]:
     """Appointments the user may see overlapping [start, end), optionally of one attendee."""
+    # A recurring appointment keeps its first occurrence: it is in range while it still repeats.
+    repeating = Q(recurrence__gt="", recurrence_until__gte=timezone.localtime(start).date())
     qs = (Appointment.objects.restrict(user, "view")
-          .filter(starts_at__lt=end, ends_at__gt=start).select_related("customer").order_by("starts_at", "id"))
+          .filter(Q(starts_at__lt=end) & (Q(ends_at__gt=start) | repeating))
+          .select_related("customer").order_by("starts_at", "id"))
     if attendee_id is not None:
         qs = qs.filter(attendees__user_id=attendee_id)
     return list(qs[:limit])

@@ -32,13 +32,14 @@ from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Contact, Customer
 from work.calendar_registry import outcome_recorder
-from work.conflicts import Slot, day_start, slots_conflict
+from work.conflicts import Slot, day_start, first_overlap, span
 from work.models.calendar import Appointment, AppointmentAttendee, CalendarFeed
 
 APPOINTMENT_FIELDS: list[str] = [
-    "kind", "title", "starts_at", "ends_at", "all_day", "start_date", "end_date", "location", "notes", "customer",
-    "record_type", "record_id",
+    "kind", "title", "starts_at", "ends_at", "all_day", "start_date", "end_date", "recurrence", "recurrence_until",
+    "location", "notes", "customer", "record_type", "record_id",
 ]
+MAX_SERIES = timedelta(days=366)  # a recurring appointment repeats for at most a year
 # What the audit rows compare (the attendees as sorted ids).
 _AUDITED = [f for f in APPOINTMENT_FIELDS if f not in ("record_type",)] + ["conflict_noted"]
 # Widening of the candidate query: an all-day slot's instants depend on the attendee's zone (±14 h).
@@ -73,35 +74,60 @@ class AppointmentConflicts(Exception):
 
 def slot_of(appointment: Appointment) -> Slot:
     return Slot(starts_at=appointment.starts_at, ends_at=appointment.ends_at, all_day=appointment.all_day,
-                start_date=appointment.start_date, end_date=appointment.end_date)
+                start_date=appointment.start_date, end_date=appointment.end_date,
+                recurrence=appointment.recurrence, until=appointment.recurrence_until)
+
+
+def series_span(appointment: Appointment) -> tuple[datetime, datetime]:
+    """First start to last end in the business zone (what the attendee rows hold)."""
+    return span(slot_of(appointment), timezone.get_default_timezone())
 
 
 def appointment_conflicts(
     *, actor: User, slot: Slot, user_ids: Iterable[int], exclude_id: int | None = None
 ) -> list[Conflict]:
     """Other live appointments of `user_ids` that overlap `slot` (half-open, all-day as whole days in
-    the business zone — users have no zone of their own yet), in time order. Candidates come from
-    the (user, starts_at, ends_at) index; the exact test is work.conflicts."""
+    the business zone — users have no zone of their own yet; recurring ones at any occurrence), in
+    time order, each with its first overlapping occurrence. Candidates come from the (user,
+    starts_at, ends_at) index over the series' spans; the exact test is work.conflicts."""
     zone = timezone.get_default_timezone()
     ids = sorted(set(user_ids))
     if not ids:
         return []
+    first, last = span(slot, zone)
     rows = (AppointmentAttendee.objects
-            .filter(user_id__in=ids, starts_at__lt=slot.ends_at + _ZONE_MARGIN,
-                    ends_at__gt=slot.starts_at - _ZONE_MARGIN, appointment__deleted_at__isnull=True)
+            .filter(user_id__in=ids, starts_at__lt=last + _ZONE_MARGIN,
+                    ends_at__gt=first - _ZONE_MARGIN, appointment__deleted_at__isnull=True)
             .select_related("appointment", "user").order_by("starts_at", "appointment_id", "user_id"))
     if exclude_id is not None:
         rows = rows.exclude(appointment_id=exclude_id)
-    hits = [r for r in rows if slots_conflict(slot, slot_of(r.appointment), zone)]
+    hits = []
+    for r in rows:
+        when = first_overlap(slot, slot_of(r.appointment), zone)
+        if when is not None:
+            hits.append((r, when))
     visible = set(Appointment.objects.restrict(actor, "view")
-                  .filter(pk__in={r.appointment_id for r in hits}).values_list("pk", flat=True))
+                  .filter(pk__in={r.appointment_id for r, _when in hits}).values_list("pk", flat=True))
     return [Conflict(user_id=r.user_id, user_name=str(r.user), appointment_id=r.appointment_id,
-                     starts_at=r.appointment.starts_at, ends_at=r.appointment.ends_at, all_day=r.appointment.all_day,
-                     title=r.appointment.title if r.appointment_id in visible else None) for r in hits]
+                     starts_at=when[0], ends_at=when[1], all_day=r.appointment.all_day,
+                     title=r.appointment.title if r.appointment_id in visible else None) for r, when in hits]
 
 
 def _normalise_times(obj: Appointment) -> None:
-    """All-day: the dates decide the instants (midnights in the business zone); otherwise no dates."""
+    """All-day: the dates decide the instants (midnights in the business zone); otherwise no dates.
+    A recurring appointment needs its last day, within a year of the first."""
+    _normalise_slot(obj)
+    if not obj.recurrence:
+        obj.recurrence_until = None
+        return
+    first = obj.start_date if obj.all_day and obj.start_date else timezone.localtime(obj.starts_at).date()
+    if obj.recurrence_until is None:
+        raise ValidationError({"recurrence_until": _("Give the last day it repeats on.")})
+    if not first <= obj.recurrence_until <= first + MAX_SERIES:
+        raise ValidationError({"recurrence_until": _("The last day must be within a year after the first.")})
+
+
+def _normalise_slot(obj: Appointment) -> None:
     if obj.all_day:
         if obj.start_date is None:
             raise ValidationError({"start_date": _("An all-day appointment needs its first day.")})
@@ -180,11 +206,12 @@ def _values(obj: Appointment, attendee_ids: Iterable[int], contact_ids: Iterable
 
 
 def _sync_attendees(obj: Appointment, attendee_ids: list[int]) -> None:
+    first, last = series_span(obj)
     AppointmentAttendee.objects.filter(appointment=obj).exclude(user_id__in=attendee_ids).delete()
-    AppointmentAttendee.objects.filter(appointment=obj).update(starts_at=obj.starts_at, ends_at=obj.ends_at)
+    AppointmentAttendee.objects.filter(appointment=obj).update(starts_at=first, ends_at=last)
     have = set(AppointmentAttendee.objects.filter(appointment=obj).values_list("user_id", flat=True))
     AppointmentAttendee.objects.bulk_create([
-        AppointmentAttendee(appointment=obj, user_id=uid, starts_at=obj.starts_at, ends_at=obj.ends_at)
+        AppointmentAttendee(appointment=obj, user_id=uid, starts_at=first, ends_at=last)
         for uid in attendee_ids if uid not in have])
 
 
@@ -243,7 +270,8 @@ def appointment_update(
     contact_ids = checked or []
     attendee_ids = _attendee_ids(obj.organiser_id, users) if users is not None else old_users
     conflicts: list[Conflict] = []
-    moved = (obj.starts_at, obj.ends_at) != (before["starts_at"], before["ends_at"]) or attendee_ids != old_users
+    moved = attendee_ids != old_users or any(
+        getattr(obj, f) != before[f] for f in ("starts_at", "ends_at", "recurrence", "recurrence_until"))
     if moved:
         conflicts = _check_conflicts(actor, obj, attendee_ids, save_anyway)
         obj.conflict_noted = bool(conflicts)

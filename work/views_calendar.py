@@ -206,7 +206,8 @@ def _edit_form(request: HttpRequest, obj: Appointment, customer: Any) -> Appoint
     users = [a.user_id for a in obj.attendees.all()]
     initial = {"kind": obj.kind, "title": obj.title, "all_day": obj.all_day,
                "starts_at": timezone.localtime(obj.starts_at), "ends_at": timezone.localtime(obj.ends_at),
-               "start_date": obj.start_date, "end_date": obj.end_date, "location": obj.location, "notes": obj.notes,
+               "start_date": obj.start_date, "end_date": obj.end_date, "recurrence": obj.recurrence,
+               "recurrence_until": obj.recurrence_until, "location": obj.location, "notes": obj.notes,
                "users": [u for u in users if u != obj.organiser_id], "contacts": [c.pk for c in obj.contacts.all()],
                **version_initial(obj)}
     return AppointmentForm(initial=initial, actor=request.user, customer=customer,  # type: ignore[arg-type]

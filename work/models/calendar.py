@@ -31,6 +31,12 @@ class AppointmentKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class Recurrence(models.TextChoices):
+    NONE = "", _("does not repeat")
+    DAILY = "daily", _("every day")
+    WEEKLY = "weekly", _("every week")
+
+
 class AppointmentQuerySet(RestrictedQuerySet, SoftDeleteQuerySet):
     """Scoped through the customer when there is one; attendees always see what they attend."""
 
@@ -56,7 +62,9 @@ class Appointment(TimeStampedModel, SoftDeleteModel):
     """A slot in attendees' calendars. `starts_at`/`ends_at` are UTC instants, the half-open interval
     [starts_at, ends_at); an all-day appointment also keeps its dates (`start_date`..`end_date`,
     both included) and its instants are those days' midnights in the business zone, so that range
-    queries find it — conflicts compute the whole days in each attendee's zone (work.conflicts)."""
+    queries find it — conflicts compute the whole days in each attendee's zone (work.conflicts). A
+    recurring one (daily or weekly until `recurrence_until`, at most a year) keeps its first
+    occurrence here; the others are computed (work.conflicts.occurrences)."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=AppointmentKind.choices, default=AppointmentKind.VISIT)
     title = models.CharField(_("title"), max_length=200)
@@ -65,6 +73,8 @@ class Appointment(TimeStampedModel, SoftDeleteModel):
     all_day = models.BooleanField(_("all day"), default=False)
     start_date = models.DateField(_("first day"), null=True, blank=True)
     end_date = models.DateField(_("last day"), null=True, blank=True)
+    recurrence = models.CharField(_("repeats"), max_length=10, choices=Recurrence.choices, blank=True, default="")
+    recurrence_until = models.DateField(_("repeats until"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True, default="")
     notes = models.TextField(_("notes"), blank=True, default="")
     organiser = models.ForeignKey(
@@ -114,7 +124,8 @@ class Appointment(TimeStampedModel, SoftDeleteModel):
 
 class AppointmentAttendee(models.Model):
     """A user in an appointment (the organiser is always one). The appointment's instants are copied
-    here so that "who is busy when" is one indexed range scan: (user, starts_at, ends_at)."""
+    here so that "who is busy when" is one indexed range scan: (user, starts_at, ends_at) — for a
+    recurring appointment from its first start to its last occurrence's end (work.conflicts.span)."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="attendees")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -245,3 +245,19 @@ def test_drag_and_drop_moves_to_another_day(sales_a, sales_b, week):
     assert appt.starts_at == at(6, 10) and appt.conflict_noted
     assert client.post(url, {"day": "soon"}).status_code == 400
     assert logged_in(sales_b).post(url, {"day": "2030-03-08"}).status_code == 404
+
+
+def test_recurring_appointments_show_on_each_occurrence_and_in_ical(sales_a):
+    series = make_appointment(sales_a, at(4, 9), at(4, 9.5), title="Stand-up", recurrence="weekly",
+                              recurrence_until=date(2030, 3, 25))
+    client = logged_in(sales_a)
+    later = client.get(reverse("work:calendar_week"), {"date": "2030-03-20"}).content.decode()
+    assert "Stand-up" in later and "09:00–09:30" in later
+    assert "Stand-up" not in client.get(reverse("work:calendar_week"), {"date": "2030-04-01"}).content.decode()
+    assert later.count("Stand-up") == 1
+    month = client.get(reverse("work:calendar_month"), {"date": "2030-03-01"}).content.decode()
+    assert month.count("Stand-up") == 4
+    (event,) = _parsed(client.get(reverse("work:appointment_ics", args=[series.pk])).content).walk("VEVENT")
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"]
+    listed = ApiClient(sales_a).get("/appointments", start=at(18, 0).isoformat(), end=at(19, 0).isoformat())
+    assert [a["title"] for a in listed.json()] == ["Stand-up"]

@@ -134,3 +134,29 @@ def test_outcome_becomes_an_interaction_in_one_step(sales_a, customer_a):
     with pytest.raises(ValidationError):
         appointment_outcome_record(actor=sales_a, appointment_id=appt.pk, outcome="again")
     assert Interaction.objects.filter(customer=customer_a).count() == 1
+
+
+def test_a_weekly_series_conflicts_at_a_later_occurrence(sales_a, manager_a):
+    series = make_appointment(manager_a, at(4, 10), at(4, 11), title="Weekly review", recurrence="weekly",
+                              recurrence_until=date(2030, 3, 25))
+    # The attendee row spans the whole series: the indexed candidate query finds it three weeks later.
+    assert AppointmentAttendee.objects.get(appointment=series).ends_at == at(25, 11)
+    with pytest.raises(AppointmentConflicts) as caught:
+        make_appointment(sales_a, at(18, 10.5), at(18, 12), users=(manager_a,))
+    (conflict,) = caught.value.conflicts
+    assert (conflict.appointment_id, conflict.starts_at, conflict.ends_at) == (series.pk, at(18, 10), at(18, 11))
+    make_appointment(sales_a, at(18, 11), at(18, 12), users=(manager_a,))  # touching the occurrence
+    make_appointment(sales_a, at(19, 10), at(19, 11), users=(manager_a,))  # a Tuesday
+    # A new daily series meets the weekly one on its Mondays.
+    with pytest.raises(AppointmentConflicts):
+        make_appointment(sales_a, at(12, 10), at(12, 10.5), users=(manager_a,), recurrence="daily",
+                         recurrence_until=date(2030, 3, 20))
+
+
+def test_a_series_needs_its_last_day_within_a_year(sales_a):
+    with pytest.raises(ValidationError) as caught:
+        make_appointment(sales_a, at(4, 10), at(4, 11), recurrence="weekly")
+    assert "recurrence_until" in caught.value.error_dict
+    with pytest.raises(ValidationError) as caught:
+        make_appointment(sales_a, at(4, 10), at(4, 11), recurrence="daily", recurrence_until=date(2031, 3, 6))
+    assert "recurrence_until" in caught.value.error_dict
