@@ -199,7 +199,21 @@ def fixture(seed: int) -> dict[str, Any]:
         "search": _samples(rnd), "lists": out_lists, "cards": cards, "api_ids": api_ids,
         "timeline_items": timeline_items, "customers": Customer.objects.count(),
         "calendar_team": _calendar_team(rnd),
+        "plan_pages": _plan_pages(),
     }
+
+
+def _plan_pages() -> list[dict[str, Any]]:
+    """(team, month) of the monthly plan page: every team with members, this month and the last."""
+    from datetime import timedelta
+
+    from accounts.models import Team
+    from work.selectors_plans import business_today, month_start
+
+    this = month_start(business_today())
+    months = [f"{this:%Y-%m}", f"{month_start(this - timedelta(days=1)):%Y-%m}"]
+    teams = Team.objects.filter(members__is_active=True).distinct().values_list("pk", flat=True)
+    return [{"team": team, "month": month} for team in teams for month in months]
 
 
 def main(argv: list[str]) -> int:

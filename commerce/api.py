@@ -14,24 +14,38 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, WithJsonSchema
 
 from accounts.models import User
 from commerce import selectors, services
 from commerce.choices import CostKind, OrderStatus, SalesChannel
 from commerce.models import UNIT_PRICE_PLACES, CustomerCost, Order, Product
 from core import concurrency
-from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_unsign
+from core.api import (
+    DECIMAL_TEXT_PATTERN,
+    ERROR_RESPONSES,
+    ApiValidationError,
+    DecimalIn,
+    DecimalText,
+    InSchema,
+    cursor_page_schema,
+    cursor_unsign,
+)
 from core.decimals import price_text
 from customers.records.api import RecordApi, ensure_customer_in_body, page_out
 
 router = Router()
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Money = Annotated[Decimal, DecimalIn(max_digits=16, decimal_places=2, ge=0)]
 # Prices and costs per unit: four decimals (amounts stay at two), trailing zeros taken (9.7700).
-UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=UNIT_PRICE_PLACES)]
+UnitPrice = Annotated[Decimal, DecimalIn(max_digits=18, decimal_places=UNIT_PRICE_PLACES, ge=0)]
 # …and written back with two decimals, or the up to four they have: "9.77", "0.035", "1200.00".
-UnitPriceOut = Annotated[Decimal, PlainSerializer(lambda d: price_text(d, grouped=False), return_type=str)]
+UnitPriceOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: price_text(d, grouped=False), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL_TEXT_PATTERN, "examples": ["9.77", "0.035"]},
+                   mode="serialization"),
+]
 Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 ChannelChoice = Literal[("", *SalesChannel.values)]  # type: ignore[valid-type]
 CostKindChoice = Literal[tuple(CostKind.values)]  # type: ignore[valid-type]
@@ -155,9 +169,9 @@ def product_delete(request: HttpRequest, product_id: int) -> Status[None]:
 
 class OrderLineIn(InSchema):
     product: int = Field(description="Product id.")
-    quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
+    quantity: Annotated[Decimal, DecimalIn(max_digits=14, decimal_places=3, gt=0)]
     unit_price: UnitPrice | None = Field(None, description="Default: the product's list price.")
-    discount: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)] = Field(
+    discount: Annotated[Decimal, DecimalIn(max_digits=5, decimal_places=4, ge=0, le=1)] = Field(
         Decimal(0), description="A fraction: 0.15 is 15 % off."
     )
 
@@ -199,13 +213,13 @@ class OrderLineOut(Schema):
     product_code: str
     product_name: str
     position: int
-    quantity: Decimal
+    quantity: DecimalText
     unit_price: UnitPriceOut
-    discount: Decimal
+    discount: DecimalText
     unit_cost: UnitPriceOut
-    revenue: Decimal
-    cost: Decimal
-    margin: Decimal
+    revenue: DecimalText
+    cost: DecimalText
+    margin: DecimalText
 
     @staticmethod
     def resolve_product(obj: Any) -> int:
@@ -232,9 +246,9 @@ class OrderOut(Schema):
     location: str
     salesperson: int | None
     currency: str
-    revenue: Decimal
-    cost: Decimal
-    margin: Decimal
+    revenue: DecimalText
+    cost: DecimalText
+    margin: DecimalText
     status_changed_at: datetime | None
     note: str
     external_id: str | None
@@ -397,7 +411,7 @@ class CostOut(Schema):
     customer: int
     kind: str
     incurred_on: date
-    amount: Decimal
+    amount: DecimalText
     currency: str
     description: str
     order: int | None

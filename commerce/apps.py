@@ -22,3 +22,7 @@ class CommerceConfig(AppConfig):
                          except_url_names=frozenset({"product_list"})))
         add_item(NavItem("products", _("Products"), "commerce:product_list", order=50,
                          current_url_names=frozenset({"product_list"})))
+
+        from commerce import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)

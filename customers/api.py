@@ -23,6 +23,7 @@ from core import concurrency, masking
 from core.api import (
     ERROR_RESPONSES,
     ApiValidationError,
+    DecimalIn,
     InSchema,
     cursor_page_schema,
     cursor_sign,
@@ -134,7 +135,7 @@ class CustomerUpdateIn(InSchema):
     legal_form: LegalFormChoice = ""  # type: ignore[valid-type]
     industry: _str(100) = ""  # type: ignore[valid-type]
     company_size: CompanySizeChoice = ""  # type: ignore[valid-type]
-    assets: Annotated[Decimal | None, Field(max_digits=18, decimal_places=2, description=(
+    assets: Annotated[Annotated[Decimal, DecimalIn(max_digits=18, decimal_places=2)] | None, Field(description=(
         f'Or "{AMOUNT_MASK}" as your role may read it.')), _AS_READ, _AS_SENT] = None
     assets_currency: Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")] = "CNY"
     relationship_since: date | None = None

@@ -30,7 +30,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-class ProductOut(Schema):
+class NextBestProductOut(Schema):
     product_id: int
     name: str
     basis: str = Field("", description="association, segment or popular")
@@ -68,7 +68,7 @@ class ScoreOut(Schema):
     horizon_months: int
     churn_risk: float | None
     churn_factors: list[FactorOut]
-    next_products: list[ProductOut]
+    next_products: list[NextBestProductOut]
     call_score: float = Field(description="Purchase likelihood × expected margin of a purchase.")
     reason: str = Field(description="Why to call, in the request's language.")
 

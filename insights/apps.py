@@ -30,3 +30,7 @@ class InsightsConfig(AppConfig):
             table=CustomerScore._meta.db_table, customer_column=str(concrete_field(CustomerScore, "customer").column),
             value_column=str(concrete_field(CustomerScore, "clv").column),
         ))
+
+        from insights import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)

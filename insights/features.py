@@ -271,7 +271,8 @@ def service_features(ctx: FeatureContext) -> dict[str, np.ndarray]:
     from commerce.choices import CostKind
     from commerce.models import CustomerCost
     from interactions.choices import Direction
-    from interactions.models import FollowUpTask, Interaction
+    from interactions.models import Interaction
+    from work.models import Task, TaskStatus
 
     end = ctx.cut_end
     rows = list(
@@ -284,9 +285,10 @@ def service_features(ctx: FeatureContext) -> dict[str, np.ndarray]:
     )
     ids = [r[0] for r in rows]
     last = ctx.align(ids, _seconds([r[3] for r in rows]), np.nan)
-    # A task is open at the cut if it existed then and was not yet done.
+    # A task is open at the cut if it existed then and was not yet done (a cancelled one never counts).
     tasks = list(
-        FollowUpTask.objects.filter(created_at__lt=end, deleted_at__isnull=True, customer__deleted_at__isnull=True)
+        Task.objects.filter(created_at__lt=end, deleted_at__isnull=True, customer__deleted_at__isnull=True)
+        .exclude(status=TaskStatus.CANCELLED)
         .filter(Q(done_at__isnull=True) | Q(done_at__gte=end))
         .values("customer_id").order_by()
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=ctx.cut)))

@@ -1,4 +1,6 @@
-"""The interactions part of the REST API: interactions on every channel and follow-up tasks.
+"""The interactions part of the REST API: interactions on every channel and follow-up tasks
+(`/follow-ups`: the tasks of the work app linked to an interaction, with the fields they always had;
+`/tasks` has all of them).
 
 Same rules as the pages: scoped through the customer, writes through interactions.services
 (permission, validation, audit with source "api"); out of scope is 404, seen but not changeable 403.
@@ -15,7 +17,8 @@ from core.api import ERROR_RESPONSES, InSchema, cursor_page_schema
 from customers.records.api import RecordApi
 from interactions import selectors, services
 from interactions.choices import Direction, InteractionChannel
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 router = Router()
 
@@ -119,48 +122,48 @@ RecordApi(
 
 # --- Follow-up tasks -----------------------------------------------------------------------------
 
-class TaskIn(FollowUpIn):
+class FollowUpTaskIn(FollowUpIn):
     customer: int = Field(description="Customer id.")
     interaction: int | None = Field(None, description="The interaction that spawned it, optional.")
 
 
-class TaskPatchIn(InSchema):
+class FollowUpPatchIn(InSchema):
     title: _str(200, 1) | None = None  # type: ignore[valid-type]
     due_on: date | None = None
     assignee: int | None = None
 
 
-class DoneIn(InSchema):
+class FollowUpDoneIn(InSchema):
     done: bool = True
 
 
-class TaskOut(Schema):
+class FollowUpOut(Schema):
     id: int
     customer: int
     interaction: int | None
     title: str
     due_on: date
-    assignee: int
+    assignee: int | None = Field(description="User id; null while the task waits in a team's queue.")
     done_at: datetime | None
     created_at: datetime
 
     @staticmethod
-    def resolve_customer(obj: FollowUpTask) -> int:
+    def resolve_customer(obj: Task) -> int:
         return obj.customer_id
 
     @staticmethod
-    def resolve_interaction(obj: FollowUpTask) -> int | None:
-        return obj.interaction_id
+    def resolve_interaction(obj: Task) -> int | None:
+        return obj.record_id if obj.record_type_id is not None and obj.record_type.model == "interaction" else None
 
     @staticmethod
-    def resolve_assignee(obj: FollowUpTask) -> int:
+    def resolve_assignee(obj: Task) -> int | None:
         return obj.assignee_id
 
 
-TaskPage = cursor_page_schema(TaskOut, "TaskPage")
+FollowUpPage = cursor_page_schema(FollowUpOut, "FollowUpPage")
 
 
-class TaskFilters(Schema):
+class FollowUpFilters(Schema):
     customer: int | None = None
     assignee: int | None = Field(None, description="User id; `me` is not needed: pass your own id.")
     open: bool | None = Field(None, description="true: not done yet; false: done.")
@@ -168,23 +171,24 @@ class TaskFilters(Schema):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 
 
+def _task(user: User, task_id: int) -> Task:
+    return Task.objects.restrict(user, "view").select_related("record_type").get(pk=task_id)
+
+
 RecordApi(
-    kind=services.FOLLOW_UPS, path="/follow-ups", name="follow_up", module=__name__, tags=["follow-ups"],
-    id_param="task_id", out=TaskOut, page=TaskPage, filters=TaskFilters, list_selector=selectors.follow_up_list,
-    create_in=TaskIn, patch_in=TaskPatchIn, nullable=(), create_extra={"interaction": "interaction_id"},
+    kind=services.FOLLOW_UPS, read=_task, path="/follow-ups", name="follow_up", module=__name__, tags=["follow-ups"],
+    id_param="task_id", out=FollowUpOut, page=FollowUpPage, filters=FollowUpFilters,
+    list_selector=selectors.follow_up_list,
+    create_in=FollowUpTaskIn, patch_in=FollowUpPatchIn, nullable=(), create_extra={"interaction": "interaction_id"},
     summaries={"list": "List follow-up tasks (earliest due first)", "create": "Create a follow-up task",
                "detail": "Read a follow-up task", "update": "Change a follow-up task",
                "delete": "Delete a follow-up task"},
 ).register(router)
 
 
-def _task(user: User, task_id: int) -> FollowUpTask:
-    return FollowUpTask.objects.restrict(user, "view").get(pk=task_id)
-
-
-@router.post("/follow-ups/{int:task_id}/done", response={200: TaskOut, **ERROR_RESPONSES}, tags=["follow-ups"],
+@router.post("/follow-ups/{int:task_id}/done", response={200: FollowUpOut, **ERROR_RESPONSES}, tags=["follow-ups"],
              summary="Tick a follow-up task off (or reopen it with done=false)")
-def follow_up_done(request: HttpRequest, task_id: int, payload: DoneIn) -> FollowUpTask:
+def follow_up_done(request: HttpRequest, task_id: int, payload: FollowUpDoneIn) -> Task:
     user = _user(request)
     _task(user, task_id)
     services.follow_up_done(actor=user, task_id=task_id, done=payload.done)

@@ -16,6 +16,12 @@ class InteractionsConfig(AppConfig):
         registry.add("timeline_actions", selectors.timeline_actions)
         registry.add("demo_generators", demo.generate)
         add_outcome_recorder(services.appointment_outcome_interaction)
+        # Follow-up tasks are work.Task linked to their interaction: the task lists link to it.
+        registry.add("work_record_urls", ("interactions.interaction", "interactions:interaction_detail"))
 
         add_item(NavItem("interactions", _("Interactions"), "interactions:interaction_list", order=30,
                          current_app="interactions"))
+
+        from interactions import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)

@@ -35,7 +35,8 @@ from core.demo import (
     weighted,
 )
 from interactions.choices import Direction, InteractionChannel
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 INTERACTIONS_PER_CUSTOMER = 5.0
 HISTORY_DAYS = 3 * 365
@@ -72,6 +73,11 @@ _INBOUND = [
 _TASKS = ["回电确认办理意向", "寄送产品说明书", "准备资产配置方案", "预约面谈", "跟进理赔进度", "发送利率表",
           "核实客户资料", "邀请参加活动"]
 
+
+# The columns of a follow-up task the bulk insert must give (it bypasses the model's defaults).
+_TASK_DEFAULTS = {"description": "", "due_at": None, "priority": "normal", "team_id": None, "remind_at": None,
+                  "reminded_at": None, "recurrence": "none", "recurrence_interval": 1, "recurrence_until": None,
+                  "recurrence_count": None, "recurrence_day": None, "occurrence": 1, "previous_id": None}
 
 _CHANNELS = list(dict.fromkeys([c for c, _w in _CHANNELS_PERSON] + [c for c, _w in _CHANNELS_ORG]))
 _PERSON_WEIGHTS = [dict(_CHANNELS_PERSON).get(c, 0) for c in _CHANNELS]
@@ -158,8 +164,10 @@ class _Generator:
         tasks = {
             "customer_id": frame.ids[cust[task_of]].tolist(), "title": pick(_TASKS, title_draw[task_of]),
             "due_on": date_texts(due), "assignee_id": task_owner, "created_by_id": task_owner,
-            "done_at": done_text.tolist(), "created_at": created.tolist(),
+            "done_at": done_text.tolist(), "status": pick(["done", "open"], open_task.astype(np.int64)),
+            "created_at": created.tolist(),
             "updated_at": np.where(open_task, created, done_text).tolist(), "deleted_at": Same(None),
+            **{name: Same(value) for name, value in _TASK_DEFAULTS.items()},
         }
         return _Block(customers=m, interactions=interactions, task_of=task_of, tasks=tasks)
 
@@ -169,6 +177,7 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     """Write demo interactions and follow-up tasks for customers first..last. Returns the seconds
     per phase."""
     # Imported here: the bulk-write helpers are only needed when a demo is loaded.
+    from django.contrib.contenttypes.models import ContentType
     from django.db import DEFAULT_DB_ALIAS
 
     from core.db import analyze, indexes_deferred, insert_columns, reserve_ids
@@ -189,11 +198,13 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     with bulk_mode(), transaction.atomic():
         rebuild = large and Interaction.objects.count() < INTERACTIONS_PER_CUSTOMER * total
         blocks = (builder.block(block, part) for block, part in frame.blocks())
-        with indexes_deferred([Interaction, FollowUpTask]) if rebuild else contextlib.nullcontext():
+        # Follow-ups are tasks of the work app linked to their interaction.
+        link = {"record_type_id": Same(ContentType.objects.get_for_model(Interaction).pk)}
+        with indexes_deferred([Interaction, Task]) if rebuild else contextlib.nullcontext():
             for b in ahead(blocks) if parallel else blocks:
                 ids = np.array(reserve_ids(Interaction, len(b.interactions["customer_id"])), dtype=np.int64)
                 insert_columns(Interaction, {"id": ids.tolist(), **b.interactions})
-                insert_columns(FollowUpTask, {"interaction_id": ids[b.task_of].tolist(), **b.tasks})
+                insert_columns(Task, {"record_id": ids[b.task_of].tolist(), **link, **b.tasks})
                 done += b.customers
                 if done < total:
                     progress("interactions", done, total)
@@ -201,6 +212,6 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
             lap("interactions rows")
         lap("interactions indexes")
     lap("interactions commit")
-    analyze([Interaction._meta.db_table, FollowUpTask._meta.db_table])
+    analyze([Interaction._meta.db_table, Task._meta.db_table])
     lap("interactions statistics")
     return phases

@@ -1,16 +1,16 @@
-"""Interactions with customers on every channel, and the follow-up tasks they spawn (D3)."""
+"""Interactions with customers on every channel (D3). The follow-up tasks they spawn are tasks of
+the work app (work.Task) linked to the interaction (its linked record)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import SoftDeleteModel, TimeStampedModel
 from interactions.choices import Direction, InteractionChannel
-from interactions.querysets import FollowUpTaskQuerySet, InteractionQuerySet
+from interactions.querysets import InteractionQuerySet
 
 
 class Interaction(TimeStampedModel, SoftDeleteModel):
@@ -52,54 +52,7 @@ class Interaction(TimeStampedModel, SoftDeleteModel):
     def __str__(self) -> str:
         return self.subject
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
 
-class FollowUpTask(TimeStampedModel, SoftDeleteModel):
-    """Something to do for a customer by a due date (often after an interaction: every inbound
-    call is a sales opportunity). Shown on the assignee's home page until done."""
-
-    customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="follow_up_tasks"
-    )
-    interaction = models.ForeignKey(
-        Interaction, verbose_name=_("interaction"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="follow_up_tasks",
-    )
-    title = models.CharField(_("what to do"), max_length=200)
-    due_on = models.DateField(_("due date"))
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, related_name="follow_up_tasks"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
-
-    objects = FollowUpTaskQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["due_on", "id"]
-        verbose_name = _("follow-up task")
-        verbose_name_plural = _("follow-up tasks")
-        indexes = [
-            models.Index(fields=["assignee", "done_at", "due_on"], name="followup_assignee_open"),
-            models.Index(fields=["customer", "due_on"], name="followup_customer_due"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def clean(self) -> None:
-        """A new task due yesterday would be born overdue: a typo of the date, never a plan. (An existing
-        task keeps its past due date: that is what "overdue" means.)"""
-        super().clean()
-        if self._state.adding and self.due_on and self.due_on < timezone.localdate():
-            raise ValidationError({"due_on": _("A new follow-up cannot be due in the past; choose today or a later "
-                                               "day.")})
-
-    @property
-    def is_done(self) -> bool:
-        return self.done_at is not None
-
-    def is_overdue(self, today: timezone.datetime | None = None) -> bool:
-        return not self.is_done and self.due_on < (today or timezone.localdate())
+        return reverse("interactions:interaction_detail", args=[self.pk])

@@ -27,7 +27,8 @@ from core.timeline import (
     url_of,
     wants,
 )
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task, TaskStatus
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -66,9 +67,15 @@ class _OpenTask(TypedDict):
 
 
 def _with_open_task(qs: QuerySet[Interaction]) -> QuerySet[WithAnnotations[Interaction, _OpenTask]]:
-    return qs.annotate(has_open_task=Exists(FollowUpTask.objects.filter(
-        interaction=OuterRef("pk"), done_at__isnull=True, deleted_at__isnull=True
+    return qs.annotate(has_open_task=Exists(_follow_ups().filter(
+        record_id=OuterRef("pk"), status=TaskStatus.OPEN, deleted_at__isnull=True
     )))
+
+
+def _follow_ups(qs: QuerySet[Task] | None = None) -> QuerySet[Task]:
+    """Tasks linked to an interaction (joined on the content type: no lookup of its id first)."""
+    return (Task.objects.all() if qs is None else qs).filter(
+        record_type__app_label="interactions", record_type__model="interaction")
 
 
 def interaction_list(
@@ -87,7 +94,7 @@ def interaction_detail(*, user: User, interaction_id: int) -> Interaction:
         .get(pk=interaction_id)
     )
     obj.task_list = list(
-        FollowUpTask.objects.restrict(user, "view").filter(interaction_id=obj.pk).select_related("assignee")
+        _follow_ups(Task.objects.restrict(user, "view")).filter(record_id=obj.pk).select_related("assignee", "team")
     )
     return obj
 
@@ -98,29 +105,20 @@ def interaction_can(user: User, interaction_id: int, action: str) -> bool:
 
 # --- follow-up tasks -----------------------------------------------------------------------------
 
-def follow_ups_open(*, user: User, limit: int = 20) -> list[FollowUpTask]:
-    """Open tasks assigned to the user, on customers the user still sees, earliest due first
-    (one query on the (assignee, done_at, due_on) index)."""
-    return list(
-        FollowUpTask.objects.restrict(user, "view").filter(assignee=user, done_at__isnull=True)
-        .select_related("customer", "interaction").order_by("due_on", "id")[:limit]
-    )
-
-
-def follow_up_filtered(user: User, filters: Mapping[str, Any]) -> QuerySet[FollowUpTask]:
-    """Scoped tasks: customer, assignee, open (bool)."""
-    qs = FollowUpTask.objects.restrict(user, "view")
+def follow_up_filtered(user: User, filters: Mapping[str, Any]) -> QuerySet[Task]:
+    """Scoped tasks linked to an interaction: customer, assignee, open (bool)."""
+    qs = _follow_ups(Task.objects.restrict(user, "view"))
     if filters.get("customer") not in (None, ""):
         qs = qs.filter(customer_id=filters["customer"])
     if filters.get("assignee") not in (None, ""):
         qs = qs.filter(assignee_id=filters["assignee"])
     if filters.get("open") is not None:
-        qs = qs.filter(done_at__isnull=bool(filters["open"]))
+        qs = qs.filter(status=TaskStatus.OPEN) if filters["open"] else qs.exclude(status=TaskStatus.OPEN)
     return qs
 
 
 def follow_up_list(*, user: User, filters: Mapping[str, Any], cursor: str | None = None, size: int = 50) -> KeysetPage:
-    qs = follow_up_filtered(user, filters).select_related("customer", "assignee", "interaction")
+    qs = follow_up_filtered(user, filters).select_related("customer", "assignee", "record_type")
     return keyset_page(qs, ordering=["due_on", "id"], cursor=cursor, size=size)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,12 +20,13 @@ from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Contact, Customer
 from customers.records.base import RecordKind
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
+from work.services_tasks import task_create, task_delete, task_done, task_update
 
 INTERACTION_FIELDS: list[str] = [
     "channel", "direction", "occurred_at", "staff", "contact", "subject", "content", "outcome", "external_id",
 ]
-TASK_FIELDS: list[str] = ["title", "due_on", "assignee"]
 
 
 def _check_interaction(obj: Interaction, staff_before: int | None = None) -> None:
@@ -37,16 +38,6 @@ def _check_interaction(obj: Interaction, staff_before: int | None = None) -> Non
         pk=obj.contact_id, customer_id=obj.customer_id, deleted_at__isnull=True
     ).exists():
         raise ValidationError({"contact": _("The contact person must belong to this customer.")})
-
-
-def _check_assignee(task: FollowUpTask) -> None:
-    """The assignee must be active and able to see the customer, or the task would be invisible."""
-    assignee = User.objects.filter(pk=task.assignee_id).first()
-    if assignee is None or not assignee.is_active:
-        raise ValidationError({"assignee": _("The assignee must be an active user.")})
-    if not Customer.objects.restrict(assignee, "view").filter(pk=task.customer_id).exists():
-        raise ValidationError({"assignee": _("%(user)s cannot see this customer; choose someone who can.")
-                               % {"user": assignee}})
 
 
 # --- interactions ------------------------------------------------------------------------------
@@ -100,26 +91,30 @@ def interaction_delete(*, actor: User, interaction_id: int) -> Interaction:
 
 
 # --- follow-up tasks -----------------------------------------------------------------------------
+# A follow-up is a task of the work app (work.Task) whose linked record is the interaction that
+# spawned it; these keep the interactions' words and signatures, the work app's services do the work.
+
+FOLLOW_UP_FIELDS: list[str] = ["title", "due_on", "assignee"]
+
+
+def _interaction_link(interaction: Interaction) -> dict[str, Any]:
+    return {"record_type": "interactions.interaction", "record_id": interaction.pk}
+
 
 def _task_create(
     *, actor: User, customer: Customer, data: Mapping[str, Any], interaction: Interaction | None = None
-) -> FollowUpTask:
-    task = FollowUpTask(customer=customer, interaction=interaction, created_by=actor, assignee=actor)
-    apply_fields(task, {k: v for k, v in data.items() if not (k == "assignee" and v in (None, ""))}, TASK_FIELDS)
-    task.full_clean(exclude=["customer", "interaction"])
-    _check_assignee(task)
-    task.save()
-    changes = created_changes(task, TASK_FIELDS)
-    if interaction is not None:
-        changes["interaction"] = [None, interaction.pk]
-    change_record(user=actor, instance=task, action=ChangeAction.CREATE, customer_id=customer.pk, changes=changes)
-    return task
+) -> Task:
+    unknown = set(data) - set(FOLLOW_UP_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be set here.") for f in sorted(unknown)})
+    link = _interaction_link(interaction) if interaction is not None else {}
+    return task_create(actor=actor, customer_id=customer.pk, data={**data, **link})
 
 
 @transaction.atomic
 def follow_up_create(
     *, actor: User, customer_id: int, data: Mapping[str, Any], interaction_id: int | None = None
-) -> FollowUpTask:
+) -> Task:
     """A task for a customer the actor may change, optionally spawned by one of its interactions."""
     customer = get_scoped(Customer.objects, actor, "change", customer_id)
     interaction = None
@@ -130,66 +125,30 @@ def follow_up_create(
     return _task_create(actor=actor, customer=customer, data=data, interaction=interaction)
 
 
-def _task_for(actor: User, task_id: int) -> FollowUpTask:
-    """A task the actor may act on: one of a customer the actor may change, or one assigned to the actor."""
-    try:
-        return FollowUpTask.objects.restrict(actor, "view").select_for_update().get(
-            models.Q(pk=task_id) & (models.Q(assignee=actor)
-                                    | models.Q(pk__in=FollowUpTask.objects.restrict(actor, "change").values("pk")))
-        )
-    except FollowUpTask.DoesNotExist as exc:
-        raise PermissionDenied(_("You do not have access to this record.")) from exc
-
-
-@transaction.atomic
 def follow_up_update(
     *, actor: User, task_id: int, data: Mapping[str, Any], expected_version: str | Iterable[str] | None = None
-) -> FollowUpTask:
-    """Change a task's title, due date or assignee; with `expected_version`, StaleWrite if it changed
-    meanwhile (core.concurrency) — ticking it off counts as a change."""
-    task = get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
-    check_version(task, expected_version)
-    before = field_values(task, TASK_FIELDS)
-    apply_fields(task, data, TASK_FIELDS)
-    task.full_clean(exclude=["customer", "interaction"])
-    _check_assignee(task)
-    changes = diff_values(before, field_values(task, TASK_FIELDS))
-    if changes:
-        task.save()
-        change_record(user=actor, instance=task, action=ChangeAction.UPDATE, customer_id=task.customer_id,
-                      changes=changes)
-    return task
+) -> Task:
+    """Change a follow-up's title, due date or assignee (work.services_tasks.task_update)."""
+    unknown = set(data) - set(FOLLOW_UP_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be set here.") for f in sorted(unknown)})
+    return task_update(actor=actor, task_id=task_id, data=data, expected_version=expected_version)
 
 
-@transaction.atomic
-def follow_up_done(*, actor: User, task_id: int, done: bool = True) -> FollowUpTask:
+def follow_up_done(*, actor: User, task_id: int, done: bool = True) -> Task:
     """Tick a task off (or reopen it). The assignee may always do this."""
-    task = _task_for(actor, task_id)
-    if task.is_done == done:
-        return task
-    before = task.done_at
-    task.done_at = timezone.now() if done else None
-    task.save(update_fields=["done_at", "updated_at"])
-    change_record(user=actor, instance=task, action=ChangeAction.UPDATE, customer_id=task.customer_id,
-                  changes={"done_at": [str(before) if before else None, str(task.done_at) if task.done_at else None]})
-    return task
+    return task_done(actor=actor, task_id=task_id, done=done)
 
 
-@transaction.atomic
-def follow_up_delete(*, actor: User, task_id: int) -> FollowUpTask:
-    task = get_scoped(FollowUpTask.objects.select_for_update(), actor, "change", task_id)
-    task.deleted_at = timezone.now()
-    task.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=task, action=ChangeAction.DELETE, customer_id=task.customer_id,
-                  changes={"deleted_at": [None, str(task.deleted_at)]})
-    return task
+def follow_up_delete(*, actor: User, task_id: int) -> Task:
+    return task_delete(actor=actor, task_id=task_id)
 
 
 # Interactions and follow-up tasks on the records layer (customers.records): pages and API write
 # through these services.
 INTERACTIONS = RecordKind(model=Interaction, id_kwarg="interaction_id", create=interaction_create,
                           update=interaction_update, delete=interaction_delete)
-FOLLOW_UPS = RecordKind(model=FollowUpTask, id_kwarg="task_id", create=follow_up_create, update=follow_up_update,
+FOLLOW_UPS = RecordKind(model=Task, id_kwarg="task_id", create=follow_up_create, update=follow_up_update,
                         delete=follow_up_delete)
 
 

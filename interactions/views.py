@@ -21,7 +21,8 @@ from customers.models import Customer
 from customers.records.views import RecordPages
 from interactions import selectors, services
 from interactions.forms import InteractionFilterForm, InteractionForm
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 PAGE_SIZE = 50
 # Sent with a successful quick entry: the card's timeline reloads itself on this event.
@@ -69,7 +70,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Tick a follow-up task off (or reopen it with done=0). From the home page via htmx the row
     disappears; otherwise back to `next`."""
     user = request.user
-    if not FollowUpTask.objects.restrict(user, "view").filter(pk=pk).exists():
+    if not Task.objects.restrict(user, "view").filter(pk=pk).exists():
         raise Http404
     done = request.POST.get("done", "1") != "0"
     task = services.follow_up_done(actor=user, task_id=pk, done=done)

@@ -1,5 +1,6 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from core.api import api_not_found
 from kehu import views
 from kehu.api import api
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    # Anything else under /api/ (an unknown path, an id that is not a number) answers as the API
+    # does, in JSON, not with the site's HTML 404 page.
+    re_path(r"^api/", api_not_found),
 ]
 
 handler400 = "core.views.bad_request"

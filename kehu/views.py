@@ -19,7 +19,7 @@ from audit.selectors import recent_changes
 from customers.choices import RiskPreference
 from customers.models import Customer
 from customers.selectors import customers_stale, customers_visible
-from interactions.selectors import follow_ups_open
+from work.selectors_tasks import tasks_open_for
 
 RECENT_CHANGES = 10
 STALE_SHOWN = 10
@@ -64,7 +64,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # Which fields changed, not their values (labels only: no names to read, nothing to mask).
         "changes": present_changes(recent_changes(user=user, limit=RECENT_CHANGES), reader=user, values=False),
         "stale_days": settings.KEHU_STALE_AFTER_DAYS,
-        "follow_ups": follow_ups_open(user=user, limit=FOLLOW_UPS_SHOWN),
+        # Open tasks assigned to the user (the interactions' follow-ups among them), earliest due first.
+        "follow_ups": tasks_open_for(user=user, limit=FOLLOW_UPS_SHOWN),
     }
     chart = _risk_chart(user)
     context["risk_chart"] = chart

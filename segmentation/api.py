@@ -20,7 +20,15 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import TeamRef, UserRef
 from accounts.models import Team, User
-from core.api import ERROR_RESPONSES, ApiValidationError, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
+from core.api import (
+    ERROR_RESPONSES,
+    ApiValidationError,
+    DecimalText,
+    InSchema,
+    cursor_page_schema,
+    cursor_sign,
+    cursor_unsign,
+)
 from customers.models import Customer
 from segmentation import selectors
 from segmentation.builtins import scheme_label
@@ -60,8 +68,8 @@ class ClassStatsOut(Schema):
     key: str
     name: str
     customers: int
-    revenue: Decimal
-    profit: Decimal
+    revenue: DecimalText
+    profit: DecimalText
 
 
 class SchemeStatsOut(SchemeOut):
@@ -72,7 +80,7 @@ class SchemeStatsOut(SchemeOut):
 
 class MemberSegmentOut(Schema):
     abc_tier: str
-    profit: Decimal
+    profit: DecimalText
     rfm_segment: str
     lifecycle_stage: str
     loyalty: str

@@ -17,3 +17,7 @@ class SegmentationConfig(AppConfig):
         jobs.register()
 
         add_item(NavItem("segments", _("Segments"), "segmentation:overview", order=40, current_app="segmentation"))
+
+        from segmentation import plans
+
+        plans.register()  # the plan's sources and metrics (work/plan_registry.py)

@@ -1,7 +1,9 @@
-from work import urls_calendar
+from work import urls_calendar, urls_plans, urls_tasks
 
 app_name = "work"
 
 # One URL module per part of the app (work/urls_<part>.py); each adds its patterns here.
 urlpatterns: list = []
+urlpatterns += urls_tasks.urlpatterns
 urlpatterns += urls_calendar.urlpatterns
+urlpatterns += urls_plans.urlpatterns

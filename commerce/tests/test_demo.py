@@ -20,7 +20,8 @@ from core.demo import BLOCK, traits
 from customers.demo import demo_load
 from customers.models import Customer
 from interactions import demo as interactions_demo
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_volumes_and_progress(loaded):
     assert 7 * N <= orders <= 13 * N
     assert 3.5 * N <= interactions <= 6.5 * N
     assert OrderLine.objects.count() > orders
-    assert CustomerCost.objects.exists() and FollowUpTask.objects.exists()
+    assert CustomerCost.objects.exists() and Task.objects.filter(record_type__model="interaction").exists()
     assert ("orders", N, N) in loaded and ("interactions", N, N) in loaded
 
 
@@ -113,10 +114,10 @@ def test_statuses_recent_placed_orders_and_open_follow_ups(loaded):
     statuses = Counter(Order.objects.values_list("status", flat=True))
     assert statuses["paid"] > 0.8 * sum(statuses.values())
     assert statuses["placed"] and statuses["cancelled"] and statuses["refunded"]
-    assert FollowUpTask.objects.filter(done_at__isnull=True).exists()
-    assert FollowUpTask.objects.filter(done_at__isnull=False).exists()
+    assert Task.objects.filter(done_at__isnull=True, status="open").exists()
+    assert Task.objects.filter(done_at__isnull=False, status="done").exists()
     # Owners do their customers' follow-ups, so the tasks show on their home pages.
-    task = FollowUpTask.objects.select_related("customer").first()
+    task = Task.objects.select_related("customer").first()
     assert task.assignee_id == task.customer.owner_id
 
 
@@ -132,7 +133,7 @@ def test_same_seed_same_data():
     Order.objects.all().delete()
     Interaction.objects.all().delete()
     CustomerCost.objects.all().delete()
-    FollowUpTask.objects.all().delete()
+    Task.objects.all().delete()
     _generate(seed=3)
     again = fingerprint()
     assert [r[1:] for r in again[0]] == [r[1:] for r in first[0]] and len(again[1]) == len(first[1])
@@ -162,9 +163,9 @@ def test_generating_ahead_in_a_thread_gives_the_same_rows():
                list(OrderLine.objects.order_by("order__ordered_at", "order_id", "position").values_list(
                    "product_id", "quantity", "discount", "revenue")),
                list(Interaction.objects.order_by("id").values_list("customer_id", "occurred_at", "subject")),
-               list(FollowUpTask.objects.order_by("id").values_list("customer_id", "due_on", "done_at")),
+               list(Task.objects.order_by("id").values_list("customer_id", "due_on", "done_at")),
                list(CustomerCost.objects.order_by("id").values_list("customer_id", "kind", "amount")))
-        for model in (OrderLine, Order, FollowUpTask, Interaction, CustomerCost):
+        for model in (OrderLine, Order, Task, Interaction, CustomerCost):
             model.objects.all().delete()
         return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import pytest
@@ -123,6 +124,8 @@ def _minimal(schema: dict[str, Any]) -> Any:
                 if name in schema.get("required", [])}
     if kind == "array":
         return [_minimal(schema["items"]) for _ in range(schema.get("minItems", 0))]
+    if kind == "string" and re.search(schema.get("pattern", "^$"), "1"):
+        return "1"  # a decimal written as text
     if kind == "string":
         return {"date": "2026-01-01", "date-time": "2026-01-01T00:00:00Z"}.get(
             schema.get("format", ""), "x" * max(1, schema.get("minLength", 1)))
@@ -251,3 +254,190 @@ def test_the_nested_body_of_an_order_line_refuses_many_unknown_keys_too(admin, c
     detail = assert_error_shape(admin.send("post", "/orders", body={"customer": customer_a.pk, "lines": [line]}), 422)
     assert detail == [{"loc": ["body", "lines", 0], "msg": "1000 fields cannot be set here.",
                        "type": "too_many_unknown_fields"}]
+
+
+# --- 8. Every answer under /api/ is in the documented shape ----------------------------------------
+
+def _operations_with(predicate: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(template, method, op) for template, ops in PATHS.items() for method, op in ops.items()
+            if predicate(op)]
+
+
+def _url(template: str, operation: dict[str, Any], **overrides: Any) -> str:
+    values = {p["name"]: (1 if p["schema"].get("type") == "integer" else "x")
+              for p in operation.get("parameters", []) if p["in"] == "path"}
+    return template.removeprefix(API).format(**{**values, **overrides})
+
+
+WITH_BODY = _operations_with(lambda op: "requestBody" in op)
+WITH_ID = _operations_with(lambda op: any(p["in"] == "path" and p["schema"].get("type") == "integer"
+                                          for p in op.get("parameters", [])))
+
+
+def test_the_walks_reach_the_operations_the_fuzzer_named():
+    assert len(WITH_BODY) >= 23 and len(WITH_ID) >= 41
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"name": "\xff\xfe"}', b"[" * 100_000],
+                         ids=["syntax", "not utf-8", "too deep"])
+def test_a_body_that_is_not_json_is_a_422_in_the_list_shape_on_every_operation(admin, customer_a, body):
+    misses = []
+    for template, method, operation in WITH_BODY:
+        path = _url(template, operation, customer_id=customer_a.pk)
+        response = getattr(admin.client, method)(API + path, body, content_type="application/json",
+                                                 **admin.headers)
+        expected = [{"loc": ["body"], "msg": "The request body is not valid JSON.", "type": "json_invalid"}]
+        if response.status_code != 422 or response.json() != {"detail": expected}:
+            misses.append(f"{method.upper()} {path}: {response.status_code} {response.content[:200]}")
+    assert not misses, "\n".join(misses)
+
+
+def _assert_json_not_found(response: Any) -> None:
+    assert response.status_code == 404, response.content[:200]
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_an_id_that_is_not_a_whole_number_is_the_json_404_on_every_operation(admin):
+    misses = []
+    for template, method, operation in WITH_ID:
+        for bad in ("abc", "-1", "1.5", "%20"):
+            ids = {p["name"]: bad for p in operation["parameters"] if p["schema"].get("type") == "integer"}
+            path = _url(template, operation, **ids)
+            response = admin.send(method, path, body={} if "requestBody" in operation else None)
+            try:
+                _assert_json_not_found(response)
+            except (AssertionError, ValueError):
+                misses.append(f"{method.upper()} {path}: {response.status_code} {response.content[:100]}")
+    assert not misses, "\n".join(misses)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v1/customers/1/nothing", "/api/v2/customers",
+                                  "/api/", "/api/v1/customers/"])
+def test_an_address_under_api_that_names_no_operation_is_the_json_404(admin, path):
+    _assert_json_not_found(admin.client.get(path, **admin.headers))
+    # Without a token and with a session cookie but no CSRF token: still the API's 404.
+    anonymous = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    anonymous.cookies["sessionid"] = "x"
+    _assert_json_not_found(anonymous.post(path, "x", content_type="text/plain"))
+
+
+def test_a_method_the_address_does_not_offer_is_a_json_405(admin, customer_a):
+    response = admin.send("put", "/products", body={})
+    assert response.status_code == 405
+    assert response["Allow"] in ("GET, POST", "POST, GET")
+    assert response.json() == {"detail": "This method is not allowed here."}
+
+
+def test_the_site_keeps_its_html_404_outside_the_api(admin):
+    response = admin.client.get("/customers/not-a-page/", **admin.headers)
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+# --- 8. Decimals travel as plain decimal text ------------------------------------------------------
+
+@pytest.fixture
+def manager(manager_a):
+    return Caller(manager_a)
+
+
+PRODUCT = {"code": "P-1", "name": "保险箱", "category": "安全", "unit_cost": "10.00"}
+
+
+@pytest.mark.parametrize("price", ["1e3", "1E+3", " 12", "+12", "12,5", "NaN", "Infinity", "0x10", "١٢"])
+def test_a_decimal_in_another_notation_is_refused(manager, price):
+    detail = assert_error_shape(manager.send("post", "/products", body={**PRODUCT, "price": price}), 422)
+    assert detail == [{"loc": ["body", "price"], "msg": "Enter a number.", "type": "decimal_parsing"}]
+
+
+# A price is a unit price: written with two decimals, or the up to four it has (docs/orders.md).
+@pytest.mark.parametrize(("price", "answer"), [("1234.5", "1234.50"), (1000, "1000.00"), (12.25, "12.25"),
+                                               ("0", "0.00"), ("0.0350", "0.035")])
+def test_a_decimal_is_accepted_as_text_or_number_and_answered_as_text(manager, price, answer):
+    response = manager.send("post", "/products", body={**PRODUCT, "price": price})
+    assert response.status_code == 201, response.content
+    assert response.json()["price"] == answer
+    listed = manager.send("get", "/products").json()["items"][0]
+    assert re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", listed["price"]) and listed["unit_cost"] == "10.00"
+
+
+@pytest.mark.parametrize(("assets", "kind", "msg"), [
+    ("9999999999999999.99", "decimal_max_digits", "Ensure that there are no more than 15 digits in total."),
+    (9999999999999996.0, "decimal_max_digits", "Ensure that there are no more than 15 digits in total."),
+    ("99999999999999", "decimal_whole_digits",
+     "Ensure that there are no more than 13 digits before the decimal point."),
+])
+def test_a_decimal_with_more_digits_than_sqlite_keeps_is_refused(admin, customer_a, assets, kind, msg):
+    """Found by Schemathesis: SQLite keeps decimals as 8-byte floats, so 9999999999999999.99 was
+    stored as 1E+16, which the 18-digit column cannot read back: the customer's card and every list
+    holding it answered 500 from then on."""
+    detail = assert_error_shape(admin.send("post", "/customers", body={"name": "王芳", "assets": assets}), 422)
+    assert detail == [{"loc": ["body", "assets"], "msg": msg, "type": kind}]
+    response = admin.send("post", "/customers", body={"name": "王芳", "assets": "9999999999999.99"})
+    assert response.status_code == 201
+    assert admin.send("get", f"/customers/{response.json()['id']}").json()["assets"] == "9999999999999.99"
+
+
+# --- A NUL character in any text --------------------------------------------------------------------
+
+def _is_text(schema: dict[str, Any]) -> bool:
+    schema = _resolve(schema)
+    options = schema.get("anyOf", [schema])
+    return any(_resolve(o).get("type") == "string" and "enum" not in _resolve(o) and "format" not in _resolve(o)
+               for o in options)
+
+
+def _nul_cases() -> list[tuple[str, str, str, Any, list[Any]]]:
+    """Per operation and text parameter or top-level body field: (method, url, query, body, loc)."""
+    cases = []
+    for template, operations in PATHS.items():
+        for method, operation in operations.items():
+            params = operation.get("parameters", [])
+            body_schema = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {})
+            body = _minimal(body_schema["schema"]) if body_schema else None
+            path_values = {p["name"]: (1 if p["schema"].get("type") == "integer" else "x")
+                           for p in params if p["in"] == "path"}
+            for p in params:
+                if not _is_text(p["schema"]):
+                    continue
+                if p["in"] == "path":
+                    url = template.removeprefix(API).format(**{**path_values, p["name"]: "a%00b"})
+                    cases.append((method, url, "", body, ["path", p["name"]]))
+                elif p["in"] == "query":
+                    cases.append((method, template.removeprefix(API).format(**path_values), f"{p['name']}=a%00b",
+                                  body, ["query", p["name"]]))
+            properties = _resolve(body_schema["schema"]).get("properties", {}) if body_schema else {}
+            for name, prop in properties.items():
+                if _is_text(prop):
+                    cases.append((method, template.removeprefix(API).format(**path_values), "",
+                                  {**body, name: "a\x00b"}, ["body", name]))
+    return cases
+
+
+NUL_CASES = _nul_cases()
+
+
+def test_a_nul_character_in_any_text_is_a_422(admin, customer_a):
+    """PostgreSQL refuses NUL in text (a 500 from `GET /products?q=…%00…`, found by Schemathesis);
+    SQLite would store it. Every text parameter and body field of the document is walked."""
+    assert len(NUL_CASES) >= 100  # the walk really read the document
+    misses = []
+    for method, path, query, body, loc in NUL_CASES:
+        url = API + path + (f"?{query}" if query else "")
+        if body is None:
+            response = getattr(admin.client, method)(url, **admin.headers)
+        else:
+            response = getattr(admin.client, method)(url, json.dumps(body), content_type="application/json",
+                                                     **admin.headers)
+        detail = response.json().get("detail") if response.status_code == 422 else None
+        # A text with a pattern (a currency, a decimal) is refused by its pattern before the check.
+        kinds = {item["type"] for item in detail or [] if item["loc"] == loc}
+        if not (kinds & {"null_character", "string_pattern_mismatch", "decimal_parsing"}):
+            misses.append(f"{method.upper()} {url} {loc}: {response.status_code} {response.content[:200]}")
+    assert not misses, "\n".join(misses)
+
+
+def test_a_nul_character_in_a_key_of_a_json_object_is_a_422(admin):
+    body = {"name": "s", "rules": [{"field": "city", "op": "eq", "value": {"a\x00": 1}}]}
+    response = admin.send("post", "/segments", body=body)
+    assert response.status_code == 422, response.content

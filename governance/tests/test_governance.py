@@ -19,8 +19,9 @@ from customers.models import Contact, Customer, CustomerDocument, FamilyMember, 
 from customers.owned import customer_owned
 from governance import selectors, services
 from governance.models import CustomerMerge, MatchKey
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
 from interactions.services import interaction_create
+from work.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def two(make_customer, sales_a, manager_a):
     return Customer.objects.get(pk=survivor.pk), Customer.objects.get(pk=merged.pk)
 
 
-MODELS = [Contact, FamilyMember, CustomerDocument, OwnershipTransfer, Order, CustomerCost, Interaction, FollowUpTask]
+MODELS = [Contact, FamilyMember, CustomerDocument, OwnershipTransfer, Order, CustomerCost, Interaction, Task]
 
 
 def _owned_by(customer):

@@ -13,7 +13,8 @@ from commerce.models import CustomerCost, Order
 from customers.models import Customer
 from insights.churn import MIN_LABELLED, churn_scores, fallback_message, train_evaluate
 from insights.features import FEATURES, churn_labels, feature_frame
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -56,10 +57,11 @@ def test_features_at_the_cut_ignore_later_cancelled_and_refunded_orders(sales_a)
                     deleted_at=timezone.now()),
     ])
     task = {"customer_id": c, "title": "x", "assignee": sales_a}
-    FollowUpTask.objects.bulk_create([
-        FollowUpTask(**task, due_on=CUT - days(3), created_at=at(CUT - days(15)), done_at=at(CUT + days(5))),
-        FollowUpTask(**task, due_on=CUT + days(3), created_at=at(CUT - days(15)), done_at=at(CUT - days(1))),
-        FollowUpTask(**task, due_on=CUT - days(3), created_at=at(CUT + days(1))),
+    Task.objects.bulk_create([
+        Task(**task, due_on=CUT - days(3), created_at=at(CUT - days(15)), done_at=at(CUT + days(5)), status="done"),
+        Task(**task, due_on=CUT + days(3), created_at=at(CUT - days(15)), done_at=at(CUT - days(1)), status="done"),
+        Task(**task, due_on=CUT - days(3), created_at=at(CUT + days(1))),
+        Task(**task, due_on=CUT - days(3), created_at=at(CUT - days(15)), status="cancelled"),  # never counts
     ])
     cost = {"customer_id": c, "currency": "CNY"}
     CustomerCost.objects.bulk_create([

@@ -10,7 +10,8 @@ from django.utils import timezone
 from core.browser import browser_login
 from core.testing import PASSWORD
 from interactions import services
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ def test_quick_entry_on_the_timeline_and_follow_up_on_home(page, live_server, sa
     assert page.url == url  # one step, no page load
     page.locator("li.tl-entry").first.filter(has_text="咨询养老理财").wait_for()
     assert Interaction.objects.filter(subject="咨询养老理财", channel="wechat", direction="inbound").exists()
-    task = FollowUpTask.objects.get(title="三天后回访")
+    task = Task.objects.get(title="三天后回访")
     assert task.assignee == sales_a and task.due_on == due
 
     page.click("li.tl-older a")

@@ -1,4 +1,4 @@
-"""A new follow-up cannot be due in the past (FollowUpTask.clean(), run by the services): on the
+"""A new follow-up cannot be due in the past (work.services_tasks.task_create): on the
 quick-entry form, in the API and through the service; an existing overdue task stays editable."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 
 from customers.tests.test_api import ApiClient
 from interactions import services
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_service_refuses_a_new_task_due_yesterday_and_keeps_old_ones_editable(cu
         assert "cannot be due in the past" in exc.value.message_dict["due_on"][0]
     task = services.follow_up_create(actor=sales_a, customer_id=customer_a.pk,
                                      data={"title": "回电", "due_on": timezone.localdate()})
-    FollowUpTask.objects.filter(pk=task.pk).update(due_on=_yesterday())  # time passed: now overdue
+    Task.objects.filter(pk=task.pk).update(due_on=_yesterday())  # time passed: now overdue
     services.follow_up_update(actor=sales_a, task_id=task.pk, data={"title": "回电（客户出差）"})
 
 
@@ -39,8 +40,8 @@ def test_the_quick_entry_form_refuses_it_and_saves_nothing(client_for, customer_
         "staff": sales_a.pk, "follow_up_title": "回电确认", "follow_up_due": _yesterday().isoformat(),
     }, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code in (200, 400)
-    assert "新的跟进任务不能" in response.content.decode()
-    assert not Interaction.objects.exists() and not FollowUpTask.objects.exists()
+    assert "新任务的截止日期不能早于今天" in response.content.decode()
+    assert not Interaction.objects.exists() and not Task.objects.exists()
 
 
 def test_the_api_refuses_it(customer_a, sales_a):

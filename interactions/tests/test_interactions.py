@@ -13,7 +13,8 @@ from audit.models import ObjectChange
 from core.testing import assert_query_baseline
 from customers.tests.test_api import ApiClient
 from interactions import services
-from interactions.models import FollowUpTask, Interaction
+from interactions.models import Interaction
+from work.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +41,10 @@ def test_interaction_with_follow_up_is_created_and_audited(customer_a, sales_a, 
         follow_up={"title": "准备基金对比表", "due_on": TOMORROW, "assignee": service_a},
     )
     assert obj.staff == sales_a
-    task = FollowUpTask.objects.get()
-    assert (task.interaction, task.assignee, task.created_by, task.customer) == (obj, service_a, sales_a, customer_a)
+    task = Task.objects.get()
+    assert (task.record, task.assignee, task.created_by, task.customer) == (obj, service_a, sales_a, customer_a)
     types = set(ObjectChange.objects.filter(customer_id=customer_a.pk).values_list("object_type", flat=True))
-    assert {"interactions.interaction", "interactions.followuptask"} <= types
+    assert {"interactions.interaction", "work.task"} <= types
 
 
 def test_team_b_cannot_record_or_change_team_a_interactions(customer_a, sales_a, sales_b):
@@ -89,7 +90,7 @@ def test_assignee_may_tick_off_and_reopen_a_task(customer_a, sales_a, service_a,
     services.follow_up_done(actor=service_a, task_id=task.pk, done=False)
     task.refresh_from_db()
     assert task.done_at is None
-    assert ObjectChange.objects.filter(object_type="interactions.followuptask", action="update").count() == 2
+    assert ObjectChange.objects.filter(object_type="work.task", action="update").count() == 2
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_quick_entry_from_the_card_in_one_step(client_for, customer_a, sales_a):
     assert "Recorded: 来电询价." in response.content.decode()
     obj = Interaction.objects.get()
     assert (obj.channel, obj.direction, obj.outcome, obj.customer) == ("phone", "inbound", "已报价", customer_a)
-    assert FollowUpTask.objects.get().assignee == sales_a  # "Me" by default
+    assert Task.objects.get().assignee == sales_a  # "Me" by default
 
 
 def test_quick_entry_errors_stay_in_the_panel(client_for, customer_a, sales_a):
@@ -152,12 +153,12 @@ def test_follow_up_stays_on_the_home_page_until_done(client_for, customer_a, sal
     client = client_for(service_a)
     home = client.get(reverse("home"))
     assert home.context["follow_ups"] == [task]
-    assert reverse("interactions:follow_up_done", args=[task.pk]) in home.content.decode()
-    response = client.post(reverse("interactions:follow_up_done", args=[task.pk]), HTTP_HX_REQUEST="true")
+    assert reverse("work:task_done", args=[task.pk]) in home.content.decode()
+    response = client.post(reverse("work:task_done", args=[task.pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response.content == b""
     home = client.get(reverse("home"))
     assert home.context["follow_ups"] == []
-    assert reverse("interactions:follow_up_done", args=[task.pk]) not in home.content.decode()
+    assert reverse("work:task_done", args=[task.pk]) not in home.content.decode()
 
 
 def test_home_page_query_count_with_follow_ups(client_for, customer_a, sales_a):

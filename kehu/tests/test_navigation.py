@@ -14,9 +14,9 @@ LINK = re.compile(r'<a href="([^"]+)"\s*(aria-current="page")?\s*>([^<]+)</a>')
 
 EVERYONE = [
     ("Home", "home"), ("Customers", "customers:customer_list"), ("Orders", "commerce:order_list"),
-    ("Interactions", "interactions:interaction_list"), ("Calendar", "work:calendar_week"),
-    ("Segments", "segmentation:overview"),
-    ("Products", "commerce:product_list"), ("Call list", "insights:call_list"),
+    ("Interactions", "interactions:interaction_list"), ("Tasks", "work:task_list"), ("Calendar", "work:calendar_week"),
+    ("Segments", "segmentation:overview"), ("Products", "commerce:product_list"), ("Call list", "insights:call_list"),
+    ("Plan", "work:plan_month"),
 ]
 IMPORT = [("Import", "dataio:job_list")]
 DUPLICATES = [("Duplicates", "governance:duplicate_list")]
@@ -71,6 +71,7 @@ def test_each_role_sees_the_same_menu_and_buttons_as_before(client, user_of, rol
     ("commerce:order_list", "Orders"),
     ("commerce:product_list", "Products"),  # commerce, but its own entry: Orders is not marked
     ("interactions:interaction_list", "Interactions"),
+    ("work:task_list", "Tasks"),
     ("segmentation:overview", "Segments"),
     ("insights:call_list", "Call list"),
     ("work:calendar_week", "Calendar"),

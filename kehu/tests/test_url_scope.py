@@ -36,7 +36,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -75,7 +75,7 @@ def _markers() -> dict[str, str]:
 # does not exist. The others (the shared catalogue, tags, schemes, users, a segment shared with
 # everyone, import and export kinds, scoring runs) are not team A's: another team may read them.
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
-           "merge", "import_job", "token", "appointment"}
+           "merge", "import_job", "token", "target", "appointment"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -85,6 +85,7 @@ PARAMS = {
     "task_id": "task", "segment_id": "segment", "key": "scheme", "scheme_key": "manual_scheme",
     "class_key": "class",
     "to_user": "user",
+    "target_id": "target",
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
@@ -92,7 +93,8 @@ PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
     ("documents", "pk"): "document", ("users", "pk"): "user", ("tokens", "pk"): "token",
     ("orders", "pk"): "order", ("products", "pk"): "product", ("costs", "pk"): "cost",
-    ("interactions", "pk"): "interaction", ("follow-ups", "pk"): "task", ("import", "pk"): "import_job",
+    ("interactions", "pk"): "interaction", ("follow-ups", "pk"): "task", ("tasks", "pk"): "task",
+    ("import", "pk"): "import_job",
     ("merges", "pk"): "merge", ("duplicates", "pk"): "customer", ("duplicates", "other"): "duplicate",
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
@@ -146,6 +148,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
     from segmentation.saved import saved_segment_create
     from segmentation.services import lifecycle_mark, segments_refresh
     from work.services_calendar import appointment_create
+    from work.services_plans import plan_entry_add, target_set
 
     team_a, team_b = Team.objects.create(name="Team A"), Team.objects.create(name="Team B")
     owner, manager_a = make_user("sales", team_a), make_user("manager", team_a)
@@ -216,6 +219,9 @@ def build_world(make_user: Callable[..., Any]) -> World:
     job = fresh(lambda _n: import_job_create(actor=owner, kind="customers", upload=SimpleUploadedFile(
         "people.csv", f"name,phone\n{MARK} Importee,13700001111\n".encode())))
     token = fresh(lambda n: token_create(user=owner, name=f"script {n}")[0])
+    target = fresh(lambda n: target_set(actor=manager_a, month=date(2030 + n, 1, 1), metric="revenue", value=100,
+                                        user_id=owner.pk))
+    plan_entry_add(actor=owner, week=business_today(), customer_id=person.pk, reason=f"Call {MARK}")
     appointment = fresh(lambda n: appointment_create(actor=owner, save_anyway=True, data={
         "title": f"Visit {MARK} Zelenka", "customer": person.pk, "location": f"{MARK} tower",
         "starts_at": timezone.now() + timedelta(days=1, hours=n),
@@ -228,8 +234,8 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "cost": [cost.pk], "interaction": [interaction.pk], "task": [task.pk], "segment": [segment.pk],
         "scheme": ["relationship_level", rules.key], "manual_scheme": ["relationship_level"],
         "class": ["partner", rules.classes.get(is_catch_all=False).key], "user": [owner.pk], "token": [token.pk],
-        "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "appointment": [appointment.pk],
-        "feed_token": ["no-such-feed-token"],
+        "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
+        "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,

@@ -17,4 +17,4 @@ def register() -> None:
 
     registry.add("demo_generators", demo_calendar.generate)
 
-    add_item(NavItem("calendar", _("Calendar"), "work:calendar_week", order=35, current_url_names=CALENDAR_PAGES))
+    add_item(NavItem("calendar", _("Calendar"), "work:calendar_week", order=36, current_url_names=CALENDAR_PAGES))

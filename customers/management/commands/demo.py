@@ -85,7 +85,10 @@ class Command(KehuCommand):
         ))
         self.stdout.write("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.phases.items()))
         if result.first_id is not None and result.last_id is not None:
-            for generate in registry.get_all("demo_generators"):
+            # A generator marked `runs_last` builds on the activity the others write (e.g. targets from
+            # last month's actuals): it runs after them, whatever the order of the apps.
+            generators = sorted(registry.get_all("demo_generators"), key=lambda g: getattr(g, "runs_last", False))
+            for generate in generators:
                 phases = generate(first_customer_id=result.first_id, last_customer_id=result.last_id, seed=seed,
                                   progress=progress)
                 if isinstance(phases, dict) and phases:
