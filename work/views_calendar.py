@@ -30,6 +30,7 @@ from work.forms_calendar import AppointmentForm
 from work.ical import calendar_ics
 from work.models.calendar import Appointment
 from work.selectors_calendar import CalendarEntry
+from work.selectors_tasks import TaskSlot, tasks_in_range
 
 # The feed shows this much of the past and the future (calendars re-read it every few hours).
 FEED_PAST, FEED_FUTURE = timedelta(days=92), timedelta(days=400)
@@ -53,9 +54,11 @@ def _url_maker(name: str) -> Any:
     return lambda pk: f"{before}/{pk}/{after}"
 
 
-def _by_day(entries: Sequence[CalendarEntry], first: date, days: int) -> list[tuple[date, list[dict[str, Any]]]]:
+def _by_day(entries: Sequence[CalendarEntry], first: date, days: int,
+            tasks: Sequence[TaskSlot] = ()) -> list[tuple[date, list[dict[str, Any]]]]:
     """Each day of the range with the entries that touch it (a two-day meeting shows on both days),
-    as the templates show them: time label and URLs computed here once per entry."""
+    as the templates show them: time label and URLs computed here once per entry; with the
+    `tasks` due then (one's own calendar), each at its due time."""
     zone = timezone.get_current_timezone()
     detail, move = _url_maker("work:appointment_detail"), _url_maker("work:appointment_move")
     all_day = _("all day")
@@ -66,12 +69,25 @@ def _by_day(entries: Sequence[CalendarEntry], first: date, days: int) -> list[tu
         shown.append((e, {"busy": e.busy, "time": label, "title": e.title, "kind": e.kind,
                           "customer": e.customer_name, "conflict": e.conflict_noted,
                           "url": detail(e.id) if e.id else "", "move_url": move(e.id) if e.id else ""}))
+    edit_task = _url_maker("work:task_edit")
+    due = [(t.start, {"task": True, "busy": t.task is None, "time": f"{t.start.astimezone(zone):%H:%M}",
+                      "title": t.task.title if t.task else "", "url": edit_task(t.task_id) if t.task else ""})
+           for t in tasks]
     out = []
     for n in range(days):
         day = first + timedelta(days=n)
         start, end = day_start(day, zone), day_start(day + timedelta(days=1), zone)
-        out.append((day, [s for e, s in shown if e.starts_at < end and e.ends_at > start]))
+        out.append((day, [s for e, s in shown if e.starts_at < end and e.ends_at > start]
+                    + [s for at, s in due if start <= at < end]))
     return out
+
+
+def _own(request: HttpRequest, first: date, days: int) -> list[tuple[date, list[dict[str, Any]]]]:
+    """One's own calendar: appointments and the open tasks due at a time (work.selectors_tasks)."""
+    start, end = _range(first, days)
+    user = request.user
+    entries = selectors.calendar_entries(user=user, start=start, end=end)  # type: ignore[arg-type]
+    return _by_day(entries, first, days, tasks_in_range(user, start, end))  # type: ignore[arg-type]
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -97,10 +113,8 @@ def _nav(view: str, day: date, step: timedelta | None, first: date) -> dict[str,
 @require_GET
 def calendar_day(request: HttpRequest) -> HttpResponse:
     day = _day(request)
-    start, end = _range(day, 1)
-    entries = selectors.calendar_entries(user=request.user, start=start, end=end)  # type: ignore[arg-type]
     return _render(request, "work/calendar/day.html", {
-        **_nav("day", day, timedelta(days=1), day), "days": _by_day(entries, day, 1), "title": _("Day")})
+        **_nav("day", day, timedelta(days=1), day), "days": _own(request, day, 1), "title": _("Day")})
 
 
 @login_required
@@ -108,10 +122,8 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 def calendar_week(request: HttpRequest) -> HttpResponse:
     day = _day(request)
     first = day - timedelta(days=day.weekday())
-    start, end = _range(first, 7)
-    entries = selectors.calendar_entries(user=request.user, start=start, end=end)  # type: ignore[arg-type]
     return _render(request, "work/calendar/week.html", {
-        **_nav("week", day, timedelta(days=7), first), "days": _by_day(entries, first, 7), "title": _("Week")})
+        **_nav("week", day, timedelta(days=7), first), "days": _own(request, first, 7), "title": _("Week")})
 
 
 @login_required
@@ -121,9 +133,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
     month_first = day.replace(day=1)
     first = month_first - timedelta(days=month_first.weekday())
     days = 42  # six weeks: every month fits
-    start, end = _range(first, days)
-    entries = selectors.calendar_entries(user=request.user, start=start, end=end)  # type: ignore[arg-type]
-    by_day = _by_day(entries, first, days)
+    by_day = _own(request, first, days)
     weeks = [by_day[i:i + 7] for i in range(0, days, 7)]
     return _render(request, "work/calendar/month.html", {
         **_nav("month", day, None, month_first), "weeks": weeks, "month": month_first, "title": _("Month")})

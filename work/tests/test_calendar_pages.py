@@ -261,3 +261,14 @@ def test_recurring_appointments_show_on_each_occurrence_and_in_ical(sales_a):
     assert event["RRULE"]["FREQ"] == ["WEEKLY"]
     listed = ApiClient(sales_a).get("/appointments", start=at(18, 0).isoformat(), end=at(19, 0).isoformat())
     assert [a["title"] for a in listed.json()] == ["Stand-up"]
+
+
+def test_tasks_due_at_a_time_show_in_ones_own_calendar(sales_a, customer_a, week):
+    from work.services_tasks import task_create
+
+    task_create(actor=sales_a, customer_id=customer_a.pk, data={
+        "title": "Send the offer", "due_on": date(2030, 3, 5), "due_at": at(5, 16)})
+    text = logged_in(sales_a).get(reverse("work:calendar_week"), {"date": WEEK}).content.decode()
+    assert "Send the offer" in text and "16:00" in text
+    day = logged_in(sales_a).get(reverse("work:calendar_day"), {"date": "2030-03-04"}).content.decode()
+    assert "Send the offer" not in day
