@@ -227,7 +227,7 @@ def appointment_delete(request: HttpRequest, appointment_id: int) -> Status[None
     return Status(204, None)
 
 
-class EntryOut(Schema):
+class CalendarEntryOut(Schema):
     id: int | None = Field(description="None for a busy slot.")
     starts_at: datetime
     ends_at: datetime
@@ -240,13 +240,13 @@ class EntryOut(Schema):
     customer_name: str
 
 
-class MemberOut(Schema):
+class CalendarMemberOut(Schema):
     user: int
     name: str
-    appointments: list[EntryOut]
+    appointments: list[CalendarEntryOut]
 
 
-@router.get("/calendar/team", response={200: list[MemberOut], **ERROR_RESPONSES}, tags=["appointments"],
+@router.get("/calendar/team", response={200: list[CalendarMemberOut], **ERROR_RESPONSES}, tags=["appointments"],
             summary="Your team's calendars side by side")
 def calendar_team(request: HttpRequest, filters: Query[TeamFilters]) -> list[dict[str, Any]]:
     """Each member's appointments in [start, end); those you may not see are `busy` with the time only."""
