@@ -165,6 +165,43 @@ def _inbox(user: Any, customer_ids: list[int], want: int = 1000) -> list[str]:
     return cursors
 
 
+def _calendar_team(rnd: random.Random, members: int = 10, appointments: int = 300) -> dict[str, Any]:
+    """A team of `members` with `appointments` in the current week (with random customers, some
+    overlapping): the calendar's team-view row. Made once; the next runs reuse it when it still
+    holds the week's appointments."""
+    from datetime import datetime, time, timedelta
+
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from accounts.models import Team, User
+    from customers.models import Customer
+    from work.demo_calendar import DemoAppointment, write_appointments
+    from work.models.calendar import AppointmentAttendee
+
+    team, _created = Team.objects.get_or_create(name="bench calendar team")
+    users = []
+    for n in range(members):
+        user, _new = User.objects.get_or_create(username=f"bench_cal_{n}", defaults={
+            "role": "sales", "team": team, "is_demo": True})
+        users.append(user.pk)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(monday, time()).replace(tzinfo=zone)
+    have = AppointmentAttendee.objects.filter(user_id__in=users, starts_at__gte=start,
+                                              starts_at__lt=start + timedelta(days=7)).count()
+    if have < appointments:
+        bounds = Customer.objects.aggregate(lo=Min("id"), hi=Max("id"))
+        rows = []
+        for n in range(appointments):
+            at = start + timedelta(days=n % 5, hours=9 + rnd.randrange(9), minutes=30 * rnd.randrange(2))
+            rows.append(DemoAppointment(users[n % members], [], rnd.randint(bounds["lo"], bounds["hi"]),
+                                        "visit", f"拜访 {n}", "客户公司", at, at + timedelta(hours=1)))
+        write_appointments(rows)
+    return {"team": team.pk, "dates": [(monday + timedelta(days=d)).isoformat() for d in range(7)]}
+
+
 def fixture(seed: int) -> dict[str, Any]:
     from core.api import cursor_sign
     from customers.models import Customer, Tag
@@ -189,6 +226,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "username": user.username, "password": password, "token": token,
         "search": _samples(rnd), "lists": out_lists, "cards": cards, "api_ids": api_ids,
         "timeline_items": timeline_items, "customers": Customer.objects.count(),
+        "calendar_team": _calendar_team(rnd),
         "plan_pages": _plan_pages(),
         "inbox_cursors": _inbox(user, cards),
     }

@@ -434,6 +434,12 @@ def _api_read(fx: dict[str, Any], _web: dict[str, str], api: dict[str, str]) -> 
     return [Probe(f"/api/v1/customers/{pk}", api, b'"name"') for pk in fx["api_ids"]]
 
 
+def _calendar_team(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("calendar_team")
+    if not spec:
+        return []
+    return [Probe(_q("/work/calendar/team/", {"team": spec["team"], "date": day}), web, b'id="calendar"')
+            for day in spec["dates"]]
 def _plan_months(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     return [Probe(_q("/work/plans/", page), web, b'class="list plan') for page in fx.get("plan_pages", [])]
 
@@ -464,6 +470,7 @@ OPERATIONS = [
     Operation("API list: city, by name, first page", _list("city", False, True), p95_ms=50),
     Operation("API list: city, by name, 10,000 rows deep", _list("city", True, True), p95_ms=50),
     Operation("API read", _api_read, p95_ms=50),
+    Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),

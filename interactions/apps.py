@@ -9,11 +9,13 @@ class InteractionsConfig(AppConfig):
     def ready(self) -> None:
         from core import registry
         from core.navigation import NavItem, add_item
-        from interactions import demo, selectors
+        from interactions import demo, selectors, services
+        from work.calendar_registry import add_outcome_recorder
 
         registry.add("timeline_providers", selectors.interaction_timeline)
         registry.add("timeline_actions", selectors.timeline_actions)
         registry.add("demo_generators", demo.generate)
+        add_outcome_recorder(services.appointment_outcome_interaction)
         # Follow-up tasks are work.Task linked to their interaction: the task lists link to it.
         registry.add("work_record_urls", ("interactions.interaction", "interactions:interaction_detail"))
 

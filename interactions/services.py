@@ -150,3 +150,22 @@ INTERACTIONS = RecordKind(model=Interaction, id_kwarg="interaction_id", create=i
                           update=interaction_update, delete=interaction_delete)
 FOLLOW_UPS = RecordKind(model=Task, id_kwarg="task_id", create=follow_up_create, update=follow_up_update,
                         delete=follow_up_delete)
+
+
+# --- appointment outcomes (work's calendar) ------------------------------------------------------
+
+# Which interaction channel an appointment of each kind was on (work.models.calendar.AppointmentKind).
+APPOINTMENT_CHANNEL = {"visit": "visit", "call": "phone", "meeting": "visit", "asset_review": "visit",
+                       "event": "event", "other": "visit"}
+
+
+def appointment_outcome_interaction(*, actor: User, appointment: Any, outcome: str) -> Interaction:
+    """work's outcome recorder (work.calendar_registry): the appointment as an interaction of its
+    customer — channel from its kind, at its start, its title, notes and `outcome`, with its first
+    contact person — in the caller's transaction."""
+    contact = appointment.contacts.order_by("pk").first()
+    return interaction_create(actor=actor, customer_id=appointment.customer_id, data={
+        "channel": APPOINTMENT_CHANNEL.get(appointment.kind, "visit"), "occurred_at": appointment.starts_at,
+        "subject": appointment.title[:200], "content": appointment.notes, "outcome": outcome[:500],
+        "contact": contact, "staff": actor.pk,
+    })

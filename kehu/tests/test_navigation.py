@@ -14,7 +14,7 @@ LINK = re.compile(r'<a href="([^"]+)"\s*(aria-current="page")?\s*>([^<]+)</a>')
 
 EVERYONE = [
     ("Home", "home"), ("Customers", "customers:customer_list"), ("Orders", "commerce:order_list"),
-    ("Interactions", "interactions:interaction_list"), ("Tasks", "work:task_list"),
+    ("Interactions", "interactions:interaction_list"), ("Tasks", "work:task_list"), ("Calendar", "work:calendar_week"),
     ("Segments", "segmentation:overview"), ("Products", "commerce:product_list"), ("Call list", "insights:call_list"),
     ("Plan", "work:plan_month"),
 ]
@@ -74,6 +74,7 @@ def test_each_role_sees_the_same_menu_and_buttons_as_before(client, user_of, rol
     ("work:task_list", "Tasks"),
     ("segmentation:overview", "Segments"),
     ("insights:call_list", "Call list"),
+    ("work:calendar_week", "Calendar"),
     ("dataio:job_list", "Import"),
     ("governance:duplicate_list", "Duplicates"),
     ("audit:change_list", "Audit trail"),

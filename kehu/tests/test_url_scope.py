@@ -48,6 +48,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, resolve_url
 from django.test import Client, override_settings
 from django.urls import get_resolver, include, path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.tests.test_url_permissions import PARAM, walk
@@ -74,7 +75,7 @@ def _markers() -> dict[str, str]:
 # does not exist. The others (the shared catalogue, tags, schemes, users, a segment shared with
 # everyone, import and export kinds, scoring runs) are not team A's: another team may read them.
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
-           "merge", "import_job", "token", "target"}
+           "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
@@ -86,6 +87,7 @@ PARAMS = {
     "class_key": "class",
     "to_user": "user",
     "target_id": "target",
+    "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
@@ -98,6 +100,11 @@ PARAMS_AFTER = {
     ("merges", "pk"): "merge", ("duplicates", "pk"): "customer", ("duplicates", "other"): "duplicate",
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
+    ("appointments", "pk"): "appointment",
+    # The calendar feed's token is the credential itself (like an API token's secret, which the walk
+    # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
+    # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
+    ("feed", "token"): "feed_token",
 }
 
 
@@ -142,6 +149,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
     from segmentation.rules import rule_scheme_save
     from segmentation.saved import saved_segment_create
     from segmentation.services import lifecycle_mark, segments_refresh
+    from work.services_calendar import appointment_create
     from work.services_plans import plan_entry_add, target_set
 
     team_a, team_b = Team.objects.create(name="Team A"), Team.objects.create(name="Team B")
@@ -216,6 +224,10 @@ def build_world(make_user: Callable[..., Any]) -> World:
     target = fresh(lambda n: target_set(actor=manager_a, month=date(2030 + n, 1, 1), metric="revenue", value=100,
                                         user_id=owner.pk))
     plan_entry_add(actor=owner, week=business_today(), customer_id=person.pk, reason=f"Call {MARK}")
+    appointment = fresh(lambda n: appointment_create(actor=owner, save_anyway=True, data={
+        "title": f"Visit {MARK} Zelenka", "customer": person.pk, "location": f"{MARK} tower",
+        "starts_at": timezone.now() + timedelta(days=1, hours=n),
+        "ends_at": timezone.now() + timedelta(days=1, hours=n + 1)}))
 
     from work.models import OutgoingEmail
     from work.services_notifications import notify
@@ -234,6 +246,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "class": ["partner", rules.classes.get(is_catch_all=False).key], "user": [owner.pk], "token": [token.pk],
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
+        "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
