@@ -16,13 +16,15 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
 from work.conflicts import Slot, occurrences
-from work.models.calendar import Appointment, AppointmentAttendee, CalendarFeed
+from work.models.calendar import Appointment, AppointmentAttendee, AppointmentKind, CalendarFeed
+from work.plan_registry import LogEntry, period_bounds
 from work.services_calendar import feed_token_hash
 
 
@@ -141,3 +143,21 @@ def calendar_feed_user(token: str) -> User | None:
 def feed_appointments(*, user: User, start: datetime, end: datetime) -> list[Appointment]:
     """The appointments of the user's own feed: every one they attend overlapping [start, end), in full."""
     return [a.appointment for a in _attendances([user.pk], start, end).select_related("appointment__customer")]
+
+
+def appointment_log_entries(*, user_ids: Iterable[int], start: date, end: date) -> list[LogEntry]:
+    """The daily log's appointments (work/plan_registry.py's log-source contract): every appointment
+    (each occurrence of a repeating one) the users attend in [start, end] (business days), in two
+    queries for all of them. Unscoped: the plan masks entries about customers the viewer may not see.
+    Not a contact by itself — a meeting planned is not a meeting held; its recorded outcome (an
+    interaction) is."""
+    low, high = period_bounds(start, end)
+    entries: list[LogEntry] = []
+    for row in _attendances(user_ids, low, high).values_list(*_COLUMNS):
+        for e in _entries(row, True, low, high):
+            what = {"kind": AppointmentKind(e.kind).label, "title": e.title}
+            label = (_("%(kind)s with %(customer)s: %(title)s") % {**what, "customer": e.customer_name}
+                     if e.customer_id else _("%(kind)s: %(title)s") % what)
+            entries.append(LogEntry(user_id=row[1], at=e.starts_at, kind="appointment", customer_id=e.customer_id,
+                                    label=label, url=reverse("work:appointment_detail", args=[row[0]])))
+    return entries

@@ -13,8 +13,9 @@ CALENDAR_PAGES = frozenset({
 def register() -> None:
     from core import registry
     from core.navigation import NavItem, add_item
-    from work import demo_calendar
+    from work import demo_calendar, plan_registry, selectors_calendar
 
     registry.add("demo_generators", demo_calendar.generate)
+    plan_registry.add_log_source("appointment", _("Appointments"), selectors_calendar.appointment_log_entries)
 
     add_item(NavItem("calendar", _("Calendar"), "work:calendar_week", order=36, current_url_names=CALENDAR_PAGES))

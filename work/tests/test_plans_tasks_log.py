@@ -36,3 +36,19 @@ def test_a_task_done_today_is_in_the_assignees_log_and_masked_for_others(sales_a
     hidden = next(e for e in done if e.customer_id is None)
     assert "机密事项" not in hidden.label and "转走的客户" not in hidden.label and hidden.url == ""
     assert not any(e.contact for e in done)  # ticking a task off is not a contact with the customer
+
+
+def test_appointments_are_in_the_attendees_log_masked_for_others(sales_a, manager_a, customer_a, customer_b,
+                                                                  sales_b):
+    from work.tests.calendar_helpers import at, make_appointment
+
+    make_appointment(sales_a, at(5, 10), at(5, 11), customer=customer_a, kind="visit", title="季度回顾")
+    make_appointment(sales_b, at(5, 14), at(5, 15), customer=customer_b, kind="visit", title="机密谈判",
+                     users=(sales_a,))  # sales_a attends team B's meeting with team B's customer
+    make_appointment(sales_a, at(6, 10), at(6, 11), title="next day")
+    with override("en"):
+        (log,) = sel.daily_logs(viewer=manager_a, users=[sales_a], day=at(5, 0).date())
+    visits = [e for e in log.entries if e.kind == "appointment"]
+    assert len(visits) == 2 and not any(e.contact for e in visits)
+    assert "季度回顾" in visits[0].label and customer_a.name in visits[0].label and visits[0].url
+    assert "机密谈判" not in visits[1].label and customer_b.name not in visits[1].label and visits[1].url == ""
