@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -29,3 +30,19 @@ def send_outbox_task() -> dict[str, Any]:
 def outbox_sweep_task() -> dict[str, Any]:
     """The daily safety net: messages of a dead worker back to the queue, and everything due sent."""
     return send_outbox_task.call()
+
+
+@task()
+def remind_tasks_task() -> dict[str, Any]:
+    """Remind every task whose reminder time has come (work.services_tasks.remind_due_tasks; each task
+    is reminded once, so a run that comes twice, or early, does no harm)."""
+    from work.services_tasks import remind_due_tasks
+
+    with acting_as(None, Source.TASK):
+        return {"reminded": remind_due_tasks()}
+
+
+def enqueue_reminders(run_after: datetime | None = None) -> None:
+    """Have the worker remind the due tasks at `run_after` (now when it has passed)."""
+    later = run_after is not None and run_after > timezone.now()
+    (remind_tasks_task.using(run_after=run_after) if later else remind_tasks_task).enqueue()

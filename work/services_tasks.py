@@ -53,6 +53,45 @@ AUDITED: list[str] = [*TASK_FIELDS, "record_type", "record_id"]
 REMINDER_HANDLERS = "work_task_reminder_handlers"
 
 
+def _message_context(task: Task, actor: Any = None) -> dict[str, Any]:
+    """The merge fields of a task's messages (work.assignment, work.reminder): plain values only."""
+    due = timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M") if task.due_at else task.due_on.isoformat()
+    return {"item": {"title": task.title, "due": due}, "actor": {"name": str(actor) if actor else ""}}
+
+
+def _people_to_tell(task: Task) -> list[int]:
+    """The assignee, or every active member of the team whose queue holds the task."""
+    if task.assignee_id is not None:
+        return [task.assignee_id]
+    if task.team_id is None:
+        return []
+    return list(User.objects.filter(team_id=task.team_id, is_active=True).values_list("pk", flat=True))
+
+
+def _after_write(task: Task, *, actor: User, assignee_before: int | None) -> None:
+    """What a saved task sets going: whoever someone else has just assigned it to is told
+    (work.assignment, in the same transaction), and a pending reminder is handed to the worker for
+    its time (after the commit; remind_due_tasks claims each reminder once, so an earlier enqueue for
+    a reminder since moved does no harm)."""
+    from work.notification_tasks import enqueue_reminders
+    from work.services_notifications import notify
+
+    if task.assignee_id not in (None, assignee_before, actor.pk):
+        notify(recipients=[task.assignee_id], event="work.assignment", obj=task, actor=actor,
+               context=_message_context(task, actor))
+    if task.remind_at is not None and task.reminded_at is None and task.status == TaskStatus.OPEN:
+        when = task.remind_at
+        transaction.on_commit(lambda: enqueue_reminders(run_after=when))
+
+
+def task_reminder_notify(task: Task) -> None:
+    """REMINDER_HANDLERS entry (registered by the notifications part): the reminder as a notification
+    to the assignee, or to the team of a task waiting in its queue."""
+    from work.services_notifications import notify
+
+    notify(recipients=_people_to_tell(task), event="work.reminder", obj=task, context=_message_context(task))
+
+
 def _check_people(task: Task) -> None:
     """A task has someone to do it: an active user who sees the customer, or a team's queue."""
     if task.assignee_id is None and task.team_id is None:
@@ -157,6 +196,7 @@ def task_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Ta
     task.save()
     change_record(user=actor, instance=task, action=ChangeAction.CREATE, customer_id=customer.pk,
                   changes=created_changes(task, AUDITED))
+    _after_write(task, actor=actor, assignee_before=None)
     return task
 
 
@@ -180,6 +220,7 @@ def task_update(
         task.save()
         change_record(user=actor, instance=task, action=ChangeAction.UPDATE, customer_id=task.customer_id,
                       changes=changes)
+        _after_write(task, actor=actor, assignee_before=before["assignee"])
     return task
 
 
@@ -282,6 +323,7 @@ def _create_next(actor: User, task: Task) -> Task | None:
     change_record(user=actor, instance=nxt, action=ChangeAction.CREATE, customer_id=nxt.customer_id,
                   changes={**created_changes(nxt, AUDITED), "previous": [None, task.pk]},
                   note="next occurrence of a recurring task")
+    _after_write(nxt, actor=actor, assignee_before=nxt.assignee_id)  # its own reminder, no new assignment
     return nxt
 
 
