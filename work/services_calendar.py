@@ -21,6 +21,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -245,6 +246,7 @@ def appointment_create(
     changes.update(users=[None, attendee_ids], contacts=[None, contact_ids])
     change_record(user=actor, instance=obj, action=ChangeAction.CREATE, customer_id=obj.customer_id,
                   changes=changes, note=_conflict_note(conflicts))
+    _invite(obj, actor=actor, user_ids=attendee_ids)
     return obj
 
 
@@ -282,7 +284,23 @@ def appointment_update(
         obj.contacts.set(contact_ids)
         change_record(user=actor, instance=obj, action=ChangeAction.UPDATE, customer_id=obj.customer_id,
                       changes=changes, note=_conflict_note(conflicts))
+        _invite(obj, actor=actor, user_ids=set(attendee_ids) - set(old_users))
     return obj
+
+
+def _invite(obj: Appointment, *, actor: User, user_ids: Iterable[int]) -> None:
+    """Tell the users just put in an appointment (not whoever put them there): work.invitation, with
+    when and where. A user who may not see the appointment's customer is not told (notify's rule)."""
+    from work.services_notifications import notify
+
+    invited = sorted(u for u in user_ids if u != actor.pk)
+    if not invited:
+        return
+    when = (obj.start_date.isoformat() if obj.all_day and obj.start_date
+            else timezone.localtime(obj.starts_at).strftime("%Y-%m-%d %H:%M") if obj.starts_at else "")
+    notify(recipients=invited, event="work.invitation", obj=obj, actor=actor, context={
+        "item": {"title": obj.title, "when": when, "location": obj.location}, "actor": {"name": str(actor)},
+        "url": reverse("work:appointment_detail", args=[obj.pk])})
 
 
 @transaction.atomic

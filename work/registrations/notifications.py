@@ -23,6 +23,8 @@ def register() -> None:
     # of work.mention: {"actor": {"name"}, "excerpt", "item": {"title"}} (docs/notifications.md).
     _register_work_event("assignment", _("Assigned to me"), (INAPP, EMAIL))
     _register_work_event("reminder", _("Reminders"), (INAPP, EMAIL))
+    # Of work.invitation: {"item": {"title", "when", "location"}, "actor": {"name"}} (the calendar part).
+    _register_work_event("invitation", _("Invitations to appointments"), (INAPP, EMAIL))
     _register_work_event("mention", _("Mentions"), (INAPP,))
     registry.add("periodic_jobs", PeriodicJob(name="outbox_sweep", task="work.notification_tasks.outbox_sweep_task",
                                               hour=3, minute=30))

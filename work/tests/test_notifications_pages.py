@@ -119,7 +119,7 @@ def test_preferences_page_switches_email_per_event(sales_a):
     assert 'name="email_work.assignment" checked' in page and 'name="email_work.mention">' in page
     client.post(reverse("work:notification_preferences"), {"email_work.mention": "on"})
     assert dict(NotificationPreference.objects.filter(user=sales_a).values_list("event", "email")) == {
-        "work.assignment": False, "work.reminder": False, "work.mention": True}
+        "work.assignment": False, "work.reminder": False, "work.mention": True, "work.invitation": False}
 
 
 def test_the_outbox_is_for_administrators(sales_a, manager_a, admin_user, settings):

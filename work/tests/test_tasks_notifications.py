@@ -61,3 +61,16 @@ def test_a_saved_reminder_is_handed_to_the_worker_for_its_time(customer_a, sales
     with django_capture_on_commit_callbacks(execute=True):
         services.task_done(actor=sales_a, task_id=task.pk)  # done: no reminder to schedule
     assert DBTaskResult.objects.filter(task_path="work.notification_tasks.remind_tasks_task").count() == 1
+
+
+def test_people_put_in_an_appointment_are_invited_once(customer_a, sales_a, service_a, manager_a):
+    from work.services_calendar import appointment_update
+    from work.tests.calendar_helpers import at, make_appointment
+
+    visit = make_appointment(sales_a, at(5, 10), at(5, 11), customer=customer_a, kind="visit", title="季度回顾",
+                             location="客户公司", users=(service_a,))
+    (note,) = _told(service_a, "work.invitation")
+    assert "季度回顾" in note.title and "客户公司" in note.summary and note.url.endswith(f"/appointments/{visit.pk}/")
+    assert not _told(sales_a, "work.invitation")  # the organiser invited nobody but others
+    appointment_update(actor=sales_a, appointment_id=visit.pk, data={}, users=[service_a.pk, manager_a.pk])
+    assert len(_told(manager_a, "work.invitation")) == 1 and len(_told(service_a, "work.invitation")) == 1
