@@ -180,6 +180,9 @@ class Customer(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["city", "name_pinyin", "id"], name="customer_city_pinyin"),
             # Keyset pages of the list sorted by city (in pinyin), then name.
             models.Index(fields=["city_pinyin", "name_pinyin", "id"], name="customer_citykey_pinyin"),
+            # The plan's "new customers" of a team's people in a month (work/registrations/plans.py): by
+            # owner and creation time, without reading every customer the owners hold (316 → ms at 1M).
+            models.Index(fields=["owner", "created_at"], name="customer_owner_created"),
         ]
         constraints = [
             models.UniqueConstraint(
