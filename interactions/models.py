@@ -47,6 +47,10 @@ class Interaction(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["occurred_at", "id"], name="interaction_time"),
             models.Index(fields=["staff", "occurred_at", "id"], name="interaction_staff_time"),
             models.Index(fields=["channel", "occurred_at", "id"], name="interaction_channel_time"),
+            # The plan's visits and calls of a team's people in a month (interactions/plans.py): one range
+            # per person and channel, instead of intersecting every interaction of the person with
+            # every one of the channel (74 ms → ms on PostgreSQL at 1M customers).
+            models.Index(fields=["staff", "channel", "occurred_at"], name="interaction_staff_channel_time"),
         ]
 
     def __str__(self) -> str:
