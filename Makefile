@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.segmentation --bench $(BENCH_CUSTOMERS)
 	$(BIN)/python -m bench.insights --customers 100000 1000000
+	$(BIN)/python bench/mail.py
 
 ## Production-style server: gunicorn + whitenoise (see docs/deploy.md)
 serve: $(STAMP)
