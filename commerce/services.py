@@ -30,7 +30,7 @@ from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
-from customers.records.base import RecordKind
+from customers.records.base import RecordKind, soft_delete
 
 CENT = Decimal("0.01")
 
@@ -321,12 +321,7 @@ def order_set_status(*, actor: User, order_id: int, status: str, note: str = "")
 def order_delete(*, actor: User, order_id: int) -> Order:
     """Remove an order entered by mistake (soft delete; managers and administrators). A real order
     that did not happen is cancelled instead."""
-    order = get_scoped(Order.objects.select_for_update(), actor, "delete", order_id)
-    order.deleted_at = timezone.now()
-    order.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=order, action=ChangeAction.DELETE, customer_id=order.customer_id,
-                  changes={"deleted_at": [None, str(order.deleted_at)]})
-    return order
+    return soft_delete(Order, actor=actor, pk=order_id, action="delete")
 
 
 # --- costs to serve ----------------------------------------------------------------------------------
@@ -372,12 +367,7 @@ def cost_update(
 
 @transaction.atomic
 def cost_delete(*, actor: User, cost_id: int) -> CustomerCost:
-    cost = get_scoped(CustomerCost.objects.select_for_update(), actor, "change", cost_id)
-    cost.deleted_at = timezone.now()
-    cost.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=cost, action=ChangeAction.DELETE, customer_id=cost.customer_id,
-                  changes={"deleted_at": [None, str(cost.deleted_at)]})
-    return cost
+    return soft_delete(CustomerCost, actor=actor, pk=cost_id)
 
 
 # Costs on the records layer (customers.records): the pages and the API write through these services.

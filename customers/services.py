@@ -25,6 +25,7 @@ from core.models import diff_values, field_values, max_length
 from core.services import apply_fields, get_scoped
 from customers.models import Contact, Customer, CustomerDocument, FamilyMember, OwnershipTransfer, Tag
 from customers.querysets import customer_scope
+from customers.records.base import soft_delete
 from customers.search import city_key, name_keys, phone_digits
 
 # Fields a user edits on the card (everything but owner/team, which change by transfer only).
@@ -218,12 +219,7 @@ def customer_mark_verified(*, actor: User, customer_id: int) -> Customer:
 @transaction.atomic
 def customer_delete(*, actor: User, customer_id: int) -> Customer:
     """Soft-delete: the customer disappears from every list and can be restored by an administrator."""
-    customer = get_scoped(Customer.objects.select_for_update(), actor, "delete", customer_id)
-    customer.deleted_at = timezone.now()
-    customer.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=customer, action=ChangeAction.DELETE, customer_id=customer.pk,
-                  changes={"deleted_at": [None, str(customer.deleted_at)]})
-    return customer
+    return soft_delete(Customer, actor=actor, pk=customer_id, action="delete", customer_field="pk")
 
 
 @transaction.atomic
@@ -428,12 +424,7 @@ def _child_update(*, actor: User, model: type[Contact | FamilyMember], fields: l
 
 
 def _child_delete(*, actor: User, model: type[Contact | FamilyMember | CustomerDocument], pk: int) -> Any:
-    obj = get_scoped(model.objects.select_for_update(), actor, "change", pk)
-    obj.deleted_at = timezone.now()
-    obj.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
-                  changes={"deleted_at": [None, str(obj.deleted_at)]})
-    return obj
+    return soft_delete(model, actor=actor, pk=pk)
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -19,7 +18,7 @@ from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Contact, Customer
-from customers.records.base import RecordKind
+from customers.records.base import RecordKind, soft_delete
 from interactions.models import Interaction
 from work.models import Task
 from work.services_tasks import task_create, task_delete, task_done, task_update
@@ -82,12 +81,7 @@ def interaction_update(
 
 @transaction.atomic
 def interaction_delete(*, actor: User, interaction_id: int) -> Interaction:
-    obj = get_scoped(Interaction.objects.select_for_update(), actor, "change", interaction_id)
-    obj.deleted_at = timezone.now()
-    obj.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
-                  changes={"deleted_at": [None, str(obj.deleted_at)]})
-    return obj
+    return soft_delete(Interaction, actor=actor, pk=interaction_id)
 
 
 # --- follow-up tasks -----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from core.concurrency import check_version
 from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Contact, Customer
+from customers.records.base import soft_delete
 from work.calendar_registry import outcome_recorder
 from work.conflicts import Slot, day_start, first_overlap, span
 from work.models.calendar import Appointment, AppointmentAttendee, CalendarFeed
@@ -307,12 +308,7 @@ def _invite(obj: Appointment, *, actor: User, user_ids: Iterable[int]) -> None:
 def appointment_delete(*, actor: User, appointment_id: int) -> Appointment:
     """Soft delete: the appointment leaves every calendar and feed; an administrator can see it in the
     audit trail."""
-    obj = get_scoped(Appointment.objects.select_for_update(of=("self",)), actor, "change", appointment_id)
-    obj.deleted_at = timezone.now()
-    obj.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=obj.customer_id,
-                  changes={"deleted_at": [None, str(obj.deleted_at)]})
-    return obj
+    return soft_delete(Appointment, actor=actor, pk=appointment_id)
 
 
 @transaction.atomic

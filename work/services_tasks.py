@@ -39,7 +39,7 @@ from core.concurrency import check_version
 from core.models import concrete_field, diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
-from customers.records.base import RecordKind
+from customers.records.base import RecordKind, soft_delete
 from work.models import Task, TaskStatus
 from work.recurrence import next_occurrence
 
@@ -226,12 +226,7 @@ def task_update(
 
 @transaction.atomic
 def task_delete(*, actor: User, task_id: int) -> Task:
-    task = get_scoped(Task.objects.select_for_update(), actor, "change", task_id)
-    task.deleted_at = timezone.now()
-    task.save(update_fields=["deleted_at", "updated_at"])
-    change_record(user=actor, instance=task, action=ChangeAction.DELETE, customer_id=task.customer_id,
-                  changes={"deleted_at": [None, str(task.deleted_at)]})
-    return task
+    return soft_delete(Task, actor=actor, pk=task_id)
 
 
 def _task_to_act_on(actor: User, task_id: int) -> Task:

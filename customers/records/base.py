@@ -30,10 +30,14 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from audit.models import ChangeAction
+from audit.services import change_record
+from core.services import get_scoped
 from customers.records.access import record_or_404
 
 
@@ -91,3 +95,16 @@ class RecordKind:
 
     def delete_record(self, *, actor: User, pk: int) -> Any:
         return self.delete(actor=actor, **{self.id_kwarg: pk})
+
+
+def soft_delete(model: type[Any], *, actor: User, pk: int, action: str = "change",
+                customer_field: str = "customer_id") -> Any:
+    """The delete service of a customer's record (and of the customer): the row, locked and in the
+    actor's scope for `action`, is marked deleted — it leaves every list, the trash keeps it — and the
+    audit trail gets its DELETE row. Call it inside the service's transaction."""
+    obj = get_scoped(model.objects.select_for_update(of=("self",)), actor, action, pk)
+    obj.deleted_at = timezone.now()
+    obj.save(update_fields=["deleted_at", "updated_at"])
+    change_record(user=actor, instance=obj, action=ChangeAction.DELETE, customer_id=getattr(obj, customer_field),
+                  changes={"deleted_at": [None, str(obj.deleted_at)]})
+    return obj
