@@ -7,7 +7,10 @@ from core.api import KehuAPI, bind_actor, install_error_handlers, reject_unstora
 from customers.api import router as customers_router
 from insights.api import router as insights_router
 from interactions.api import router as interactions_router
+from retention.api import router as retention_router
 from segmentation.api import router as segmentation_router
+from service.api import router as service_router
+from wealth.api import router as wealth_router
 from work.api import router as work_router
 
 DESCRIPTION = """
@@ -61,3 +64,6 @@ api.add_router("/", work_router)
 api.add_router("/", interactions_router)
 api.add_router("/", segmentation_router)
 api.add_router("/", insights_router)
+api.add_router("/", wealth_router)
+api.add_router("/", service_router)
+api.add_router("/", retention_router)

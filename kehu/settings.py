@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "governance",
     "segmentation",
     "insights",
+    "wealth",
+    "service",
+    "retention",
 ]
 
 MIDDLEWARE = [

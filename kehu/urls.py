@@ -17,6 +17,9 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("segmentation/", include("segmentation.urls")),
     path("insights/", include("insights.urls")),
+    path("wealth/", include("wealth.urls")),
+    path("service/", include("service.urls")),
+    path("retention/", include("retention.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # Anything else under /api/ (an unknown path, an id that is not a number) answers as the API

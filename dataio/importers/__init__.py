@@ -19,6 +19,13 @@ _KINDS = {
 }
 
 
+def register_importer(kind: str, *, app: str, path: str) -> None:
+    """Apps above dataio (which dataio may not import) add their importers here from their
+    AppConfig.ready(): `kind` is the name `kehu import KIND` takes, `path` the dotted path of an
+    `Importer` subclass, loaded only when asked for."""
+    _KINDS.setdefault(kind, (app, path))
+
+
 def importers() -> dict[str, type[Importer]]:
     """Every importer available in this installation, in a stable order."""
     out = {}

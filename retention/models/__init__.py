@@ -1,0 +1,1 @@
+"""The retention app's models, one module per part."""

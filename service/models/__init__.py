@@ -1,0 +1,1 @@
+"""The service app's models, one module per part."""

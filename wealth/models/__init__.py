@@ -1,0 +1,1 @@
+"""The wealth app's models, one module per part."""
