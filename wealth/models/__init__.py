@@ -1,1 +1,2 @@
 """The wealth app's models, one module per part."""
+from wealth.models.holdings import FxRate, Holding  # noqa: F401
