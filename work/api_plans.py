@@ -258,7 +258,7 @@ class PlanEntryIn(InSchema):
 
 
 class PlanEntryQuery(Schema):
-    week: date = Field(description="Any day of the week (this week or a later one).")
+    week: date | None = Field(None, description="Any day of the week (this week or a later one); default: this week.")
     customer: int = Field(description="Customer id.")
 
 
@@ -297,5 +297,6 @@ def weekly_plan_add(request: HttpRequest, body: PlanEntryIn) -> Status:
 def weekly_plan_remove(request: HttpRequest, filters: Query[PlanEntryQuery]) -> dict[str, Any]:
     """Take a customer off your own plan of this or a later week."""
     viewer = _user(request)
-    services.plan_entry_remove(actor=viewer, week=filters.week, customer_id=filters.customer)
-    return _week_out(viewer, viewer, filters.week)
+    week = filters.week or sel.business_today()
+    services.plan_entry_remove(actor=viewer, week=week, customer_id=filters.customer)
+    return _week_out(viewer, viewer, week)
