@@ -48,8 +48,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
     else:
         results = None
         page = selectors.article_list(filters=filters, cursor=request.GET.get("cursor"), drafts=drafts)
-    return render(request, "service/knowledge/article_list.html", {"form": form, "q": q, "results": results,
-                                                                    "page": page, "can_write": drafts})
+    return render(request, "service/knowledge/article_list.html", {
+        "form": form, "q": q, "results": results, "page": page, "can_write": drafts,
+        "items": results if results is not None else page.items})  # type: ignore[union-attr]
 
 
 @login_required
