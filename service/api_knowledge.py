@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import User
 from core.api import ERROR_RESPONSES, InSchema, cursor_page_schema, cursor_unsign
@@ -124,10 +124,10 @@ def kb_article_versions(request: HttpRequest, article_id: int) -> list[ArticleVe
 
 @router.post("/kb-articles", response={201: ArticleOut, **ERROR_RESPONSES}, tags=["knowledge base"],
              summary="Write a knowledge-base article")
-def kb_article_create(request: HttpRequest, payload: ArticleIn) -> tuple[int, Article]:
+def kb_article_create(request: HttpRequest, payload: ArticleIn) -> Status:
     data = payload.dict()
     publish = data.pop("publish")
-    return 201, services.article_create(actor=_user(request), data=data, publish=publish)
+    return Status(201, services.article_create(actor=_user(request), data=data, publish=publish))
 
 
 @router.patch("/kb-articles/{int:article_id}", response={200: ArticleOut, **ERROR_RESPONSES},

@@ -73,13 +73,14 @@ def article_search(*, q: str, language: str = "", category: str = "", limit: int
 
 
 def text_words(text: str, *, limit: int = 8) -> list[str]:
-    """The words of a free text worth looking up: Latin words of 3+ letters (no stop words), Chinese
+    """The words of a free text worth looking up: Latin words of 3+ letters (no stop words) and codes
+    such as E4, Chinese
     runs as their bigrams; the commonest first."""
     counts: Counter[str] = Counter()
     for word in _WORDS.findall((text or "").lower()):
         if _CJK.match(word):
             counts.update(word[i:i + 2] for i in range(len(word) - 1))
-        elif len(word) >= 3 and word not in _STOP:
+        elif (len(word) >= 3 or (len(word) == 2 and any(c.isdigit() for c in word))) and word not in _STOP:
             counts[word] += 1
     return [w for w, _n in counts.most_common(limit)]
 
