@@ -4,7 +4,7 @@ from service import views_requests as views
 
 urlpatterns = [
     path("requests/", views.request_board, name="request_board"),
-    path("requests/column/<slug:key>/", views.request_board_column, name="request_board_column"),
+    path("requests/column/<slug:column>/", views.request_board_column, name="request_board_column"),
     path("requests/all/", views.request_list, name="request_list"),
     path("requests/export/", views.request_export, name="request_export"),
     path("requests/reports/", views.request_reports, name="request_reports"),

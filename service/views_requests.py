@@ -120,14 +120,14 @@ def request_board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def request_board_column(request: HttpRequest, key: str) -> HttpResponse:
+def request_board_column(request: HttpRequest, column: str) -> HttpResponse:
     """A column's next cards (the board's "more", htmx)."""
     try:
-        page = selectors.board_column(user=request.user, key=key, cursor=request.GET.get("cursor"))  # type: ignore[arg-type]
+        page = selectors.board_column(user=request.user, key=column, cursor=request.GET.get("cursor"))  # type: ignore[arg-type]
     except ValueError as exc:
         raise Http404 from exc
     return render(request, "service/requests/board.html#cards", {
-        "column": {"key": key, "page": page}, "assignees": selectors.assignable_users(request.user),  # type: ignore[arg-type]
+        "column": {"key": column, "page": page}, "assignees": selectors.assignable_users(request.user),  # type: ignore[arg-type]
         "can_assign": request.user.can("customer.change"), "now": timezone.now()})  # type: ignore[union-attr]
 
 
