@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the articles' texts: one line each reads better than wrapped sentences)
 """The demo's knowledge base: about fifty published articles, each problem in Chinese and in English,
 the solutions the service team would write (short Markdown)."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -81,7 +80,8 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int,
             # Open requests are recent (days), closed ones spread over half a year.
             received = now - (timedelta(hours=rng.randint(1, 96)) if is_open else timedelta(days=rng.randint(3, 180),
                                                                                              hours=rng.randint(0, 9)))
-            due = sla.deadlines(customer_id=customer_id, subject=SlaSubject.REQUEST, level=priority, received_at=received)
+            due = sla.deadlines(customer_id=customer_id, subject=SlaSubject.REQUEST, level=priority,
+                                received_at=received)
             people = staff.get(team_id) or ([owner_id] if owner_id else [])
             assignee = rng.choice(people) if people and (not is_open or rng.random() < 0.7) else None
             status = (rng.choice(_OPEN[1:]) if assignee else RequestStatus.NEW) if is_open else RequestStatus.CLOSED

@@ -20,8 +20,10 @@ class ArticleForm(forms.ModelForm):
 
 class ArticleSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    language = forms.ChoiceField(label=_("Language"), required=False, choices=[("", _("Any")), *ArticleLanguage.choices])
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("Any")), *ServiceCategory.choices])
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("Any")), *ArticleLanguage.choices])
+    category = forms.ChoiceField(label=_("Category"), required=False,
+                                 choices=[("", _("Any")), *ServiceCategory.choices])
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *ArticleStatus.choices])
 
     def __init__(self, *args: Any, drafts: bool, **kwargs: Any) -> None:

@@ -22,7 +22,7 @@ from accounts.roles import Cap
 from audit.models import ChangeAction
 from audit.services import change_records_bulk
 from dataio import values as v
-from dataio.importers.base import ImportField, Importer, coerce
+from dataio.importers.base import Importer, ImportField, coerce
 from dataio.importers.refs import CustomerRefs
 from dataio.readers import Row
 from service import sla
@@ -66,7 +66,8 @@ class RequestImporter(Importer):
             ImportField("customer", gettext_lazy("Customer"), kind="ref", required=True,
                         synonyms=("customer", "客户", "客户名称", "客户编号"),
                         help=gettext_lazy("The customer's external ID, or its exact name.")),
-            ImportField("subject", gettext_lazy("Subject"), required=True, synonyms=("subject", "title", "主题", "标题")),
+            ImportField("subject", gettext_lazy("Subject"), required=True,
+                        synonyms=("subject", "title", "主题", "标题")),
             ImportField("description", gettext_lazy("Description"), synonyms=("description", "描述", "内容")),
             ImportField("category", gettext_lazy("Category"), kind="choice", synonyms=("category", "类别", "分类"),
                         choices=_choices(ServiceCategory.choices), options=tuple(ServiceCategory.choices)),
@@ -145,7 +146,8 @@ class RequestImporter(Importer):
             due = sla.deadlines(customer_id=customer_id, subject=SlaSubject.REQUEST, level=priority,
                                 received_at=received)
             req = ServiceRequest(
-                customer_id=customer_id, subject=str(values["subject"])[:200], description=values.get("description") or "",
+                customer_id=customer_id, subject=str(values["subject"])[:200],
+                description=values.get("description") or "",
                 category=values.get("category") or ServiceCategory.OTHER, priority=priority, status=status,
                 received_at=received, acknowledge_by=due.acknowledge_by, resolve_by=due.resolve_by,
                 external_id=key or None, created_by=self.user, created_at=self.now,

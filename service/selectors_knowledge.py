@@ -32,8 +32,11 @@ SEARCH_LIMIT = 20
 _WORDS = re.compile(r"[\u3400-\u9fff]+|[0-9a-z][0-9a-z'.+-]*", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Words too common to tell articles apart (English; Chinese bigrams are mostly specific enough).
-_STOP = frozenset("the and for with not you your this that from have has are was were can cannot how what "
-                  "when why does did please after before into our out but all any its".split())
+_STOP = frozenset({
+    "the", "and", "for", "with", "not", "you", "your", "this", "that", "from", "have", "has", "are", "was",
+    "were", "can", "cannot", "how", "what", "when", "why", "does", "did", "please", "after", "before", "into",
+    "our", "out", "but", "all", "any", "its",
+})
 
 
 def _terms(q: str) -> list[str]:

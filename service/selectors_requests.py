@@ -18,8 +18,16 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.pagination import KeysetPage, keyset_page
-from core.timeline import (TimelineAction, TimelineCursor, TimelineEntry, before_q, choice_labels, person_fields,
-                           timeline_provider, wants)
+from core.timeline import (
+    TimelineAction,
+    TimelineCursor,
+    TimelineEntry,
+    before_q,
+    choice_labels,
+    person_fields,
+    timeline_provider,
+    wants,
+)
 from service import sla
 from service.categories import ServiceCategory
 from service.models import (

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,7 +37,7 @@ from accounts.roles import Role
 from audit.models import ChangeAction
 from audit.services import change_record
 from core.concurrency import check_version
-from core.models import field_values, diff_values
+from core.models import diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
 from customers.records.base import RecordKind, soft_delete

@@ -128,6 +128,9 @@ class RequestAssignment(models.Model):
         verbose_name_plural = _("request assignments")
         indexes = [models.Index(fields=["request", "-at"], name="svc_request_assignment")]
 
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_user_id} → {self.to_user_id}"
+
 
 class RequestStatusChange(models.Model):
     """One move of a request's status, by whom and when (with a note: what was done, why reopened)."""
@@ -146,3 +149,6 @@ class RequestStatusChange(models.Model):
         verbose_name_plural = _("request status changes")
         indexes = [models.Index(fields=["request", "-at"], name="svc_request_status_change"),
                    models.Index(fields=["-at"], name="svc_request_status_at")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status} → {self.to_status}"
