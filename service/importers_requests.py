@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -101,6 +102,13 @@ class RequestImporter(Importer):
             self.error(row, name, str(exc) or _("This value cannot be read."))
             raise
         field = self.fields[name]
+        if field.kind == "datetime":
+            moment = parse_datetime(str(value))
+            if moment is None:
+                self.error(row, name, _("“%(value)s” is not a date and time (2026-03-02 09:30).")
+                           % {"value": v.text(raw)})
+                raise ValueError(value)
+            return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
         if field.kind == "choice" and value not in dict(field.options):
             self.error(row, name, _("“%(value)s” is not one of the choices.") % {"value": v.text(raw)})
             raise ValueError(value)
@@ -133,11 +141,7 @@ class RequestImporter(Importer):
             if received is None:
                 self.error(row, "received_at", _("The received time is required."))
                 continue
-            if timezone.is_naive(received):
-                received = timezone.make_aware(received)
             resolved = values.get("resolved_at")
-            if resolved is not None and timezone.is_naive(resolved):
-                resolved = timezone.make_aware(resolved)
             if resolved is not None and resolved < received:
                 self.error(row, "resolved_at", _("The resolved time is before the received time."))
                 continue

@@ -114,7 +114,7 @@ def suggest_articles(text: str, language: str = "", limit: int = 5, *, category:
             .order_by("-matched", "-same_category", "-solved_count", "-id")[:limit])
     # One shared word of eight is chance (两个 common bigrams), not a suggestion.
     least = 1 if len(words) <= 2 else 2
-    return [Suggestion(article=a, matched=a.matched) for a in rows if a.matched >= least]  # type: ignore[attr-defined]
+    return [Suggestion(article=a, matched=a.matched) for a in rows if a.matched >= least]
 
 
 def article_list(*, filters: Mapping[str, Any], cursor: str | None = None, size: int = 30,

@@ -89,9 +89,9 @@ class Board:
 
 def workload(user: User, now: datetime) -> list[Workload]:
     """Open and overdue requests per assignee (None: unassigned), busiest first: one aggregate."""
-    rows = (open_requests(user).order_by().values("assignee_id")
-            .annotate(open=Count("id"), overdue=Count("id", filter=Q(resolve_by__lt=now))))
-    rows = sorted(rows, key=lambda r: (r["assignee_id"] is not None, -r["open"], r["assignee_id"] or 0))
+    counted = (open_requests(user).order_by().values("assignee_id")
+               .annotate(open=Count("id"), overdue=Count("id", filter=Q(resolve_by__lt=now))))
+    rows: list[Any] = sorted(counted, key=lambda r: (r["assignee_id"] is not None, -r["open"], r["assignee_id"] or 0))
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=[r["assignee_id"] for r in rows if r["assignee_id"]])}
     return [Workload(user_id=r["assignee_id"], name=names.get(r["assignee_id"], "") if r["assignee_id"]
                      else _("Unassigned"), open=r["open"], overdue=r["overdue"]) for r in rows]
@@ -235,7 +235,9 @@ def order_lines(request: ServiceRequest) -> list[Any]:
     """The linked order's lines (order tracking on the request's page)."""
     if request.order_id is None:
         return []
-    return list(request.order.lines.select_related("product").order_by("id"))  # type: ignore[union-attr]
+    from commerce.models import OrderLine
+
+    return list(OrderLine.objects.filter(order_id=request.order_id).select_related("product").order_by("id"))
 
 
 # --- event reports -------------------------------------------------------------------------------
@@ -272,7 +274,7 @@ def event_reports(*, user: User, since: datetime, now: datetime | None = None) -
                    for c in ServiceCategory.values if c in table]
     done = list(scoped(user).filter(status__in=DONE_STATUSES, resolved_at__gte=since)
                 .values_list("received_at", "resolved_at", "priority", "reopened_count"))
-    minutes = [(sla.business_minutes_between(start=a, end=b), p) for a, b, p, _r in done]
+    minutes = [(sla.business_minutes_between(start=a, end=b), p) for a, b, p, _r in done if b is not None]
     reopened = sum(1 for *_x, r in done if r)
     values = sorted(m for m, _p in minutes)
     by_priority = []

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -96,7 +97,7 @@ def _schedule_sla(request: ServiceRequest) -> None:
         return
     for when in (warn_at(request), request.resolve_by):
         if when > timezone.now():
-            transaction.on_commit(lambda when=when: enqueue_sla_check(run_after=when))
+            transaction.on_commit(partial(enqueue_sla_check, run_after=when))
 
 
 def _set_deadlines(request: ServiceRequest) -> None:
