@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.http import safe_next
 from core.middleware import is_htmx
@@ -104,8 +104,7 @@ def request_customer_pick(request: HttpRequest) -> HttpResponse:
 def _board_context(request: HttpRequest, mode: str) -> dict[str, Any]:
     user = request.user
     board = selectors.dispatch_board(user=user, mode=mode)  # type: ignore[arg-type]
-    return {"board": board, "assignees": selectors.assignable_users(user),  # type: ignore[arg-type]
-            "can_assign": user.can("customer.change"), "now": board.now}  # type: ignore[union-attr]
+    return {"board": board, "can_assign": user.can("customer.change"), "now": board.now}  # type: ignore[union-attr]
 
 
 @login_required
@@ -127,17 +126,24 @@ def request_board_column(request: HttpRequest, column: str) -> HttpResponse:
     except ValueError as exc:
         raise Http404 from exc
     return render(request, "service/requests/board.html#cards", {
-        "column": {"key": column, "page": page}, "assignees": selectors.assignable_users(request.user),  # type: ignore[arg-type]
+        "column": {"key": column, "page": page},
         "can_assign": request.user.can("customer.change"), "now": timezone.now()})  # type: ignore[union-attr]
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign or reassign (a reason is required to reassign); from the board (htmx) the board is drawn
-    again, from the request's page back to it."""
+    again, from the request's page back to it. GET (htmx): the card's small form, loaded when asked
+    for, so that the board does not carry a list of people for every card."""
     user = request.user
     obj = record_or_404(ServiceRequest, user, pk, "change")  # type: ignore[arg-type]
+    if request.method == "GET":
+        if not is_htmx(request):
+            return redirect(obj.get_absolute_url() + "#assign")
+        return render(request, "service/requests/board.html#assign_form", {
+            "r": obj, "assignees": selectors.assignable_users(user),  # type: ignore[arg-type]
+            "mode": "due" if request.GET.get("mode") == "due" else ""})
     form = AssignForm(request.POST, assignees=selectors.assignable_users(user))  # type: ignore[arg-type]
     error = ""
     if form.is_valid():

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('sla_warned_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('sla_escalated_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external ID')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='service_requests', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
+                ('assignee', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='service_requests', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_requests', to='customers.customer', verbose_name='customer')),
                 ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='service_requests', to='commerce.order', verbose_name='order')),

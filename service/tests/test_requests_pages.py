@@ -81,6 +81,9 @@ def test_board_assigns_over_htmx_and_wants_a_reason_to_reassign(client: Any, sal
     client.force_login(sales_a)
     target = board_data["unassigned"][0]
     url = reverse("service:request_assign", args=[target.pk])
+    form = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'<option value="{service_a.pk}">' in form and 'name="reason"' not in form
+    assert client.get(url)["Location"].endswith(f"/service/requests/{target.pk}/#assign")
     response = client.post(url, {"assignee": service_a.pk}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and 'id="board"' in response.content.decode()
     assert ServiceRequest.objects.get(pk=target.pk).assignee_id == service_a.pk
