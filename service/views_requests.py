@@ -104,7 +104,13 @@ def request_customer_pick(request: HttpRequest) -> HttpResponse:
 def _board_context(request: HttpRequest, mode: str) -> dict[str, Any]:
     user = request.user
     board = selectors.dispatch_board(user=user, mode=mode)  # type: ignore[arg-type]
-    return {"board": board, "can_assign": user.can("customer.change"), "now": board.now}  # type: ignore[union-attr]
+    return {"board": board, "now": board.now, **_card_labels(request)}
+
+
+def _card_labels(request: HttpRequest) -> dict[str, Any]:
+    """What every card says the same way, translated once."""
+    return {"can_assign": request.user.can("customer.change"),  # type: ignore[union-attr]
+            "overdue_label": _("overdue"), "assign_label": _("Assign"), "reassign_label": _("Reassign")}
 
 
 @login_required
@@ -126,8 +132,8 @@ def request_board_column(request: HttpRequest, column: str) -> HttpResponse:
     except ValueError as exc:
         raise Http404 from exc
     return render(request, "service/requests/board.html#cards", {
-        "column": {"key": column, "page": page},
-        "can_assign": request.user.can("customer.change"), "now": timezone.now()})  # type: ignore[union-attr]
+        "column": {"key": column, "page": page, "user_id": column.startswith("user-")},
+        "now": timezone.now(), **_card_labels(request)})
 
 
 @login_required
