@@ -55,7 +55,7 @@ def scoped(user: User) -> QuerySet[ServiceRequest]:
 
 
 def open_requests(user: User) -> QuerySet[ServiceRequest]:
-    return scoped(user).open()  # type: ignore[attr-defined,no-any-return]
+    return scoped(user).open()  # type: ignore[attr-defined]
 
 
 @dataclass
