@@ -77,9 +77,9 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int,
             category, subject, description = rng.choice(SUBJECTS)
             priority = rng.choice(_PRIORITIES)
             is_open = rng.random() < 0.25
-            # Open requests are recent (days), closed ones spread over half a year.
-            received = now - (timedelta(hours=rng.randint(1, 96)) if is_open else timedelta(days=rng.randint(3, 180),
-                                                                                             hours=rng.randint(0, 9)))
+                        # Open ones within about a day (some past their due time), closed ones over half a year.
+            received = now - (timedelta(minutes=rng.randint(30, 30 * 60)) if is_open
+                              else timedelta(days=rng.randint(3, 180), hours=rng.randint(0, 9)))
             due = sla.deadlines(customer_id=customer_id, subject=SlaSubject.REQUEST, level=priority,
                                 received_at=received)
             people = staff.get(team_id) or ([owner_id] if owner_id else [])

@@ -54,7 +54,8 @@ def test_board_counts_and_columns(sales_a: Any, sales_b: Any, service_a: Any, ma
     assert len(columns["unassigned"].page.items) == COLUMN_SIZE and columns["unassigned"].page.has_next
     first = columns[f"user-{service_a.pk}"].page.items
     assert first[0].pk == board_data["service_a"][0].pk  # the overdue one leads
-    assert [r.resolve_by for r in first] == sorted(r.resolve_by for r in first)
+    in_due_order = ServiceRequest.objects.filter(pk__in=[c.pk for c in first]).order_by("resolve_by", "id")
+    assert [c.pk for c in first] == list(in_due_order.values_list("pk", flat=True))
     due = {c.key: c.count for c in dispatch_board(user=sales_a, mode="due").columns}
     assert due["overdue"] == 1 and sum(due.values()) == 17
     assert dispatch_board(user=sales_b).total_open == 0
@@ -88,7 +89,7 @@ def test_board_assigns_over_htmx_and_wants_a_reason_to_reassign(client: Any, sal
     assert response.status_code == 200 and 'id="board"' in response.content.decode()
     assert ServiceRequest.objects.get(pk=target.pk).assignee_id == service_a.pk
     response = client.post(url, {"assignee": manager_a.pk, "reason": ""}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 422 and "Say why" in response.content.decode()
+    assert response.status_code == 422 and "请说明重新分派的原因" in response.content.decode()
     assert ServiceRequest.objects.get(pk=target.pk).assignee_id == service_a.pk
     client.post(url, {"assignee": manager_a.pk, "reason": "更熟悉这个型号"}, HTTP_HX_REQUEST="true")
     row = RequestAssignment.objects.filter(request=target).order_by("-id").first()
@@ -118,7 +119,7 @@ def test_quick_entry_finds_the_customer_like_the_header_search(client: Any, sale
                                                            "category": "other", "priority": "normal"})
     assert refused.status_code == 404
     missing = client.post(reverse("service:request_add"), {"subject": "x", "category": "other", "priority": "normal"})
-    assert missing.status_code == 200 and "Find and pick the customer first." in missing.content.decode()
+    assert missing.status_code == 200 and "请先查找并选择客户" in missing.content.decode()
     from_card = client.get(reverse("service:request_add"), {"customer": customer_a.pk})
     assert "张伟" in from_card.content.decode()
 
