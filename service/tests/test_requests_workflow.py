@@ -176,3 +176,18 @@ def test_overdue_requests_flag_their_customers(req: ServiceRequest, sales_a: Any
     assert source.customers(later).filter(customer_id=customer_a.pk).exists()
     request_set_status(actor=sales_a, request_id=req.pk, status=S.RESOLVED)
     assert not source.customers(later).filter(customer_id=customer_a.pk).exists()
+
+
+def test_the_cards_timeline_shows_requests_and_their_moves(req: ServiceRequest, sales_a: Any, sales_b: Any,
+                                                           customer_a: Any) -> None:
+    from core.timeline import timeline_actions, timeline_page
+
+    request_set_status(actor=sales_a, request_id=req.pk, status=S.IN_PROGRESS, note="已联系客户")
+    entries = timeline_page(user=sales_a, customer_id=customer_a.pk,
+                            kinds=["service_request", "service_request_status"]).entries
+    assert [(e.kind, e.pk) for e in entries][:2] == [("service_request_status", req.status_changes.first().pk),
+                                                     ("service_request", req.pk)]
+    assert "已联系客户" in entries[0].detail and entries[1].url.endswith(f"/service/requests/{req.pk}/")
+    assert timeline_page(user=sales_b, customer_id=customer_a.pk, kinds=["service_request"]).entries == []
+    actions = timeline_actions(user=sales_a, customer_id=customer_a.pk, can_change=True)
+    assert any(a.url.endswith(f"/service/requests/new/?customer={customer_a.pk}") for a in actions)
