@@ -453,6 +453,16 @@ def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list
     return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
 
 
+def _dispatch_board(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("service_requests") or {}
+    return [Probe(_q("/service/requests/", {"mode": mode}), web, b'id="board"') for mode in spec.get("board_modes", [])]
+
+
+def _kb_search(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("service_requests") or {}
+    return [Probe(_q("/service/knowledge/", {"q": q}), web, b'class="list') for q in spec.get("kb_queries", [])]
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -473,6 +483,8 @@ OPERATIONS = [
     Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
+    Operation("service: dispatch board, 10,000 open requests", _dispatch_board, p95_ms=100),
+    Operation("service: knowledge-base search", _kb_search, p95_ms=50),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

@@ -77,6 +77,7 @@ def _markers() -> dict[str, str]:
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
+PRIVATE |= {"service_request"}  # the service desk's requests part (knowledge-base articles are shared)
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -90,6 +91,8 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"request_id": "service_request", "article_id": "article", "column": "board_column",
+               "assignee": "user"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -100,7 +103,7 @@ PARAMS_AFTER = {
     ("merges", "pk"): "merge", ("duplicates", "pk"): "customer", ("duplicates", "other"): "duplicate",
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
-    ("appointments", "pk"): "appointment",
+    ("appointments", "pk"): "appointment", ("requests", "pk"): "service_request",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -237,6 +240,14 @@ def build_world(make_user: Callable[..., Any]) -> World:
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
 
+    from service.services_knowledge import article_create
+    from service.services_requests import request_create
+
+    service_request = fresh(lambda _n: request_create(actor=owner, customer_id=person.pk, data={
+        "subject": f"{MARK} asks for a repair", "order": order.pk}))
+    article = fresh(lambda n: article_create(actor=owner, publish=True, data={
+        "problem": f"Washer error E4 ({n})", "solution": "Clean the filter.", "language": "en"}))
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -247,6 +258,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
+        "service_request": [service_request.pk], "article": [article.pk], "board_column": ["unassigned"],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
