@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.pagination import KeysetPage, keyset_page
@@ -147,3 +148,19 @@ def fx_rate_list(*, cursor: str | None = None, size: int = 100, filters: Mapping
     return keyset_page(qs, ordering=["base", "quote", "-valid_from", "id"], cursor=cursor, size=size)
 def today() -> date:
     return timezone.localdate()
+
+
+def home_panels(user: User) -> list[Any]:
+    """"Maturities in the next 30 days" on the owner's home page (core.home): money about to be free
+    is a sales opportunity. Users who own no customers get no panel; amounts masked as on the card."""
+    from core import masking
+    from core.home import HomePanel
+
+    if not user.may_own_customers:
+        return []
+    rows = maturities_due(user=user)
+    if masking.masks(user, Holding, "amount"):
+        rows = [masking.mask_instance(user, h) for h in rows]
+    return [HomePanel(key="maturities", title=_("Maturities in the next 30 days"),
+                      template="wealth/holdings/home_panel.html",
+                      context={"rows": rows, "days": MATURITY_WINDOW_DAYS}, order=30)]
