@@ -77,6 +77,7 @@ def _markers() -> dict[str, str]:
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
+PRIVATE |= {"holding"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -90,6 +91,7 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"holding_id": "holding"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -101,6 +103,7 @@ PARAMS_AFTER = {
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
     ("appointments", "pk"): "appointment",
+    ("holdings", "pk"): "holding", ("fx-rates", "pk"): "fx_rate",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -237,6 +240,16 @@ def build_world(make_user: Callable[..., Any]) -> World:
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
 
+    from wealth.models import FxRate
+    from wealth.services_holdings import holding_create
+
+    holding = fresh(lambda _n: holding_create(actor=owner, customer_id=person.pk, data={
+        "asset_class": "fund", "product_name": f"{MARK} growth fund", "amount": Decimal("250000"),
+        "matures_on": timezone.localdate() + timedelta(days=5)}))
+    # Reference data (not team A's): every signed-in user reads the rates, administrators change them.
+    fx_rate = fresh(lambda n: FxRate.objects.create(base="USD", quote="CNY", rate=Decimal("7.1"),
+                                                    valid_from=date(2020, 1, 1) + timedelta(days=n)))
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -247,6 +260,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
+        "holding": [holding.pk], "fx_rate": [fx_rate.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
