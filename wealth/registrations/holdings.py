@@ -10,7 +10,7 @@ def register() -> None:
     from core.masking import SEARCH_NEVER, mask_amount
     from core.masking import register as register_sensitive
     from core.navigation import NavItem, add_flag, add_item
-    from wealth import selectors_holdings, services_holdings, views_holdings
+    from wealth import demo_holdings, selectors_holdings, services_holdings, views_holdings
     from wealth.models import Holding
 
     # A holding's amount is an asset: the roles that see the customer's assets masked see it masked,
@@ -19,6 +19,7 @@ def register() -> None:
                        locked=("currency",))
     registry.add("card_tabs", views_holdings.card_tabs)
     registry.add("home_panels", selectors_holdings.home_panels)
+    registry.add("demo_generators", demo_holdings.generate)
     # FX rates: administrators keep them (a menu entry for them); everyone reads the page.
     add_flag("fx_rates", services_holdings.may_manage_fx_rates)
     add_item(NavItem("fx_rates", _("FX rates"), "wealth:fx_rate_list", order=95, needs="fx_rates",
