@@ -138,8 +138,11 @@ def _block(rng: np.random.Generator, ids: np.ndarray, cents: np.ndarray, owners:
                                                                      strict=True)]
     product_draw = rng.random(k)
     names, product_codes = [], []
-    for c, r in zip(cls.tolist(), product_draw.tolist(), strict=True):
-        name, code = PRODUCTS[CLASSES[c][0]][int(r * len(PRODUCTS[CLASSES[c][0]]))]
+    for c, r, term in zip(cls.tolist(), product_draw.tolist(), terms.tolist(), strict=True):
+        products = PRODUCTS[CLASSES[c][0]]
+        if c == DEPOSIT:  # a demand deposit has no term, a time deposit has one
+            products = products[:1] if term == 0 else products[1:]
+        name, code = products[int(r * len(products))]
         names.append(name)
         product_codes.append(code)
     ours = (rng.random(k) < 0.72) & (cls != PROPERTY)
@@ -162,6 +165,7 @@ def _block(rng: np.random.Generator, ids: np.ndarray, cents: np.ndarray, owners:
     }
 
 
+DEPOSIT = next(i for i, c in enumerate(CLASSES) if c[0] == AssetClass.DEPOSIT)
 LOAN = next(i for i, c in enumerate(CLASSES) if c[0] == AssetClass.LOAN)
 PROPERTY = next(i for i, c in enumerate(CLASSES) if c[0] == AssetClass.PROPERTY)
 
