@@ -229,7 +229,14 @@ def fixture(seed: int) -> dict[str, Any]:
         "calendar_team": _calendar_team(rnd),
         "plan_pages": _plan_pages(),
         "inbox_cursors": _inbox(user, cards),
+        "wealth_customer": _wealth_customer(rnd),
     }
+
+
+def _wealth_customer(rnd: random.Random) -> int | None:
+    from bench.prepare_wealth import wealth_customer
+
+    return wealth_customer(rnd).get("customer")
 
 
 def _plan_pages() -> list[dict[str, Any]]:

@@ -453,6 +453,11 @@ def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list
     return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
 
 
+def _wealth_holdings(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    pk = fx.get("wealth_customer")
+    return [Probe(f"/customers/{pk}/?tab=wealth", web, b'class="list holdings')] * 20 if pk else []
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -473,6 +478,7 @@ OPERATIONS = [
     Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
+    Operation("wealth: holdings tab of a customer with 200 holdings", _wealth_holdings, p95_ms=100),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

@@ -267,8 +267,9 @@ TABS = "card_tabs"
 @dataclass
 class CardTab:
     """A tab of the customer card that a higher app contributes: shown between the card's own tabs
-    and "History". `context(request, customer)` runs only when the tab is open and returns what
-    `template` (included inside the card's tab panel, with the card's context) needs."""
+    and "History". `context(request, card)` runs only when the tab is open and returns what
+    `template` (included inside the card's tab panel, with the card's context) needs; `card` is the
+    card as read (`card.customer` masked for the user, `card.can_change` and the other rights)."""
 
     key: str
     label: str

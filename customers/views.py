@@ -353,7 +353,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["timeline_facts"] = timeline_facts(user=user, customer_id=customer.pk)
     if tab in contributed:
         context["contributed_tab"] = contributed[tab]
-        context.update(contributed[tab].context(request, customer))
+        context.update(contributed[tab].context(request, card))
     return render(request, "customers/customer_detail.html", context)
 
 

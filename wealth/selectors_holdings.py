@@ -81,14 +81,21 @@ class WealthView:
     currency: str
 
 
-def customer_holdings(*, user: User, customer_id: int) -> list[Holding]:
-    """Every current holding of a customer the user sees, in the card's order (one query)."""
+CARD_FIELDS = ("id", "asset_class", "product_name", "product_code", "held_with_us", "institution", "amount",
+               "currency", "started_on", "matures_on", "risk_level", "notes")
+
+
+def customer_holdings(*, user: User, customer_id: int) -> list[dict[str, Any]]:
+    """Every current holding of a customer the user sees, in the card's order, as the card shows
+    them (one query; rows, not instances: a customer may hold hundreds). Not masked: the caller
+    computes the totals first, then masks (core.masking.mask_values)."""
     return list(
         Holding.objects.restrict(user, "view").filter(customer_id=customer_id).order_by(*HOLDING_ORDERING)
+        .values(*CARD_FIELDS)
     )
 
 
-def wealth_view(*, customer: Customer, holdings: list[Holding], on: date | None = None) -> WealthView:
+def wealth_view(*, customer: Customer, holdings: Any, on: date | None = None) -> WealthView:
     """The summary of `holdings` (already read, e.g. by customer_holdings) for the card, with a
     missing rate reported instead of raised."""
     currency = reporting_currency(customer)

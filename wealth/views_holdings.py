@@ -4,14 +4,21 @@ wealth.selectors_holdings (scoped), writes through wealth.services_holdings."""
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -57,17 +64,66 @@ def summary_context(user: Any, summary: WealthSummary | None) -> dict[str, Any]:
             "chart": chart if chart["data"] else None, "masked": False}
 
 
-def wealth_tab_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+def _url_maker(name: str) -> Callable[[int], str]:
+    """reverse(name, args=[pk]) for many pks at the cost of one reverse()."""
+    marker = 987654321
+    pattern = reverse(name, args=[marker])
+    return lambda pk: pattern.replace(str(marker), str(pk))
+
+
+def holding_rows_html(request: HttpRequest, holdings: list[dict[str, Any]], *, can_change: bool, masked: bool) -> str:
+    """The rows of the holdings table, built in Python: a customer may hold 200 positions, and the
+    template language spent about a millisecond a row (two URLs, a CSRF field, a translated question
+    per row), Django's format_html a quarter of that; plain string building with the standard
+    library's escape takes a few microseconds. Every value from the database goes through `e`."""
+    e = html.escape
+    labels = {key: e(str(label)) for key, label in AssetClass.choices}
+    edit_url, delete_url = _url_maker("wealth:holding_edit"), _url_maker("wealth:holding_delete")
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(get_token(request))}">'
+    with_us = f'<span class="badge ok">{e(_("with us"))}</span>'
+    edit, delete, question = e(_("Edit")), e(_("Delete")), _("Delete the holding “%(name)s”?")
+    dates: dict[Any, str] = {None: "—"}
+
+    def day(value: Any) -> str:
+        if value not in dates:
+            dates[value] = e(date_format(value, "SHORT_DATE_FORMAT"))
+        return dates[value]
+
+    rows = []
+    for h in holdings:
+        pk, cls, name = h["id"], h["asset_class"], h["product_name"]
+        code = f' <span class="muted small">{e(h["product_code"])}</span>' if h["product_code"] else ""
+        notes = f'<div class="muted small">{e(Truncator(h["notes"]).chars(80))}</div>' if h["notes"] else ""
+        place = with_us if h["held_with_us"] else e(h["institution"])
+        amount = e(str(h["amount"])) if masked else f"{h['amount']:,.2f}"
+        actions = ""
+        if can_change:
+            link = "" if masked else f'<a href="{edit_url(pk)}">{edit}</a>'
+            actions = (f'<td class="nowrap"><div class="rowactions">{link}'
+                       f'<form method="post" action="{delete_url(pk)}" data-confirm="{e(question % {"name": name})}">'
+                       f'{csrf}<button type="submit" class="linklike danger">{delete}</button></form></div></td>')
+        rows.append(
+            f'<tr class="holding-{e(cls)}"><td>{labels.get(cls) or e(cls)}</td>'
+            f'<td>{e(name)}{code}{notes}</td><td>{place}</td>'
+            f'<td class="num nowrap">{amount} {e(h["currency"])}</td><td>{e(h["risk_level"]) or "—"}</td>'
+            f'<td class="nowrap">{day(h["started_on"])}</td><td class="nowrap">{day(h["matures_on"])}</td>'
+            f'{actions}</tr>'
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+
+
+def wealth_tab_context(request: HttpRequest, card: Any) -> dict[str, Any]:
     """The Wealth tab: every holding of the customer (one query) and the totals computed from them
     (no query when every holding is in the reporting currency, two for the rates otherwise)."""
-    user = request.user
+    user, customer = request.user, card.customer
     holdings = selectors.customer_holdings(user=user, customer_id=customer.pk)
     view = selectors.wealth_view(customer=customer, holdings=holdings)
     masks_amounts = masking.masks(user, Holding, "amount")
     if masks_amounts:
-        holdings = [masking.mask_instance(user, h) for h in holdings]
+        masking.mask_values(user, Holding, holdings)
     return {
         "holdings": holdings,
+        "holding_rows": holding_rows_html(request, holdings, can_change=card.can_change, masked=masks_amounts),
         "wealth_missing": view.missing,
         "wealth_currency": view.currency,
         "holdings_masked": masks_amounts,

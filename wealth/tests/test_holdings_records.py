@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from core.testing import logged_in
 from customers.records.testing import RecordSuite
 from wealth import services_holdings as services
 from wealth.views_holdings import HOLDING_PAGES
@@ -70,8 +71,8 @@ def test_another_teams_user_may_not_write(customer_a, sales_b, make_holding):
         services.holding_delete(actor=sales_b, holding_id=holding.pk)
 
 
-def test_the_add_page_shows_the_refusal_next_to_the_field(client_for, customer_a, sales_a):
-    response = client_for(sales_a).post(reverse("wealth:holding_add", args=[customer_a.pk]), {
+def test_the_add_page_shows_the_refusal_next_to_the_field(customer_a, sales_a):
+    response = logged_in(sales_a, "en").post(reverse("wealth:holding_add", args=[customer_a.pk]), {
         "asset_class": "fund", "product_name": "他行基金", "amount": "10", "currency": "CNY"})
     assert response.status_code == 200
     assert response.context["form"].errors["institution"] == ["Name the institution that holds it."]
