@@ -44,16 +44,15 @@ class HoldingForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
 
 
-class FxRateForm(forms.ModelForm):
-    class Meta:
-        model = FxRate
-        fields = FX_FIELDS
-        widgets = {
-            "valid_from": _DATE,
-            "rate": forms.NumberInput(attrs={"step": "0.00000001", "min": "0"}),
-        }
-        help_texts = {"rate": _("How many units of the second currency one unit of the first buys.")}
+class FxRateForm(forms.Form):
+    """The FX rate's fields (a plain form: the service checks the pair, the day and the rate, and
+    says which rate exists already in the user's words)."""
 
-    def validate_unique(self) -> None:
-        # The service says which rate exists already, in the user's words.
-        pass
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widgets = {"valid_from": _DATE, "rate": forms.NumberInput(attrs={"step": "0.00000001", "min": "0"})}
+        for name in FX_FIELDS:
+            field = FxRate._meta.get_field(name).formfield(widget=widgets.get(name))
+            if name == "rate":
+                field.help_text = _("How many units of the second currency one unit of the first buys.")
+            self.fields[name] = field

@@ -96,10 +96,11 @@ def fx_rate_create(*, actor: User, data: Mapping[str, Any]) -> FxRate:
         raise PermissionDenied(_("Only administrators record FX rates."))
     rate = FxRate(created_by=actor)
     apply_fields(rate, data, FX_FIELDS)
-    rate.full_clean()
+    # Before full_clean: its check of the unique constraint would name the model, not the pair.
     if FxRate.objects.filter(base=rate.base, quote=rate.quote, valid_from=rate.valid_from).exists():
         raise ValidationError({"valid_from": _("A rate of %(base)s to %(quote)s from this day is recorded already.")
                                % {"base": rate.base, "quote": rate.quote}})
+    rate.full_clean()
     rate.save()
     change_record(user=actor, instance=rate, action=ChangeAction.CREATE, changes=created_changes(rate, FX_FIELDS))
     return rate
