@@ -96,7 +96,8 @@ def test_the_home_page_lists_the_owners_maturities(customer_a, sales_a, manager_
 
 def test_fx_rates_administrators_write_everyone_reads(admin_user, sales_a, manager_a):
     admin = logged_in(admin_user, "en")
-    response = admin.post("/wealth/fx-rates/", {"base": "USD", "quote": "CNY", "rate": "7.1", "valid_from": "2025-01-01"})
+    response = admin.post("/wealth/fx-rates/", {"base": "USD", "quote": "CNY", "rate": "7.1",
+                                                "valid_from": "2025-01-01"})
     assert response.status_code == 302
     rate = FxRate.objects.get()
     assert rate.rate == D("7.1") and rate.created_by == admin_user
