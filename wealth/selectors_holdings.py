@@ -43,8 +43,8 @@ def positions_of(holdings: Any) -> list[Position]:
     """The valuation's view of holdings (model instances or dicts with the same keys)."""
     out = []
     for h in holdings:
-        get = h.get if isinstance(h, Mapping) else (lambda name, h=h: getattr(h, name))
-        out.append(Position(get("asset_class"), get("amount"), get("currency"), get("risk_level") or ""))
+        row: Mapping[str, Any] = h if isinstance(h, Mapping) else h.__dict__
+        out.append(Position(row["asset_class"], row["amount"], row["currency"], row["risk_level"] or ""))
     return out
 
 
