@@ -14,7 +14,7 @@ per-row audit entries.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -98,6 +98,7 @@ def _block(rng: np.random.Generator, ids: np.ndarray, cents: np.ndarray, owners:
            using: str) -> dict[str, Any]:
     """The holdings of one block of wealth customers, column by column."""
     from core.db import Same, date_texts, datetime_texts
+    from core.demo import pick
 
     m = len(ids)
     per = np.clip(rng.poisson(2.1, m) + 1, 1, 7)
@@ -125,47 +126,62 @@ def _block(rng: np.random.Generator, ids: np.ndarray, cents: np.ndarray, owners:
                       amount).astype(np.int64)
     # Start dates up to four years back; a term from the class's terms (0: no maturity).
     started = today - rng.integers(20, 1460, k)
-    term_choice = rng.random(k)
-    terms = np.array([CLASSES[c][3][int(t * len(CLASSES[c][3]))] for c, t in zip(cls.tolist(), term_choice.tolist(),
-                                                                                 strict=True)], dtype=np.int64)
+    terms = _TERMS.draw(cls, rng.random(k))
     matures = started + terms
     # A term deposit or product that has run out was rolled over: its current term started later.
     rolling = (terms > 0) & (terms < 3650) & (matures < today)
     laps = np.where(rolling, (today - started) // np.maximum(terms, 1) + 1, 0)
     started = np.where(rolling, started + (laps - 1) * terms, started)
     matures = np.where(rolling, started + terms, matures)
-    risk = [CLASSES[c][4][int(r * len(CLASSES[c][4]))] for c, r in zip(cls.tolist(), rng.random(k).tolist(),
-                                                                     strict=True)]
-    product_draw = rng.random(k)
-    names, product_codes = [], []
-    for c, r, term in zip(cls.tolist(), product_draw.tolist(), terms.tolist(), strict=True):
-        products = PRODUCTS[CLASSES[c][0]]
-        if c == DEPOSIT:  # a demand deposit has no term, a time deposit has one
-            products = products[:1] if term == 0 else products[1:]
-        name, code = products[int(r * len(products))]
-        names.append(name)
-        product_codes.append(code)
+    risk = pick(_RISKS.items, _RISKS.index(cls, rng.random(k)))
+    # A demand deposit has no term, a time deposit has one: deposits pick from two lists.
+    product_class = np.where((cls == DEPOSIT) & (terms == 0), len(CLASSES), cls)
+    product = _PRODUCTS.index(product_class, rng.random(k))
+    names = pick([n for n, _c in _PRODUCTS.items], product)
+    product_codes = pick([c for _n, c in _PRODUCTS.items], product)
     ours = (rng.random(k) < 0.72) & (cls != PROPERTY)
     institution = np.where(ours | (cls == PROPERTY), -1, rng.integers(0, len(INSTITUTIONS), k))
     moment = datetime_texts(np.full(k, (today - 719163) * 1440 + 120, dtype=np.int64), using)
     owner = owners[cust]
+    days = np.unique(matures)  # the maturities as text, each distinct day formatted once
     return {
         "customer_id": ids[cust].tolist(),
-        "asset_class": [CLASSES[c][0].value for c in cls.tolist()],
+        "asset_class": pick([str(c[0].value) for c in CLASSES], cls),
         "product_name": names, "product_code": product_codes,
         "held_with_us": ours.tolist(),
-        "institution": ["" if i < 0 else INSTITUTIONS[i] for i in institution.tolist()],
+        "institution": pick([*INSTITUTIONS, ""], np.where(institution < 0, len(INSTITUTIONS), institution)),
         "amount": (amount / 100).tolist(),
-        "currency": [codes[c] for c in currency.tolist()],
+        "currency": pick(codes, currency),
         "started_on": date_texts(started),
-        "matures_on": [None if t == 0 else d for t, d in zip(terms.tolist(), date_texts(matures), strict=True)],
+        "matures_on": pick([*date_texts(days), None], np.where(terms == 0, len(days), np.searchsorted(days, matures))),
         "risk_level": risk, "notes": Same(""),
         "created_by_id": [o if o > 0 else None for o in owner.tolist()],
         "external_id": Same(None), "created_at": moment, "updated_at": moment, "deleted_at": Same(None),
     }
 
 
+class _Table:
+    """Per class, a list of choices drawn uniformly: one flat list and each class's offset and length,
+    so that a whole block draws with NumPy (`index(classes, uniform draws)`)."""
+
+    def __init__(self, lists: list[Sequence[Any]]) -> None:
+        self.items = [item for items in lists for item in items]
+        self.lengths = np.array([len(items) for items in lists], dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+
+    def index(self, classes: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        return self.offsets[classes] + (draws * self.lengths[classes]).astype(np.int64)
+
+    def draw(self, classes: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        return np.array(self.items, dtype=np.int64)[self.index(classes, draws)]
+
+
 DEPOSIT = next(i for i, c in enumerate(CLASSES) if c[0] == AssetClass.DEPOSIT)
+_TERMS = _Table([c[3] for c in CLASSES])
+_RISKS = _Table([[str(level) for level in c[4]] for c in CLASSES])
+# Products by class, time deposits under DEPOSIT and the demand deposit as an extra "class" at the end.
+_PRODUCTS = _Table([PRODUCTS[c[0]][1:] if i == DEPOSIT else PRODUCTS[c[0]] for i, c in enumerate(CLASSES)]
+                   + [PRODUCTS[AssetClass.DEPOSIT][:1]])
 LOAN = next(i for i, c in enumerate(CLASSES) if c[0] == AssetClass.LOAN)
 PROPERTY = next(i for i, c in enumerate(CLASSES) if c[0] == AssetClass.PROPERTY)
 
