@@ -231,7 +231,14 @@ def fixture(seed: int) -> dict[str, Any]:
         "plan_pages": _plan_pages(),
         "inbox_cursors": _inbox(user, cards),
         "service_requests": requests_fixture(rnd),
+        "wealth_customer": _wealth_customer(rnd),
     }
+
+
+def _wealth_customer(rnd: random.Random) -> int | None:
+    from bench.prepare_wealth import wealth_customer
+
+    return wealth_customer(rnd).get("customer")
 
 
 def _plan_pages() -> list[dict[str, Any]]:

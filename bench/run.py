@@ -461,6 +461,9 @@ def _dispatch_board(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str
 def _kb_search(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     spec = fx.get("service_requests") or {}
     return [Probe(_q("/service/knowledge/", {"q": q}), web, b'class="list') for q in spec.get("kb_queries", [])]
+def _wealth_holdings(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    pk = fx.get("wealth_customer")
+    return [Probe(f"/customers/{pk}/?tab=wealth", web, b'class="list holdings')] * 20 if pk else []
 
 
 OPERATIONS = [
@@ -485,6 +488,7 @@ OPERATIONS = [
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
     Operation("service: dispatch board, 10,000 open requests", _dispatch_board, p95_ms=100),
     Operation("service: knowledge-base search", _kb_search, p95_ms=50),
+    Operation("wealth: holdings tab of a customer with 200 holdings", _wealth_holdings, p95_ms=100),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

@@ -58,8 +58,10 @@ EARLIER_PHONE_ALT = Planted("010-5093 2716", ("010-5093 2716", "01050932716", "5
 
 
 def test_every_registered_field_is_walked():
-    """A field registered in core.masking without a planted value here is a field nobody walks."""
-    registered = {(e.model, e.field) for e in masking.entries()}
+    """A field of the customers app registered in core.masking without a planted value here is a field
+    nobody walks. The apps above register their own fields and walk them over their own surfaces
+    (core.masking's contract; e.g. wealth/tests/test_holdings_masking.py)."""
+    registered = {(e.model, e.field) for e in masking.entries() if e.model.startswith("customers.")}
     assert registered <= set(PLANTED), f"walk these too: {sorted(registered - set(PLANTED))}"
 
 
@@ -130,7 +132,7 @@ def _expected_hidden(user) -> dict[tuple[str, str], list[Planted]]:
     groups = MASKED[user.effective_role]
     hidden = {}
     for e in masking.entries():
-        if e.group in groups:
+        if e.group in groups and (e.model, e.field) in PLANTED:  # other apps' fields: their own walks
             hidden[(e.model, e.field)] = [PLANTED[(e.model, e.field)]]
             if (e.model, e.field) == ("customers.customer", "phone_alt"):
                 hidden[(e.model, e.field)].append(EARLIER_PHONE_ALT)

@@ -78,6 +78,7 @@ PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "c
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
 PRIVATE |= {"service_request"}  # the service desk's requests part (knowledge-base articles are shared)
+PRIVATE |= {"holding"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -93,6 +94,7 @@ PARAMS = {
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
 PARAMS.update({"request_id": "service_request", "article_id": "article", "column": "board_column",
                "assignee": "user"})
+PARAMS.update({"holding_id": "holding"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -104,6 +106,7 @@ PARAMS_AFTER = {
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
     ("appointments", "pk"): "appointment", ("requests", "pk"): "service_request",
+    ("holdings", "pk"): "holding", ("fx-rates", "pk"): "fx_rate",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -247,6 +250,14 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "subject": f"{MARK} asks for a repair", "order": order.pk}))
     article = fresh(lambda n: article_create(actor=owner, publish=True, data={
         "problem": f"Washer error E4 ({n})", "solution": "Clean the filter.", "language": "en"}))
+    from wealth.models import FxRate
+    from wealth.services_holdings import holding_create
+    holding = fresh(lambda _n: holding_create(actor=owner, customer_id=person.pk, data={
+        "asset_class": "fund", "product_name": f"{MARK} growth fund", "amount": Decimal("250000"),
+        "matures_on": timezone.localdate() + timedelta(days=5)}))
+    # Reference data (not team A's): every signed-in user reads the rates, administrators change them.
+    fx_rate = fresh(lambda n: FxRate.objects.create(base="USD", quote="CNY", rate=Decimal("7.1"),
+                                                    valid_from=date(2020, 1, 1) + timedelta(days=n)))
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -259,6 +270,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
         "service_request": [service_request.pk], "article": [article.pk], "board_column": ["unassigned"],
+        "holding": [holding.pk], "fx_rate": [fx_rate.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
