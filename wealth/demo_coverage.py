@@ -1,0 +1,3 @@
+"""Demo policies: placeholder, replaced below."""
+def generate(*args, **kwargs):
+    return None
