@@ -52,8 +52,9 @@ def call_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         page = selectors.call_list_page(user=user, owner_id=owner_id)
         status = 400
     more = more_reasons([s.customer_id for s in page.items])
-    rows = [{"score": s, "reason": reason_text(s.reason_key, s.reason_params), "more_reasons": more.get(s.customer_id, []),
-             "products": products_display(s.next_products)} for s in page.items]
+    rows = [{"score": s, "reason": reason_text(s.reason_key, s.reason_params),
+             "more_reasons": more.get(s.customer_id, []), "products": products_display(s.next_products)}
+            for s in page.items]
     run = page.items[0].run if page.items else selectors.score_run_latest()
     return render(request, "insights/call_list.html", {
         "page": page, "rows": rows, "owners": owners, "owner_id": owner_id, "run": run,

@@ -98,6 +98,12 @@ class Person:
     annual_income: Decimal | None = None
     income_currency: str = "CNY"
 
+    @property
+    def relation_label(self) -> str:
+        from customers.choices import FamilyRelation
+
+        return str(FamilyRelation(self.relation).label) if self.relation in FamilyRelation.values else self.relation
+
 
 @dataclass(frozen=True)
 class Gap:

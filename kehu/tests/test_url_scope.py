@@ -77,6 +77,7 @@ def _markers() -> dict[str, str]:
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
+PRIVATE |= {"policy"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -90,6 +91,7 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"policy_id": "policy", "insured_member": "family"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -100,7 +102,7 @@ PARAMS_AFTER = {
     ("merges", "pk"): "merge", ("duplicates", "pk"): "customer", ("duplicates", "other"): "duplicate",
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
-    ("appointments", "pk"): "appointment",
+    ("appointments", "pk"): "appointment", ("policies", "pk"): "policy",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -237,6 +239,12 @@ def build_world(make_user: Callable[..., Any]) -> World:
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
 
+    from wealth.services_coverage import policy_create
+
+    policy = fresh(lambda n: policy_create(actor=owner, customer_id=person.pk, data={
+        "insurer": f"{MARK} Life", "policy_type": "life", "policy_number": f"QP-{n}", "insured_member": family.pk,
+        "starts_on": date(2024, 1, 1), "sum_insured": Decimal("500000"), "premium": Decimal("3000")}))
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -246,7 +254,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "class": ["partner", rules.classes.get(is_catch_all=False).key], "user": [owner.pk], "token": [token.pk],
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
-        "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
+        "appointment": [appointment.pk], "policy": [policy.pk], "feed_token": ["no-such-feed-token"],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,

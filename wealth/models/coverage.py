@@ -192,6 +192,9 @@ class CoverageGapSummary(models.Model):
         verbose_name = _("coverage gap summary")
         verbose_name_plural = _("coverage gap summaries")
 
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.gap_count}"
+
 
 class PolicyEventKind(models.TextChoices):
     CREATED = "created", _("Policy recorded")
@@ -223,3 +226,6 @@ class PolicyEvent(models.Model):
         verbose_name = _("policy event")
         verbose_name_plural = _("policy events")
         indexes = [models.Index(fields=["customer", "-at", "-id"], name="policy_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.policy_id} {self.at:%Y-%m-%d}"
