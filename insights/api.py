@@ -174,7 +174,7 @@ def call_list(request: HttpRequest, filters: Query[CallListFilters]) -> dict[str
                                         size=values["limit"])
     except ValidationError as exc:
         raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
-    more = more_reasons([s.customer_id for s in page.items])
+    more = more_reasons(_user(request), [s.customer_id for s in page.items])
     for score in page.items:
         score.more_reasons = more.get(score.customer_id, [])
     return {"items": page.items, "next_cursor": cursor_sign(page.next_cursor, "call-list"),

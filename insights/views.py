@@ -51,7 +51,7 @@ def call_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         page = selectors.call_list_page(user=user, owner_id=owner_id)
         status = 400
-    more = more_reasons([s.customer_id for s in page.items])
+    more = more_reasons(user, [s.customer_id for s in page.items])
     rows = [{"score": s, "reason": reason_text(s.reason_key, s.reason_params),
              "more_reasons": more.get(s.customer_id, []), "products": products_display(s.next_products)}
             for s in page.items]

@@ -230,8 +230,9 @@ def _life_gap(p: Person, life: list[PolicyFact], t: Thresholds, rates: RateTable
     })
 
 
-def gap_text(gap: dict[str, Any]) -> str:
-    """A stored gap (Gap.as_json) as one line in the current language."""
+def gap_text(gap: dict[str, Any], *, amounts_masked: bool = False) -> str:
+    """A stored gap (Gap.as_json) as one line in the current language; the amounts it names grouped
+    (1,500,000.00), or masked for a role that sees assets masked."""
     from django.utils.translation import gettext as _
 
     from wealth.models.coverage import PolicyType
@@ -239,6 +240,9 @@ def gap_text(gap: dict[str, Any]) -> str:
     p = {"person": gap.get("person") or "", **(gap.get("params") or {})}
     if "type" in p:
         p["type"] = str(PolicyType(p["type"]).label) if p["type"] in PolicyType.values else p["type"]
+    for name in ("cover", "needed"):
+        if name in p:
+            p[name] = "******" if amounts_masked else f"{Decimal(p[name]):,.2f}"
     rule = gap.get("rule")
     if rule == "no_critical_illness":
         return _("%(person)s earns but has no critical-illness cover") % p

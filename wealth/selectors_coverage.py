@@ -151,8 +151,10 @@ class CoverageView:
     thresholds: Thresholds
     total_premium_by_currency: list[tuple[str, Any]]
 
+    amounts_masked: bool = False
+
     def gap_lines(self) -> list[str]:
-        return [gap_text(g) for g in self.gaps]
+        return [gap_text(g, amounts_masked=self.amounts_masked) for g in self.gaps]
 
 
 def household_view(*, user: User, customer: Customer, today: date | None = None) -> CoverageView:
@@ -174,14 +176,21 @@ def household_view(*, user: User, customer: Customer, today: date | None = None)
                 premiums[p.currency] = premiums.get(p.currency, 0) + p.annual_premium
     return CoverageView(customer=customer, people=household_coverage(household.people, household.policies, thresholds),
                         policies_by_id=masked, gaps=[g.as_json() for g in gaps], incomes=incomes,
-                        thresholds=thresholds, total_premium_by_currency=sorted(premiums.items()))
+                        thresholds=thresholds, total_premium_by_currency=sorted(premiums.items()),
+                        amounts_masked=amounts_masked(user))
 
 
-def gap_lines_for(customer_ids: Iterable[int]) -> dict[int, list[str]]:
-    """The stored gaps of these customers as lines in the current language, in one query (the call
-    list's reason source: customers.call_reasons)."""
+def amounts_masked(user: User) -> bool:
+    """Whether `user`'s role sees policy amounts (and so the figures a gap names) masked."""
+    return masking.masks(user, InsurancePolicy, "sum_insured")
+
+
+def gap_lines_for(user: User, customer_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The stored gaps of these customers (already scoped by the caller) as lines in the current
+    language, masked for `user`, in one query (the call list's reason source: customers.call_reasons)."""
     rows = CoverageGapSummary.objects.filter(customer_id__in=list(customer_ids)).values_list("customer_id", "gaps")
-    return {cid: [gap_text(g) for g in gaps] for cid, gaps in rows}
+    masked = amounts_masked(user)
+    return {cid: [gap_text(g, amounts_masked=masked) for g in gaps] for cid, gaps in rows}
 
 
 def card_panels(user: User, customer_id: int) -> list[CardPanel]:
@@ -195,7 +204,7 @@ def card_panels(user: User, customer_id: int) -> list[CardPanel]:
     summary = CoverageGapSummary.objects.filter(customer_id=customer_id).values_list("gaps", flat=True).first() or []
     return [CardPanel(key="coverage", title=_("Insurance coverage"), template="wealth/coverage/card_panel.html",
                       context={"policies": [masking.mask_instance(user, p) for p in rows[:CARD_POLICIES]],
-                               "more": len(rows) > CARD_POLICIES, "gap_lines": [gap_text(g) for g in summary],
+                               "more": len(rows) > CARD_POLICIES, "gap_lines": [gap_text(g, amounts_masked=amounts_masked(user)) for g in summary],
                                "can_change": can_change, "customer_id": customer_id})]
 
 
