@@ -25,6 +25,7 @@ def register() -> None:
     registry.add("periodic_jobs", PeriodicJob(name="coverage_gaps",
                                               task="wealth.tasks_coverage.coverage_gaps_refresh_nightly_task",
                                               hour=2, minute=30))
+    registry.add("after_import", _after_import)
     # A family member added, changed or removed changes the household: its gaps are refreshed.
     post_save.connect(_family_changed, sender=FamilyMember, dispatch_uid="wealth_coverage_family_saved")
     post_delete.connect(_family_changed, sender=FamilyMember, dispatch_uid="wealth_coverage_family_deleted")
@@ -38,3 +39,16 @@ def _family_changed(sender: type, instance: object, **kwargs: object) -> None:
     customer_id = getattr(instance, "customer_id", None)
     if customer_id is not None and not kwargs.get("raw"):
         transaction.on_commit(lambda: gap_summaries_refresh([customer_id]))
+
+
+def _after_import(job: object) -> None:
+    """Imported policies (written in bulk, not through the services) refresh their households' gaps."""
+    if getattr(job, "kind", "") != "policies":
+        return
+    from wealth.models.coverage import InsurancePolicy
+    from wealth.services_coverage import gap_summaries_refresh
+
+    ids = sorted(set(InsurancePolicy.objects.filter(updated_at__gte=job.created_at)  # type: ignore[attr-defined]
+                     .values_list("customer_id", flat=True)))
+    for start in range(0, len(ids), 2000):
+        gap_summaries_refresh(ids[start:start + 2000])
