@@ -170,6 +170,6 @@ def household_coverage(request: HttpRequest, customer_id: int) -> dict[str, Any]
         "people": [{"name": c.person.name, "relation": c.person.relation, "member_id": c.person.member_id,
                     "age": c.person.age, "earning_adult": c.earning_adult, "dependant": c.dependant,
                     "policies": [p.pk for p in c.policies if p.pk in view.policies_by_id]} for c in view.people],
-        "gaps": [{**{k: g[k] for k in ("rule", "person", "member_id", "policy_id")}, "text": gap_text(g, amounts_masked=view.amounts_masked)}
-                 for g in view.gaps],
+        "gaps": [{**{k: g[k] for k in ("rule", "person", "member_id", "policy_id")},
+                  "text": gap_text(g, amounts_masked=view.amounts_masked)} for g in view.gaps],
     }

@@ -202,9 +202,10 @@ def card_panels(user: User, customer_id: int) -> list[CardPanel]:
     rows = list(policies_visible(user).filter(customer_id=customer_id).select_related("insured_member")
                 .order_by(*POLICY_ORDERING)[:CARD_POLICIES + 1])
     summary = CoverageGapSummary.objects.filter(customer_id=customer_id).values_list("gaps", flat=True).first() or []
+    masked = amounts_masked(user)
     return [CardPanel(key="coverage", title=_("Insurance coverage"), template="wealth/coverage/card_panel.html",
                       context={"policies": [masking.mask_instance(user, p) for p in rows[:CARD_POLICIES]],
-                               "more": len(rows) > CARD_POLICIES, "gap_lines": [gap_text(g, amounts_masked=amounts_masked(user)) for g in summary],
+                               "more": len(rows) > CARD_POLICIES, "gap_lines": [gap_text(g, amounts_masked=masked) for g in summary],
                                "can_change": can_change, "customer_id": customer_id})]
 
 

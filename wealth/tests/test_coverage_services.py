@@ -25,7 +25,8 @@ from wealth.services_coverage import (
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-LIFE = {"insurer": "平安人寿", "policy_type": "life", "starts_on": date(2024, 1, 1), "sum_insured": Decimal("876543"),
+LIFE = {"insurer": "平安人寿", "policy_type": "life", "starts_on": date(2024, 1, 1),
+        "sum_insured": Decimal("876543"),
         "premium": Decimal("9753.19"), "policy_number": "PA-77"}
 
 
@@ -154,7 +155,8 @@ def test_amounts_are_masked_through_every_door(household, sales_a, service_a, dj
     assert detail["sum_insured"] == "******" and listed["items"][0]["premium"] == "******"
     assert "******" in page and "******" in timeline
     assert "张伟: life cover ****** CNY, below 5× income (****** CNY)" in page
-    assert "张伟: life cover ****** CNY, below 5× income (****** CNY)" in more_reasons(service_a, [customer.pk])[customer.pk]
+    reasons = more_reasons(service_a, [customer.pk])[customer.pk]
+    assert "张伟: life cover ****** CNY, below 5× income (****** CNY)" in reasons
     # The owner sees them.
     assert "876543" in " ".join(e.detail for e in timeline_page(user=sales_a, customer_id=customer.pk).entries)
     assert ApiCaller(sales_a).get(f"/policies/{policy.pk}").json()["sum_insured"] == "876543.00"
