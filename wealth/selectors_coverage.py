@@ -205,7 +205,8 @@ def card_panels(user: User, customer_id: int) -> list[CardPanel]:
     masked = amounts_masked(user)
     return [CardPanel(key="coverage", title=_("Insurance coverage"), template="wealth/coverage/card_panel.html",
                       context={"policies": [masking.mask_instance(user, p) for p in rows[:CARD_POLICIES]],
-                               "more": len(rows) > CARD_POLICIES, "gap_lines": [gap_text(g, amounts_masked=masked) for g in summary],
+                               "more": len(rows) > CARD_POLICIES,
+                               "gap_lines": [gap_text(g, amounts_masked=masked) for g in summary],
                                "can_change": can_change, "customer_id": customer_id})]
 
 

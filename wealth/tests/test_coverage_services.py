@@ -34,7 +34,8 @@ LIFE = {"insurer": "平安人寿", "policy_type": "life", "starts_on": date(2024
 def household(customer_a, sales_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         child = family_member_create(actor=sales_a, customer_id=customer_a.pk,
-                                     data={"name": "张小明", "relation": "child", "age": 6, "school_or_work": "实验小学"})
+                                     data={"name": "张小明", "relation": "child", "age": 6,
+                                           "school_or_work": "实验小学"})
     return customer_a, child
 
 
