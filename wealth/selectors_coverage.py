@@ -86,12 +86,11 @@ def _age_on(birthday: date | None, today: date) -> int | None:
     return today.year - birthday.year - ((today.month, today.day) < (birthday.month, birthday.day))
 
 
-def _fact(p: InsurancePolicy | Mapping[str, Any]) -> PolicyFact:
-    g = p.get if isinstance(p, Mapping) else (lambda name: getattr(p, name))
-    return PolicyFact(pk=g("id"), policy_type=g("policy_type"), insurer=g("insurer"), status=g("status"),
-                      sum_insured=g("sum_insured"), currency=g("currency"),
-                      critical_illness_covered=g("critical_illness_covered"), ends_on=g("ends_on"),
-                      insured_member_id=g("insured_member_id"))
+def _fact(row: Mapping[str, Any]) -> PolicyFact:
+    return PolicyFact(pk=row["id"], policy_type=row["policy_type"], insurer=row["insurer"], status=row["status"],
+                      sum_insured=row["sum_insured"], currency=row["currency"],
+                      critical_illness_covered=row["critical_illness_covered"], ends_on=row["ends_on"],
+                      insured_member_id=row["insured_member_id"])
 
 
 @dataclass
