@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from customers.choices import CustomerKind
 from customers.models import Customer, FamilyMember
-from wealth.models.coverage import InsurancePolicy, PaymentMode, PolicyStatus, PolicyType
+from wealth.models.coverage import InsurancePolicy, MemberIncome, PaymentMode, PolicyStatus, PolicyType
 
 INSURERS = ("中国人寿", "平安人寿", "太平洋人寿", "新华保险", "泰康人寿", "友邦保险", "太平人寿")
 # (type, sum insured range in CNY, premium as a share of the sum insured per year)
@@ -87,6 +87,10 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
                 rows.append(_policy(rng, customer_id, pk, kind, today, n))
                 n += 1
     InsurancePolicy.objects.bulk_create(rows, batch_size=BATCH)
+    # Half the customers told their relationship manager what they earn: the life-cover rule weighs it.
+    incomes = [MemberIncome(customer_id=customer_id, annual_income=Decimal(rng.randrange(120_000, 1_500_000, 10_000)),
+                            currency="CNY") for customer_id in ids if rng.random() < 0.5]
+    MemberIncome.objects.bulk_create(incomes, batch_size=BATCH, ignore_conflicts=True)
     for start in range(0, len(ids), BATCH):
         gap_summaries_refresh(ids[start:start + BATCH], today=today)
     progress("policies", len(ids), len(ids))

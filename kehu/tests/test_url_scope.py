@@ -239,11 +239,14 @@ def build_world(make_user: Callable[..., Any]) -> World:
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
 
-    from wealth.services_coverage import policy_create
+    from wealth.services_coverage import gap_summaries_refresh, income_set, policy_create
 
     policy = fresh(lambda n: policy_create(actor=owner, customer_id=person.pk, data={
         "insurer": f"{MARK} Life", "policy_type": "life", "policy_number": f"QP-{n}", "insured_member": family.pk,
-        "starts_on": date(2024, 1, 1), "sum_insured": Decimal("500000"), "premium": Decimal("3000")}))
+        "starts_on": date(2024, 1, 1), "sum_insured": Decimal("500000"), "premium": Decimal("3000"),
+        "status": "premium_due"}))
+    income_set(actor=owner, customer_id=person.pk, family_member_id=None, annual_income=Decimal("200000"))
+    gap_summaries_refresh([person.pk])  # the premium unpaid is a gap (refreshes on commit, which never comes here)
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.testing import logged_in
 from core.timeline import card_panels, timeline_page
@@ -81,7 +81,9 @@ def test_gaps_are_stored_on_each_change_and_become_call_list_reasons(
         policy_update(actor=sales_a, policy_id=policy.pk, data={"status": "lapsed"})
     rules = [g["rule"] for g in CoverageGapSummary.objects.get(customer=customer).gaps]
     assert rules == ["dependant_uncovered", "policy_lapsed"]
-    assert more_reasons(sales_a, [customer.pk]) == {customer.pk: [
+    with translation.override("en"):
+        reasons = more_reasons(sales_a, [customer.pk])
+    assert reasons == {customer.pk: [
         "张小明 is a dependant without any cover", "张小明: the Accident policy of 平安人寿 has lapsed"]}
     # A family change refreshes too: the child grown up and working is no dependant.
     with django_capture_on_commit_callbacks(execute=True):
@@ -143,7 +145,9 @@ def test_amounts_are_masked_through_every_door(household, sales_a, service_a, dj
         income_set(actor=sales_a, customer_id=customer.pk, family_member_id=None, annual_income=Decimal("765432"))
     secrets = ("876543", "876,543", "9753", "9,753", "765432", "765,432")
     page = logged_in(service_a).get(reverse("wealth:household_coverage", args=[customer.pk])).content.decode()
-    card = logged_in(service_a).get(reverse("customers:customer_detail", args=[customer.pk])).content.decode()
+    card = logged_in(service_a).get(reverse("customers:customer_detail", args=[customer.pk]),
+                                    {"part": "panels"}).content.decode()
+    assert "Insurance coverage" in card
     edit = logged_in(service_a).get(reverse("wealth:policy_edit", args=[policy.pk])).content.decode()
     api = ApiCaller(service_a)
     detail, listed = api.get(f"/policies/{policy.pk}").json(), api.get("/policies").json()
@@ -156,7 +160,8 @@ def test_amounts_are_masked_through_every_door(household, sales_a, service_a, dj
     assert detail["sum_insured"] == "******" and listed["items"][0]["premium"] == "******"
     assert "******" in page and "******" in timeline
     assert "张伟: life cover ****** CNY, below 5× income (****** CNY)" in page
-    reasons = more_reasons(service_a, [customer.pk])[customer.pk]
+    with translation.override("en"):
+        reasons = more_reasons(service_a, [customer.pk])[customer.pk]
     assert "张伟: life cover ****** CNY, below 5× income (****** CNY)" in reasons
     # The owner sees them.
     assert "876543" in " ".join(e.detail for e in timeline_page(user=sales_a, customer_id=customer.pk).entries)
