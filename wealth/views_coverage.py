@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.roles import Cap
 from core import masking
 from customers.models import Customer, FamilyMember
 from customers.records.access import customer_or_404
@@ -70,7 +71,7 @@ def _render(request: AuthenticatedHttpRequest, customer: Customer, income_form: 
             for c in view.people]
     return render(request, "wealth/coverage/household.html", {
         "customer": customer, "view": view, "rows": rows, "gap_lines": view.gap_lines(),
-        "can_change": can_change, "income_form": income_form,
+        "can_change": can_change, "income_form": income_form, "can_export": user.can(Cap.EXPORT),
         "amounts_masked": masking.masks(user, InsurancePolicy, "sum_insured"),
         "incomes_writable": can_change and masking.may_write(user, MemberIncome, "annual_income"),
         "next_url": reverse("wealth:household_coverage", args=[customer.pk]),
