@@ -170,3 +170,19 @@ def test_amounts_are_masked_through_every_door(household, sales_a, service_a, dj
     with django_capture_on_commit_callbacks(execute=True):
         policy_update(actor=service_a, policy_id=policy.pk, data={"notes": "客户来电", "sum_insured": "******"})
     assert InsurancePolicy.objects.get(pk=policy.pk).sum_insured == Decimal("876543")
+
+
+def test_timeline_shows_policy_events_with_changed_fields(household, sales_a, sales_b,
+                                                         django_capture_on_commit_callbacks):
+    customer, _child = household
+    policy = _create(sales_a, customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_update(actor=sales_a, policy_id=policy.pk, data={"premium": Decimal("9999"), "notes": "加保"})
+        policy_update(actor=sales_a, policy_id=policy.pk, data={"status": "lapsed"})
+    with translation.override("en"):
+        entries = [e for e in timeline_page(user=sales_a, customer_id=customer.pk, kinds=["policy"]).entries]
+        assert [e.title for e in entries] == ["Policy lapsed", "Policy changed", "Policy recorded"]
+        assert entries[1].detail.endswith("changed: notes, premium")
+        assert entries[0].badge_class == "bad"
+        assert "Life of 平安人寿 for the customer, sum insured 876543.00 CNY" in entries[2].detail
+    assert timeline_page(user=sales_b, customer_id=customer.pk, kinds=["policy"]).entries == []
