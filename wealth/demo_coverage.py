@@ -35,7 +35,7 @@ def _policy(rng: random.Random, customer_id: int, member_id: int | None, kind: s
     term_years = rng.choice([1, 1, 10, 20, 30]) if kind != PolicyType.LIFE else rng.choice([20, 30])
     ends = None if kind == PolicyType.LIFE and rng.random() < 0.4 else starts + timedelta(days=365 * term_years)
     if ends is not None and ends <= today:  # an expired one-year policy renewed: the current year
-        starts = today - timedelta(days=rng.randint(1, 300))
+        starts = today - timedelta(days=rng.randint(1, 364))
         ends = starts + timedelta(days=365)
     roll = rng.random()
     status = PolicyStatus.PREMIUM_DUE if roll < 0.04 else PolicyStatus.LAPSED if roll < 0.07 else PolicyStatus.IN_FORCE
@@ -91,7 +91,11 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     incomes = [MemberIncome(customer_id=customer_id, annual_income=Decimal(rng.randrange(120_000, 1_500_000, 10_000)),
                             currency="CNY") for customer_id in ids if rng.random() < 0.5]
     MemberIncome.objects.bulk_create(incomes, batch_size=BATCH, ignore_conflicts=True)
-    for start in range(0, len(ids), BATCH):
-        gap_summaries_refresh(ids[start:start + BATCH], today=today)
+    # Every person customer of the range has a household (one without family too): their gaps.
+    people = list(Customer.objects.filter(pk__gte=first_customer_id, pk__lte=last_customer_id,
+                                          kind=CustomerKind.PERSON, deleted_at__isnull=True)
+                  .order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(people), BATCH):
+        gap_summaries_refresh(people[start:start + BATCH], today=today)
     progress("policies", len(ids), len(ids))
     return {"policies": (timezone.now() - started).total_seconds()}
