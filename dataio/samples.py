@@ -57,6 +57,11 @@ _EXAMPLES: dict[str, dict[str, str | tuple[str, str]]] = {
         "external_id": "K-0001", "customer": "C-0001", "incurred_on": "2024-03-05", "amount": "150.00",
         "order": "SO-0001",
     },
+    "policies": {
+        "external_id": "P-0001", "customer": "C-0001", "insured": ("王小丫", "Wang Xiaoya"),
+        "insurer": ("中国人寿", "China Life"), "policy_number": "PL20240305001", "starts_on": "2024-03-05",
+        "ends_on": "2044-03-04", "sum_insured": "500000.00", "premium": "3000.00",
+    },
 }
 _BY_KIND = {"date": "2024-03-05", "datetime": "2024-03-05 14:30", "decimal": "100", "percent": "10%", "int": "1"}
 _USER_REFS = {"owner", "salesperson", "staff"}
