@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='external ID')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='insurance_policies', to='customers.customer', verbose_name='customer')),
-                ('insured_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='insurance_policies', to='customers.familymember', verbose_name='insured family member')),
+                ('insured_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='insurance_policies', to='customers.familymember', verbose_name='insured family member')),
             ],
             options={
                 'verbose_name': 'insurance policy',

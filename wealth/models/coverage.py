@@ -67,10 +67,11 @@ class InsurancePolicy(TimeStampedModel, SoftDeleteModel):
     policy_type = models.CharField(_("policy type"), max_length=20, choices=PolicyType.choices)
     product_name = models.CharField(_("product"), max_length=200, blank=True, default="")
     policy_number = models.CharField(_("policy number"), max_length=64, blank=True, default="")
-    # Empty: the customer themself is insured.
+    # Empty: the customer themself is insured. RESTRICT: a member who is insured cannot be erased on
+    # their own (the policy would silently insure nobody), but goes with the customer's whole record.
     insured_member = models.ForeignKey(
         "customers.FamilyMember", verbose_name=_("insured family member"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="insurance_policies",
+        on_delete=models.RESTRICT, related_name="insurance_policies",
     )
     starts_on = models.DateField(_("start of term"))
     # Empty: whole of life.
