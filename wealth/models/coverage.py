@@ -167,7 +167,8 @@ class MemberIncome(TimeStampedModel):
             raise ValidationError(errors)
 
     def __str__(self) -> str:
-        return f"{self.annual_income} {self.currency}"
+        # No amount: the audit trail and the access log name the record by this text, unmasked.
+        return str(_("annual income"))
 
 
 class CoverageGapSummaryQuerySet(CustomerChildQuerySet):
