@@ -180,7 +180,7 @@ def test_timeline_shows_policy_events_with_changed_fields(household, sales_a, sa
         policy_update(actor=sales_a, policy_id=policy.pk, data={"premium": Decimal("9999"), "notes": "加保"})
         policy_update(actor=sales_a, policy_id=policy.pk, data={"status": "lapsed"})
     with translation.override("en"):
-        entries = [e for e in timeline_page(user=sales_a, customer_id=customer.pk, kinds=["policy"]).entries]
+        entries = timeline_page(user=sales_a, customer_id=customer.pk, kinds=["policy"]).entries
         assert [e.title for e in entries] == ["Policy lapsed", "Policy changed", "Policy recorded"]
         assert entries[1].detail.endswith("changed: notes, premium")
         assert entries[0].badge_class == "bad"
