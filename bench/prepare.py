@@ -203,6 +203,7 @@ def _calendar_team(rnd: random.Random, members: int = 10, appointments: int = 30
 
 
 def fixture(seed: int) -> dict[str, Any]:
+    from bench.prepare_coverage import coverage_households
     from bench.prepare_requests import requests_fixture
     from core.api import cursor_sign
     from customers.models import Customer, Tag
@@ -232,6 +233,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "inbox_cursors": _inbox(user, cards),
         "service_requests": requests_fixture(rnd),
         "wealth_customer": _wealth_customer(rnd),
+        "coverage_households": coverage_households(rnd),
     }
 
 

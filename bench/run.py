@@ -464,6 +464,11 @@ def _kb_search(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) ->
 def _wealth_holdings(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     pk = fx.get("wealth_customer")
     return [Probe(f"/customers/{pk}/?tab=wealth", web, b'class="list holdings')] * 20 if pk else []
+def _coverage(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    """The household coverage page and its API read (wealth: coverage) of households with policies and gaps."""
+    ids = fx.get("coverage_households") or []
+    return ([Probe(f"/wealth/customers/{pk}/coverage/", web, b'class="list coverage') for pk in ids]
+            + [Probe(f"/api/v1/customers/{pk}/coverage", api, b'"gaps"') for pk in ids])
 
 
 OPERATIONS = [
@@ -489,6 +494,7 @@ OPERATIONS = [
     Operation("service: dispatch board, 10,000 open requests", _dispatch_board, p95_ms=100),
     Operation("service: knowledge-base search", _kb_search, p95_ms=50),
     Operation("wealth: holdings tab of a customer with 200 holdings", _wealth_holdings, p95_ms=100),
+    Operation("household coverage: page and API read", _coverage, p95_ms=100),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

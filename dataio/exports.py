@@ -217,11 +217,62 @@ def _holdings() -> Export:
                   rows=rows, filters=_holding_filters)
 
 
+# --- insurance policies (wealth: coverage) ----------------------------------------------------------------
+
+def _policies() -> Export:
+    """The policies the user may export, in the columns `kehu import policies` reads back; the amounts
+    as the user's role sees them (masked for roles that see assets masked)."""
+    from core import masking
+    from wealth.models.coverage import InsurancePolicy
+
+    columns: list[tuple[str, Callable[[Any], Any]]] = [
+        ("external_id", lambda p: p.external_id or ""),
+        ("customer", lambda p: p.customer.external_id or p.customer.name),
+        ("insured", lambda p: p.insured_member.name if p.insured_member_id else ""),
+        ("insurer", lambda p: p.insurer),
+        ("policy_type", lambda p: _display(p, "policy_type")),
+        ("product_name", lambda p: p.product_name),
+        ("policy_number", lambda p: p.policy_number),
+        ("starts_on", lambda p: p.starts_on),
+        ("ends_on", lambda p: p.ends_on),
+        ("sum_insured", lambda p: p.sum_insured),
+        ("premium", lambda p: p.premium),
+        ("currency", lambda p: p.currency),
+        ("payment_mode", lambda p: _display(p, "payment_mode")),
+        ("critical_illness_covered", lambda p: p.critical_illness_covered),
+        ("status", lambda p: _display(p, "status")),
+        ("notes", lambda p: p.notes),
+    ]
+
+    def headers() -> list[str]:
+        special = {"customer": _("Customer"), "insured": _("Insured person")}
+        return [special.get(n) or _label(InsurancePolicy, n) for n, _getter in columns]
+
+    def filters(user: User, data: Mapping[str, Any]) -> dict[str, Any]:
+        customer = str(data.get("customer") or "")
+        return {"customer": int(customer)} if customer.isdigit() else {}
+
+    def queryset(user: User, filters: Mapping[str, Any]) -> Any:
+        qs = InsurancePolicy.objects.restrict(user, "export").filter(deleted_at__isnull=True)
+        if filters.get("customer"):
+            qs = qs.filter(customer_id=filters["customer"])
+        return qs.select_related("customer", "insured_member").order_by("customer_id", "policy_type", "id")
+
+    def rows(user: User, qs: Any, for_xlsx: bool) -> Iterator[list[Any]]:
+        for policy in qs.iterator(chunk_size=CHUNK):
+            policy = masking.mask_instance(user, policy)
+            yield [cell(getter(policy), for_xlsx=for_xlsx) for _name, getter in columns]
+
+    return Export(kind="policies", label=gettext_lazy("Insurance policy list"), queryset=queryset, headers=headers,
+                  rows=rows, filters=filters)
+
+
 _BUILDERS: dict[str, tuple[str, Callable[[], Export]]] = {
     "customers": ("customers", _customers),
     "orders": ("commerce", _orders),
     "interactions": ("interactions", _interactions),
     "holdings": ("wealth", _holdings),
+    "policies": ("wealth", _policies),
 }
 
 

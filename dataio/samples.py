@@ -62,6 +62,11 @@ _EXAMPLES: dict[str, dict[str, str | tuple[str, str]]] = {
         "product_code": "MMF-A", "amount": "200000.00", "started_on": "2024-03-05", "matures_on": "2025-03-05",
         "risk_level": "R2", "institution": "", "notes": "",
     },
+    "policies": {
+        "external_id": "P-0001", "customer": "C-0001", "insured": ("王小丫", "Wang Xiaoya"),
+        "insurer": ("中国人寿", "China Life"), "policy_number": "PL20240305001", "starts_on": "2024-03-05",
+        "ends_on": "2044-03-04", "sum_insured": "500000.00", "premium": "3000.00",
+    },
 }
 _BY_KIND = {"date": "2024-03-05", "datetime": "2024-03-05 14:30", "decimal": "100", "percent": "10%", "int": "1"}
 _USER_REFS = {"owner", "salesperson", "staff"}

@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema
 
 from accounts.models import User
 from core.api import ERROR_RESPONSES, ApiValidationError, cursor_page_schema, cursor_sign, cursor_unsign
+from customers.call_reasons import more_reasons
 from customers.models import Customer
 from customers.selectors import customers_visible
 from insights import selectors
@@ -71,6 +72,9 @@ class ScoreOut(Schema):
     next_products: list[NextBestProductOut]
     call_score: float = Field(description="Purchase likelihood × expected margin of a purchase.")
     reason: str = Field(description="Why to call, in the request's language.")
+    more_reasons: list[str] = Field(default_factory=list, description=(
+        "Further reasons other apps know (e.g. insurance coverage gaps), in the request's language; "
+        "filled on the call list only."))
 
     @staticmethod
     def resolve_customer(obj: CustomerScore) -> int:
@@ -170,6 +174,9 @@ def call_list(request: HttpRequest, filters: Query[CallListFilters]) -> dict[str
                                         size=values["limit"])
     except ValidationError as exc:
         raise ApiValidationError.field(["query", "cursor"], str(exc.messages[0]), "invalid_cursor") from exc
+    more = more_reasons(_user(request), [s.customer_id for s in page.items])
+    for score in page.items:
+        score.more_reasons = more.get(score.customer_id, [])
     return {"items": page.items, "next_cursor": cursor_sign(page.next_cursor, "call-list"),
             "previous_cursor": cursor_sign(page.previous_cursor, "call-list")}
 

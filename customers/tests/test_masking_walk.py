@@ -53,7 +53,14 @@ PLANTED: dict[tuple[str, str], Planted] = {
         date(1988, 7, 5), ("1988-07-05", "1988年7月5日", "July 5, 1988", "1988")),
     ("customers.customer", "assets"): Planted(Decimal("7391026.55"), ("7391026", "7,391,026")),
     ("customers.contact", "phone"): Planted("137-4852-0961", ("137-4852-0961", "13748520961", "4852")),
+    # The wealth desk's coverage (wealth/registrations/coverage.py): a policy and the customer's income.
+    ("wealth.insurancepolicy", "sum_insured"): Planted(Decimal("6482913.27"), ("6482913", "6,482,913")),
+    ("wealth.insurancepolicy", "premium"): Planted(Decimal("58317.49"), ("58317", "58,317")),
+    ("wealth.memberincome", "annual_income"): Planted(Decimal("9264018.00"), ("9,264,018", "9264018")),
 }
+# The surface on which a role that sees everything must find each model's planted values (the control).
+CONTROL_SURFACE = {"customers.contact": "api contact", "wealth.insurancepolicy": "api policies",
+                   "wealth.memberincome": "household [en]"}
 EARLIER_PHONE_ALT = Planted("010-5093 2716", ("010-5093 2716", "01050932716", "5093"))
 
 
@@ -75,6 +82,14 @@ def planted(make_customer, sales_a, manager_a):
     services.customer_update(actor=manager_a, customer_id=customer.pk, data={"phone_alt": values["phone_alt"]})
     contact = services.contact_create(actor=sales_a, customer_id=customer.pk, data={
         "name": "联络人", "phone": PLANTED[("customers.contact", "phone")].value})
+    from wealth.services_coverage import income_set, policy_create
+
+    policy_create(actor=sales_a, customer_id=customer.pk, data={
+        "insurer": "平安人寿", "policy_type": "life", "starts_on": date(2024, 1, 1),
+        "sum_insured": PLANTED[("wealth.insurancepolicy", "sum_insured")].value,
+        "premium": PLANTED[("wealth.insurancepolicy", "premium")].value})
+    income_set(actor=sales_a, customer_id=customer.pk, family_member_id=None,
+               annual_income=PLANTED[("wealth.memberincome", "annual_income")].value)
     return customer, contact
 
 
@@ -100,6 +115,8 @@ def _surfaces(user, customer, contact) -> dict[str, str]:
 
     for tab in ("profile", "contacts", "timeline", "history"):
         page(f"card {tab}", f"/customers/{pk}/", tab=tab)
+    page("card panels", f"/customers/{pk}/", part="panels")
+    page("household", f"/wealth/customers/{pk}/coverage/")
     page("list", "/customers/")
     page("list searched", "/customers/", q=NAME)
     page("search page", "/customers/search/", q=NAME)
@@ -117,9 +134,12 @@ def _surfaces(user, customer, contact) -> dict[str, str]:
         assert response.status_code == 200, (key, response.content)
         out[key] = response.content.decode("unicode_escape")
     out["api search"] = api.get("/customers", q=NAME).content.decode("unicode_escape")
+    out["api policies"] = api.get("/policies").content.decode("unicode_escape")
+    out["api coverage"] = api.get(f"/customers/{pk}/coverage").content.decode("unicode_escape")
     if Cap.EXPORT in can:
         for fmt in ("csv", "xlsx"):
-            for key, url in (("export", "/customers/export/"), ("data export", "/data/export/customers/")):
+            for key, url in (("export", "/customers/export/"), ("data export", "/data/export/customers/"),
+                             ("policies export", "/data/export/policies/")):
                 response = web.get(url, {"format": fmt})
                 assert response.status_code == 200, (key, fmt)
                 body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -160,7 +180,7 @@ def test_roles_that_see_everything_see_the_planted_values(request, role, planted
     customer, contact = planted
     surfaces = _surfaces(user, customer, contact)
     for (model, field), value in PLANTED.items():
-        surface = "api contact" if model == "customers.contact" else "api card"
+        surface = CONTROL_SURFACE.get(model, "api card")
         assert value.pieces[0] in surfaces[surface] or str(value.value) in surfaces[surface], (field, surface)
     history = surfaces["card history [en]"]
     assert all(piece in history for piece in ("021-6628 3907", "010-5093 2716", "310101198807059814"))

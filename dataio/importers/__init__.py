@@ -17,6 +17,7 @@ _KINDS = {
     "interactions": ("interactions", "dataio.importers.interactions.InteractionImporter"),
     "costs": ("commerce", "dataio.importers.commerce.CostImporter"),
     "holdings": ("wealth", "dataio.importers.wealth.HoldingImporter"),
+    "policies": ("wealth", "dataio.importers.wealth_policies.PolicyImporter"),
 }
 
 

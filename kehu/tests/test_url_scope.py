@@ -79,6 +79,7 @@ PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "c
 PRIVATE |= {"notification", "outgoing_email"}
 PRIVATE |= {"service_request"}  # the service desk's requests part (knowledge-base articles are shared)
 PRIVATE |= {"holding"}
+PRIVATE |= {"policy"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -95,6 +96,7 @@ PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
 PARAMS.update({"request_id": "service_request", "article_id": "article", "column": "board_column",
                "assignee": "user"})
 PARAMS.update({"holding_id": "holding"})
+PARAMS.update({"policy_id": "policy", "insured_member": "family"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -106,7 +108,7 @@ PARAMS_AFTER = {
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
     ("appointments", "pk"): "appointment", ("requests", "pk"): "service_request",
-    ("holdings", "pk"): "holding", ("fx-rates", "pk"): "fx_rate",
+    ("holdings", "pk"): "holding", ("fx-rates", "pk"): "fx_rate", ("policies", "pk"): "policy",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -258,6 +260,13 @@ def build_world(make_user: Callable[..., Any]) -> World:
     # Reference data (not team A's): every signed-in user reads the rates, administrators change them.
     fx_rate = fresh(lambda n: FxRate.objects.create(base="USD", quote="CNY", rate=Decimal("7.1"),
                                                     valid_from=date(2020, 1, 1) + timedelta(days=n)))
+    from wealth.services_coverage import gap_summaries_refresh, income_set, policy_create
+    policy = fresh(lambda n: policy_create(actor=owner, customer_id=person.pk, data={
+        "insurer": f"{MARK} Life", "policy_type": "life", "policy_number": f"QP-{n}", "insured_member": family.pk,
+        "starts_on": date(2024, 1, 1), "sum_insured": Decimal("500000"), "premium": Decimal("3000"),
+        "status": "premium_due"}))
+    income_set(actor=owner, customer_id=person.pk, family_member_id=None, annual_income=Decimal("200000"))
+    gap_summaries_refresh([person.pk])  # the premium unpaid is a gap (refreshes on commit, which never comes here)
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -270,7 +279,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
         "service_request": [service_request.pk], "article": [article.pk], "board_column": ["unassigned"],
-        "holding": [holding.pk], "fx_rate": [fx_rate.pk],
+        "holding": [holding.pk], "fx_rate": [fx_rate.pk], "policy": [policy.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
