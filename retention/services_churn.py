@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (SQL from table names and fixed fragments; every value is a parameter)
 """The churn refresh: every loss of a customer, and the monthly flows the churn page and the cohort triangle read,
 recomputed set-based in SQL (a handful of statements, no loop over customers) and stored in the small tables of
 `retention/models/churn.py`. Runs nightly after the segment refresh (retention/registrations/churn.py) and from
@@ -154,7 +155,8 @@ class _Statements:
             WHERE o.customer_id = l.c AND {self._paid('o')} AND o.ordered_at < %(end_utc)s
                   AND {self.day('o.ordered_at')} > l.last_d - 365 AND {self.day('o.ordered_at')} <= l.last_d), 0)"""
         before_ok = f"{self.dday('sb.as_of')} < l.lost_d"
-        segment_ok = f"{self.dday('cs.as_of')} < l.lost_d AND cs.lifecycle_stage IN (%(first_time)s, %(repeat)s, %(loyal)s)"
+        segment_ok = (f"{self.dday('cs.as_of')} < l.lost_d "
+                      "AND cs.lifecycle_stage IN (%(first_time)s, %(repeat)s, %(loyal)s)")
         return [
             f"""CREATE TEMPORARY TABLE kehu_ch_event AS
             SELECT l.c AS customer_id, {self.date('l.lost_d')} AS lost_on, {self.date('l.ret_d')} AS returned_on,

@@ -31,7 +31,8 @@ class ChurnDimension(models.TextChoices):
     REASON = "reason", _("Reason class")
 
 
-RATE_DIMENSIONS = (ChurnDimension.ALL, ChurnDimension.TEAM, ChurnDimension.OWNER, ChurnDimension.REGION, ChurnDimension.CHANNEL)
+RATE_DIMENSIONS = (ChurnDimension.ALL, ChurnDimension.TEAM, ChurnDimension.OWNER, ChurnDimension.REGION,
+                   ChurnDimension.CHANNEL)
 
 
 class ChurnEvent(models.Model):
@@ -77,6 +78,9 @@ class ChurnSegmentBefore(models.Model):
         verbose_name = _("segment before a loss")
         verbose_name_plural = _("segments before losses")
 
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.abc_tier} {self.rfm_segment} ({self.as_of})"
+
 
 class ChurnMonth(models.Model):
     """The flows of one calendar month for one breakdown key: spells of activity that began (first purchases and
@@ -104,6 +108,9 @@ class ChurnMonth(models.Model):
         verbose_name_plural = _("months of churn figures")
         constraints = [models.UniqueConstraint(fields=["dimension", "key", "month"], name="churnmonth_key_month")]
 
+    def __str__(self) -> str:
+        return f"{self.dimension}={self.key} {self.month}: {self.lost}"
+
 
 class ChurnCohortMonth(models.Model):
     """The flows of the customers who first bought in `cohort` during calendar month `month`."""
@@ -119,6 +126,9 @@ class ChurnCohortMonth(models.Model):
         verbose_name_plural = _("cohort months")
         constraints = [models.UniqueConstraint(fields=["cohort", "month"], name="churncohort_cohort_month")]
 
+    def __str__(self) -> str:
+        return f"{self.cohort} {self.month}: +{self.began} −{self.lost}"
+
 
 class ChurnRefresh(models.Model):
     """When the figures were last computed (one row)."""
@@ -131,3 +141,6 @@ class ChurnRefresh(models.Model):
     class Meta:
         verbose_name = _("churn refresh")
         verbose_name_plural = _("churn refreshes")
+
+    def __str__(self) -> str:
+        return f"churn as of {self.as_of}"

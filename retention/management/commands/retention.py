@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
 from argparse import ArgumentParser
+from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -141,7 +141,8 @@ class Command(KehuCommand):
             try:
                 as_of = date.fromisoformat(as_of_text.strip())
             except ValueError:
-                raise CommandError(_("Not a date: %(value)s (write it as YYYY-MM-DD).") % {"value": as_of_text}) from None
+                raise CommandError(_("Not a date: %(value)s (write it as YYYY-MM-DD).")
+                                   % {"value": as_of_text}) from None
             if as_of > business_today():
                 raise CommandError(_("The as-of day %(day)s is in the future.") % {"day": as_of.isoformat()})
         result = churn_refresh(as_of=as_of)
