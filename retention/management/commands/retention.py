@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from core.commands import KehuCommand
+from retention.churn_text import survivors_message
 from retention.sbg import SBGFit, SurvivorsError, sbg_fit
 
 # The projection's default length: as long as the paper's (12 years from 7 observed) and never shorter than the data.
@@ -42,23 +43,6 @@ def parse_survivors(text: str) -> list[float]:
                                % {"position": position, "value": item})
         values.append(value)
     return values
-
-
-def survivors_message(error: SurvivorsError) -> str:
-    """The reason a cohort cannot be fitted, in the user's language."""
-    messages = {
-        "not_numbers": _("The survivor counts must be numbers."),
-        "too_few": _("Give the survivors for at least four periods (the start and three more): with fewer the "
-                     "two parameters cannot both be estimated."),
-        "negative": _("Survivor counts cannot be negative."),
-        "empty_cohort": _("The cohort is empty at the start (the first count must be above 0)."),
-        "increasing": _("Survivor counts cannot rise from one period to the next: give the customers of one "
-                        "cohort still active after 0, 1, 2 … periods."),
-        "no_churn": _("Nobody left the cohort, so the drop-out rate cannot be estimated."),
-        "all_lost": _("Nobody is left at the end, so the model cannot be fitted (the estimate runs off to "
-                      "infinity)."),
-    }
-    return messages.get(error.code, str(error))
 
 
 def fit_or_error(survivors: list[float]) -> SBGFit:
