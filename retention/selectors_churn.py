@@ -323,7 +323,9 @@ def cohort_fits() -> list[CohortFit]:
         sizes[year] += months_of.get(cohort, (0, 0, 0))[0]
         for month, (_began, _lost, first_lost) in months_of.items():
             if first_lost:
-                by_year[year][(month - cohort) // 12] += first_lost
+                # Year 1 = the 12 months after the first purchase's month (a loss in month 12 ends year 1: a
+                # customer who never bought again is lost 366 days after the first purchase).
+                by_year[year][max(month - cohort - 1, 0) // 12] += first_lost
     out = []
     for year in sorted(sizes, reverse=True):
         size = sizes[year]
