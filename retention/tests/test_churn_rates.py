@@ -133,7 +133,8 @@ def test_cohort_fits_say_when_too_young(world):
     fits = {f.year: f for f in cohort_fits()}
     assert fits[2023].never_lost == [2, 1, 1] and fits[2023].fit is None  # C lost within a year; 2 whole years
     assert "too young" in fits[2023].note
-    assert fits[2025].never_lost == [2]
+    assert fits[2024].never_lost == [2, 1]  # B lost in its 12th month after the first; A only in its 14th
+    assert fits[2025].never_lost == [1]  # E: no whole year yet
 
 
 def test_refresh_is_idempotent_and_keeps_what_it_recorded(world, admin_user):
