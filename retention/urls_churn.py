@@ -4,5 +4,5 @@ from retention import views_churn
 
 urlpatterns = [
     path("", views_churn.churn, name="churn"),
-    path("export/<str:table>.<str:fmt>", views_churn.churn_export, name="churn_export"),
+    path("export/", views_churn.churn_export, name="churn_export"),
 ]

@@ -1,7 +1,7 @@
 """The churn page (`/retention/`): churn rate by month or quarter, its breakdown, the margin lost, the cohort
 triangle with its retention curves and sBG fits, and the customers with the most value at stake. Every chart's
-numbers download as CSV or XLSX (`/retention/export/<table>.<csv|xlsx>` with the page's query). Thin: reads through
-retention.selectors_churn (scoped to the viewer)."""
+numbers download as CSV or XLSX (`/retention/export/?table=…&format=csv|xlsx` with the page's query). Thin: reads
+through retention.selectors_churn (scoped to the viewer)."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def churn(request: AuthenticatedHttpRequest) -> HttpResponse:
         "at_risk": at_risk, "churn_model": _churn_model_note(),
         "fits_header": fits_header, "fits_rows": fits_rows, "fits": fits,
         "charts": _charts(rates, breakdown, cohorts, fits),
-        "query": request.GET.urlencode(),
+        "query": _query_without(request, ("table", "format")),
     }
     return render(request, "retention/churn/page.html", context)
 
@@ -195,10 +195,19 @@ def _churn_model_note() -> str:
 TABLES = ("rates", "breakdown", "cohorts", "fits")
 
 
+def _query_without(request: HttpRequest, names: tuple[str, ...]) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 @login_required
 @require_GET
-def churn_export(request: AuthenticatedHttpRequest, table: str, fmt: str) -> HttpResponseBase:
-    """A chart's table as CSV or XLSX (the figures the page shows, in the viewer's scope)."""
+def churn_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """A chart's table (`?table=rates|breakdown|cohorts|fits`) as CSV or XLSX (`&format=`): the figures the page
+    shows, in the viewer's scope, with the page's other choices (period, by, at)."""
+    table, fmt = request.GET.get("table", ""), request.GET.get("format", "")
     if table not in TABLES or fmt not in FORMATS:
         raise Http404(_("No such export."))
     user = request.user
