@@ -107,7 +107,8 @@ class Command(KehuCommand):
             "k": fit.periods_fitted})
         retention = fit.retention(max(periods, 1))
         self.stdout.write("")
-        self.stdout.write(f"  {'t':>4}  {_('actual'):>10}  {_('projected'):>10}  {_('share'):>8}  {_('retention'):>9}")
+        headings = (_("actual"), _("projected"), _("share"), _("retention"))
+        self.stdout.write(f"  {'t':>4}  {headings[0]:>10}  {headings[1]:>10}  {headings[2]:>8}  {headings[3]:>9}")
         for t, share in enumerate(projection):
             actual = f"{survivors[t]:,.0f}" if t < len(survivors) else ""
             r = f"{retention[t - 1]:.3f}" if t >= 1 else ""
