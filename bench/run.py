@@ -453,6 +453,15 @@ def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list
     return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
 
 
+def _churn_pages(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    pages = fx.get("churn", {}).get("pages", [])
+    return [Probe(_q("/retention/", page), web, b'id="churn-chart-data"') for page in pages]
+
+
+def _churn_cohorts(fx: dict[str, Any], _web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    return [Probe("/api/v1/churn/cohorts", api, b'"cohorts"')] * 10 if fx.get("churn") else []
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -473,6 +482,8 @@ OPERATIONS = [
     Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
+    Operation("retention: churn page", _churn_pages, p95_ms=500),
+    Operation("retention: cohort triangle", _churn_cohorts, p95_ms=500),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]
