@@ -112,15 +112,16 @@ def _series(rows: list[dict[str, Any]], period: str, *, with_rate: bool,
         figures: list[PeriodFigures] = []
         current: PeriodFigures | None = None
         for month in range(first, last + 1):
-            row = months.get(month)
+            found = months.get(month)
             p = _period_of(month, period)
             if current is None or current.period != p:
                 current = PeriodFigures(period=p, label=period_label(p, period),
                                         active_start=active if with_rate else None, lost=0, lost_counted=0,
                                         returned_same=0, margin_lost=ZERO, clv_lost=0.0)
                 figures.append(current)
-            if row is None:
+            if found is None:
                 continue
+            row = found
             current.lost += row["lost"]
             current.lost_counted += row["lost"] - (row["lost_new_quarter"] if quarter else row["lost_new"])
             current.returned_same += row["returned_same_quarter"] if quarter else row["returned_same_month"]
@@ -189,7 +190,7 @@ def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
 
 
 # For scoped viewers: the breakdowns counted from the losses they may see (field of ChurnEvent per dimension).
-_EVENT_FIELDS = {
+_EVENT_FIELDS: dict[str, str] = {
     ChurnDimension.REGION: "customer__province", ChurnDimension.CHANNEL: "customer__source_channel",
     ChurnDimension.ABC: "abc_before", ChurnDimension.RFM: "rfm_before", ChurnDimension.STAGE: "stage_before",
     ChurnDimension.REASON: "reason", ChurnDimension.OWNER: "customer__owner_id",
