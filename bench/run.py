@@ -471,6 +471,15 @@ def _coverage(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> l
             + [Probe(f"/api/v1/customers/{pk}/coverage", api, b'"gaps"') for pk in ids])
 
 
+def _churn_pages(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    pages = fx.get("churn", {}).get("pages", [])
+    return [Probe(_q("/retention/", page), web, b'id="churn-chart-data"') for page in pages]
+
+
+def _churn_cohorts(fx: dict[str, Any], _web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    return [Probe("/api/v1/churn/cohorts", api, b'"cohorts"')] * 10 if fx.get("churn") else []
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -495,6 +504,8 @@ OPERATIONS = [
     Operation("service: knowledge-base search", _kb_search, p95_ms=50),
     Operation("wealth: holdings tab of a customer with 200 holdings", _wealth_holdings, p95_ms=100),
     Operation("household coverage: page and API read", _coverage, p95_ms=100),
+    Operation("retention: churn page", _churn_pages, p95_ms=500),
+    Operation("retention: cohort triangle", _churn_cohorts, p95_ms=500),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

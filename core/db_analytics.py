@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -106,6 +106,21 @@ def day_date_sql(expression: str, using: str = DEFAULT_DB_ALIAS) -> str:
     if is_postgresql(using):
         return f"(DATE '1970-01-01' + CAST(({expression}) AS INTEGER))"  # date + bigint is not defined
     return f"date(({expression}) * 86400, 'unixepoch')"
+
+
+def month_index_sql(day_expression: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """SQL for the calendar month of a day (days since 1970-01-01) as an integer: year × 12 + month − 1, so that
+    months can be grouped and subtracted (`month_index_date` turns it back into the month's first day)."""
+    if is_postgresql(using):
+        day = f"(DATE '1970-01-01' + CAST(({day_expression}) AS INTEGER))"
+        return f"(CAST(EXTRACT(YEAR FROM {day}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {day}) AS INTEGER) - 1)"
+    day = f"date(({day_expression}) * 86400, 'unixepoch')"
+    return (f"(CAST(strftime('%%Y', {day}) AS INTEGER) * 12 + CAST(strftime('%%m', {day}) AS INTEGER) - 1)")
+
+
+def month_index_date(index: int) -> date:
+    """The first day of the month `month_index_sql` numbers `index`."""
+    return date(index // 12, index % 12 + 1, 1)
 
 
 @contextlib.contextmanager

@@ -62,6 +62,8 @@ FALLBACK_REASONS = {
                           "(%(n)s, at least %(min)s needed): the risk shown is a ranking by %(baseline)s."),
     "one_class_too_small": _("Too few customers who stayed or who left to train a churn model "
                              "(%(small)s, at least %(min)s needed): the risk shown is a ranking by %(baseline)s."),
+    "baseline_wins": _("On the validation customers the ranking by %(baseline)s (AUC %(baseline_auc)s) beat the "
+                       "churn model (AUC %(model_auc)s): the risk shown is that ranking."),
 }
 BASELINE_LABELS = {
     "recency_days": _("days since last purchase"),
@@ -90,6 +92,7 @@ def fallback_message(diagnostics: dict[str, Any]) -> str:
         "n": d.get("n_labelled", 0), "small": d.get("smaller_class", 0),
         "min": MIN_CLASS if reason == "one_class_too_small" else MIN_LABELLED,
         "baseline": BASELINE_LABELS.get(d.get("baseline", ""), d.get("baseline", "")),
+        "baseline_auc": d.get("baseline_auc"), "model_auc": d.get("model_auc"),
     })
 
 
@@ -272,6 +275,19 @@ def _train_evaluate(*, as_of: date, window_days: int) -> tuple[Any, FeatureFrame
         fitted[method] = (cal, p)
         models[method] = {"validation_auc": validation_auc, "auc": _auc(y_te, p), "brier": _brier(y_te, p)}
     method = max(METHODS, key=lambda k: models[k]["validation_auc"] or 0.0)
+    # The baselines are candidates of the same choice: where one ranks the validation customers better than the
+    # chosen model, the baseline's ranking is what is scored and shown (never worse than the best baseline).
+    baseline_validation = {k: _auc(y_tr[val], baselines[k][train_idx][val]) for k in FALLBACK_BASELINES}
+    diag["baseline_validation_aucs"] = baseline_validation
+    winner = _winning_baseline(baseline_validation, models[method]["validation_auc"])
+    if winner is not None:
+        test_aucs = {k: _auc(y_te, s[test]) for k, s in baselines.items()}
+        diag.update(method=f"baseline:{winner}", fallback="baseline_wins", n_train=int(len(train_idx)),
+                    n_test=int(test.sum()), auc=test_aucs[winner], brier=None, models=models,
+                    baseline_aucs=test_aucs, calibration=[], out_of_time=None, gain_over_best_baseline=None,
+                    fallback_detail={"baseline": winner, "baseline_auc": baseline_validation[winner],
+                                     "model": method, "model_auc": models[method]["validation_auc"]})
+        return None, frame, diag
     p_test = fitted[method][1]
     diag.update(
         method=method, n_train=int(len(train_idx)), n_test=int(test.sum()), auc=models[method]["auc"],
@@ -286,6 +302,15 @@ def _train_evaluate(*, as_of: date, window_days: int) -> tuple[Any, FeatureFrame
     all_idx = _sample(len(y), MAX_TRAIN)
     final = make_model(method, keys, calibrated=True, n=len(all_idx)).fit(X[all_idx], y[all_idx])
     return final, frame, diag
+
+
+def _winning_baseline(baseline_aucs: dict[str, float | None], model_auc: float | None) -> str | None:
+    """The baseline whose validation AUC is above the model's (the best such), or None."""
+    usable = {k: v for k, v in baseline_aucs.items() if v is not None}
+    if not usable:
+        return None
+    best = max(usable, key=lambda k: usable[k])
+    return best if model_auc is None or usable[best] > model_auc else None
 
 
 def _gain(y: np.ndarray, p: np.ndarray, baselines: dict[str, np.ndarray], rounds: int = 200,

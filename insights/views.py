@@ -107,7 +107,7 @@ def _churn_summary(run: ScoreRun | None) -> dict[str, Any]:
     labels = {"recency_days": _("Baseline: days since last purchase"),
               "bgnbd_expected": _("Baseline: BG/NBD expected purchases"),
               "bgnbd_p_alive": _("1 − P(alive) (never used as the churn score)")}
-    if churn.get("auc") is not None:
+    if churn.get("auc") is not None and churn.get("fallback") != "baseline_wins":  # else the baseline's row says it
         out["rows"].append({"label": _("Churn model (%(method)s)") % {"method": churn.get("method", "")},
                             "auc": churn["auc"], "model": True})
     for key, auc in (churn.get("baseline_aucs") or {}).items():

@@ -212,3 +212,36 @@ def test_customer_level_split_depends_on_the_id_only():
     # The validation fifth is taken from the training customers' own part of the hash range.
     val = holdout_mask(ids[~test], TEST_SHARE + (1 - TEST_SHARE) * 0.2)
     assert 0.18 < val.mean() < 0.22
+
+
+def test_a_baseline_that_wins_validation_is_what_is_scored(sales_a, monkeypatch):
+    """The baselines are candidates of the validation choice: a model that ranks no better than chance loses to
+    days since last purchase, and the scores are then that ranking, said so."""
+    from sklearn.dummy import DummyClassifier
+
+    import insights.churn as churn
+
+    as_of = date(2026, 6, 30)
+    _population(sales_a, 300, seed=3, as_of=as_of)
+    monkeypatch.setattr(churn, "make_model", lambda *a, **k: DummyClassifier(strategy="prior"))
+    result = churn_scores(as_of=as_of)
+    d = result.diagnostics
+    assert d["fallback"] == "baseline_wins" and d["method"] == f"baseline:{d['fallback_detail']['baseline']}"
+    assert d["fallback_detail"]["baseline_auc"] > d["fallback_detail"]["model_auc"]
+    assert d["auc"] == d["baseline_aucs"][d["fallback_detail"]["baseline"]]
+    assert "beat the churn model" in fallback_message(d)
+    json.dumps(d)
+    # The scores are the winning baseline's rank among the current customers.
+    frame = feature_frame(cut=as_of)
+    baseline = churn.baseline_scores(frame)[d["fallback_detail"]["baseline"]]
+    order = np.argsort(baseline[np.searchsorted(frame.customer_ids, result.customer_ids)], kind="stable")
+    assert (np.diff(result.probability[order]) >= -1e-12).all()
+
+
+def test_the_model_stays_when_it_beats_the_baselines():
+    from insights.churn import _winning_baseline
+
+    assert _winning_baseline({"recency_days": 0.70, "bgnbd_expected": 0.72}, 0.75) is None
+    assert _winning_baseline({"recency_days": 0.70, "bgnbd_expected": 0.78}, 0.75) == "bgnbd_expected"
+    assert _winning_baseline({"recency_days": None, "bgnbd_expected": None}, 0.75) is None
+    assert _winning_baseline({"recency_days": 0.6}, None) == "recency_days"

@@ -218,6 +218,13 @@ def build_world(make_user: Callable[..., Any]) -> World:
         {"name": "Hangzhou", "rules": [{"field": "city", "op": "eq", "value": "Hangzhou"}]}])
     segments_refresh()
     run = scores_stored([person])
+    # The churn part's rows: the person marked churned today (after the segments: their segment before the loss
+    # is kept), then the churn refresh records the loss.
+    from retention.services_churn import churn_refresh
+
+    lifecycle_mark(actor=owner, customer_id=person.pk, kind="churned", marked_on=business_today(),
+                   churn_reason="price", note=f"{MARK} went to a competitor")
+    churn_refresh()
     segment = fresh(lambda n: saved_segment_create(
         actor=owner, name=f"Our people {n}", rules=[{"field": "kind", "op": "eq", "value": "person"}],
         shared_with_all=True))

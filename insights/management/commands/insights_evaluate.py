@@ -77,7 +77,9 @@ class Command(KehuCommand):
         w(f"Churn risk — no completed order within {d['window_days']} days; features as of {t['features_at']}, "
           f"labels {t['label_from']} … {t['label_to']}")
         w(f"  labelled customers: {d['n_labelled']:,}, churn rate {_fmt(d['churn_rate'])}")
-        if d["fallback"]:
+        if d["fallback"] == "baseline_wins":
+            w(f"  BASELINE CHOSEN: {fallback_message(d)}")
+        elif d["fallback"]:
             w(f"  FALLBACK: {fallback_message(d)}")
             w("  baseline AUC on the labelled customers: " + ", ".join(
                 f"{k} {_fmt(v)}" for k, v in d["baseline_aucs"].items()))
@@ -85,6 +87,9 @@ class Command(KehuCommand):
             return
         w(f"  customer-level hold-out: {d['n_train']:,} training, {d['n_test']:,} test customers; "
           f"chosen on validation: {d['method']}")
+        chosen = {**{m: r["validation_auc"] for m, r in d["models"].items()},
+                  **{f"baseline:{k}": v for k, v in (d.get("baseline_validation_aucs") or {}).items()}}
+        w("  validation AUC (the choice): " + ", ".join(f"{k} {_fmt(v)}" for k, v in chosen.items()))
         w(f"  {'score':<40}{'AUC':>7}{'Brier':>8}")
         for method, r in d["models"].items():
             mark = " *" if method == d["method"] else ""
@@ -94,7 +99,8 @@ class Command(KehuCommand):
                   "bgnbd_p_alive": "baseline: 1 − P(alive) (not to be used)"}
         for key, auc in d["baseline_aucs"].items():
             w(f"  {labels.get(key, key):<40}{_fmt(auc):>7}")
-        w(f"  {'reference: predict the churn rate':<40}{'':>7}{_fmt(d['brier_reference']):>8}")
+        if d.get("brier_reference") is not None:
+            w(f"  {'reference: predict the churn rate':<40}{'':>7}{_fmt(d['brier_reference']):>8}")
         gain = d.get("gain_over_best_baseline")
         if gain:
             w(f"  AUC gain over the best baseline ({gain['baseline']}): {gain['auc_gain']:+.3f} "
@@ -108,6 +114,7 @@ class Command(KehuCommand):
                 w(f"  {labels.get(key, key):<40}{_fmt(auc):>7}")
         elif oot:
             w(f"  out of time: skipped ({oot.get('skipped')}).")
-        w("  calibration (predicted → observed, deciles): " + ", ".join(
-            f"{p['predicted']:.2f}→{p['observed']:.2f}" for p in d["calibration"]))
+        if d["calibration"]:
+            w("  calibration (predicted → observed, deciles): " + ", ".join(
+                f"{p['predicted']:.2f}→{p['observed']:.2f}" for p in d["calibration"]))
         w(f"  ({d['seconds']} s)")
