@@ -53,8 +53,10 @@ def ordering_for(status: str | None) -> list[str]:
 
 
 def agreement_list(*, user: User, filters: Mapping[str, Any], cursor: str | None = None,
-                   size: int = 50) -> KeysetPage:
+                   size: int = 50, with_documents: bool = False) -> KeysetPage:
     qs = agreements_filtered(user, filters).select_related("customer", "customer__owner")
+    if with_documents:
+        qs = qs.prefetch_related("documents")
     page = keyset_page(qs, ordering=ordering_for(filters.get("status")), cursor=cursor, size=size)
     with_status(page.items)
     return page

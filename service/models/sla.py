@@ -239,6 +239,8 @@ def clean_sla_terms(value: Any) -> dict[str, dict[str, list[int]]]:
     """The agreement's SLA in its stored shape, or ValidationError on "sla" naming what is wrong."""
     if value in (None, ""):
         return {}
+    if isinstance(value, list):  # the API's rows: [{subject, level, acknowledge_minutes, resolve_minutes}]
+        value = _rows_to_terms(value)
     if not isinstance(value, dict):
         raise ValidationError({"sla": _("The SLA must map each subject to its levels.")})
     out: dict[str, dict[str, list[int]]] = {}
@@ -262,4 +264,18 @@ def clean_sla_terms(value: Any) -> dict[str, dict[str, list[int]]]:
                                        % {"subject": SlaSubject(subject).label,
                                           "level": level_label(subject, level)}})
             out.setdefault(subject, {})[level] = [int(times[0]), int(times[1])]
+    return out
+
+
+def _rows_to_terms(rows: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for row in rows:
+        if not isinstance(row, dict) or not {"subject", "level", "acknowledge_minutes", "resolve_minutes"} <= set(row):
+            raise ValidationError({"sla": _("Each SLA row needs subject, level, acknowledge_minutes and "
+                                            "resolve_minutes.")})
+        levels = out.setdefault(str(row["subject"]), {})
+        if row["level"] in levels:
+            raise ValidationError({"sla": _("%(subject)s · %(level)s is given twice.")
+                                   % {"subject": row["subject"], "level": row["level"]}})
+        levels[str(row["level"])] = [row["acknowledge_minutes"], row["resolve_minutes"]]
     return out
