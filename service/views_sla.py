@@ -4,6 +4,7 @@ Thin: reads through service.selectors_sla, writes through service.services_sla."
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -157,7 +158,9 @@ def holiday_import(request: HttpRequest) -> HttpResponse:
 def _agreement_context(request: HttpRequest, customer: Customer | None, agreement: Any) -> dict[str, Any]:
     if agreement is None or agreement.pk is None:
         return {}
-    return {"documents": selectors.live_documents(agreement), "document_form": AgreementDocumentForm()}
+    # Lazy: only the detail page shows them (the edit and delete pages share this context).
+    return {"documents": functools.partial(selectors.live_documents, agreement),
+            "document_form": AgreementDocumentForm}
 
 
 def _agreement_read(user: Any, pk: int) -> ServiceAgreement:
