@@ -89,10 +89,12 @@ class CalendarForm(forms.ModelForm):
         if self.instance and not self.is_bound:
             self.initial["weekdays"] = list(self.instance.weekdays)
 
+    def clean_weekdays(self) -> str:
+        # Stored as the ISO weekday digits, "12345".
+        return "".join(sorted(self.cleaned_data["weekdays"]))
+
     def service_data(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data[name] for name in self._meta.fields if name != "weekdays"}  # type: ignore[misc]
-        data["weekdays"] = "".join(sorted(self.cleaned_data["weekdays"]))
-        return data
+        return {name: self.cleaned_data[name] for name in self._meta.fields}  # type: ignore[misc]
 
 
 class HolidayForm(forms.ModelForm):
