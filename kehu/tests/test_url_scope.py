@@ -90,6 +90,7 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"agreement_id": "agreement", "holiday_id": "holiday"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -100,7 +101,7 @@ PARAMS_AFTER = {
     ("merges", "pk"): "merge", ("duplicates", "pk"): "customer", ("duplicates", "other"): "duplicate",
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
-    ("appointments", "pk"): "appointment",
+    ("appointments", "pk"): "appointment", ("agreements", "pk"): "agreement",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -237,6 +238,16 @@ def build_world(make_user: Callable[..., Any]) -> World:
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
 
+    from service.models import Holiday
+    from service.services_sla import agreement_create, agreement_document_attach
+
+    agreement = fresh(lambda n: agreement_create(actor=owner, customer_id=person.pk, data={
+        "number": f"SA-{MARK}-{n}", "level": "premium", "starts_on": date(2026, 1, 1), "ends_on": date(2030, 12, 31),
+        "terms": f"Support for {MARK}", "sla": {"complaint": {"critical": [10, 60]}}}))
+    agreement_document_attach(actor=owner, agreement_id=agreement.pk, upload=SimpleUploadedFile(
+        f"{MARK}-agreement.txt", f"Signed by {MARK} Zelenka".encode(), content_type="text/plain"))
+    holiday = Holiday.objects.order_by("date").first()
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -247,6 +258,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
+        "agreement": [agreement.pk], "holiday": [holiday.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
