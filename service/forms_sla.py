@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from service.choices import SlaSubject
 from service.models import Holiday, ServiceAgreement, WorkingCalendar
 from service.models.sla import LEVELS, MAX_SLA_MINUTES, AgreementLevel, AgreementStatus, level_label
-from service.choices import SlaSubject
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -26,12 +26,13 @@ def status_q(status: str, today: date, notice_days: int) -> Q:
     """Agreements whose status (AgreementStatus) is `status` on `today` (see ServiceAgreement.status_on)."""
     soon = today + timedelta(days=notice_days)
     in_force = Q(starts_on__lte=today, ends_on__gte=today)
-    return {
+    by_status: dict[str, Q] = {
         AgreementStatus.UPCOMING: Q(starts_on__gt=today),
         AgreementStatus.ACTIVE: in_force & Q(ends_on__gte=soon),
         AgreementStatus.EXPIRING: in_force & Q(ends_on__lt=soon),
         AgreementStatus.EXPIRED: Q(ends_on__lt=today),
-    }.get(status, Q())
+    }
+    return by_status.get(status, Q())
 
 
 def agreements_filtered(user: User, filters: Mapping[str, Any]) -> QuerySet[ServiceAgreement]:

@@ -50,7 +50,8 @@ class WorkingCalendar(models.Model):
     lunch_start = models.TimeField(_("lunch break starts"), null=True, blank=True, default=time(12))
     lunch_end = models.TimeField(_("lunch break ends"), null=True, blank=True, default=time(13))
     renewal_notice_days = models.PositiveSmallIntegerField(
-        _("renewal reminder (days before expiry)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        _("renewal reminder (days before expiry)"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("How many days before a service agreement ends its owner is reminded to renew it."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

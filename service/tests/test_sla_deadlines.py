@@ -5,8 +5,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from service import services_sla as services
 from service import sla
