@@ -453,6 +453,13 @@ def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list
     return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
 
 
+def _agreements(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    """The service agreements list by status (expiring soon: the renewals to work on) and the API list."""
+    statuses = (fx.get("service_agreements") or {}).get("statuses", [])
+    return ([Probe(_q("/service/agreements/", {"status": s}), web, b'id="agreements"') for s in statuses]
+            + [Probe(_q("/api/v1/agreements", {"status": s}), api, b'"items"') for s in statuses])
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -473,6 +480,7 @@ OPERATIONS = [
     Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
+    Operation("service agreements: list by status, API list", _agreements, p95_ms=100),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

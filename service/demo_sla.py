@@ -59,7 +59,9 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
             ends = today + timedelta(days=rng.randint(0, 29))
         else:
             ends = today + timedelta(days=rng.randint(30, 700))
-        starts = ends - timedelta(days=365 * rng.choice([1, 1, 2, 3]) - 1)
+        # Signed in the past: a one- to three-year term, or from a recent day when that would be in the future.
+        term = timedelta(days=365 * rng.choice([1, 1, 2, 3]) - 1)
+        starts = min(ends - term, today - timedelta(days=rng.randint(0, 90)))
         number = f"SA-{starts:%Y}-{pk:06d}"
         rows.append(ServiceAgreement(customer_id=pk, number=number, level=level, starts_on=starts, ends_on=ends,
                                      terms=_TERMS[level], sla=_GRANTS[level], created_by_id=owner))

@@ -4,8 +4,10 @@ SLA policies; everyone else is refused."""
 from datetime import date, time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from audit.models import ObjectChange
 from customers.records.testing import ApiCaller
@@ -99,7 +101,7 @@ def test_holidays_csv_import(client_for, admin_user):
 ])
 def test_a_bad_csv_changes_nothing(admin_user, content, message):
     before = Holiday.objects.count()
-    with pytest.raises(Exception, match=message):
+    with translation.override("en"), pytest.raises(ValidationError, match=message):
         services.holidays_import_csv(actor=admin_user, content=content)
     assert Holiday.objects.count() == before
 
