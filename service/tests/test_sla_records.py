@@ -165,3 +165,21 @@ def test_export_is_scoped_and_audited(client_for, sales_a, sales_b, customer_a):
 
 def test_export_needs_the_export_right(client_for, service_a):
     assert client_for(service_a).get(reverse("service:agreement_export")).status_code == 403
+
+
+def test_api_sla_rows_and_status_filter(sales_a, customer_a):
+    api = ApiCaller(sales_a)
+    today = timezone.localdate()
+    created = api.send("post", "/agreements", {
+        "customer": customer_a.pk, "number": "SA-API", "starts_on": str(today - timedelta(days=100)),
+        "ends_on": str(today + timedelta(days=5)),
+        "sla": [{"subject": "complaint", "level": "high", "acknowledge_minutes": 20, "resolve_minutes": 90}]})
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["status"] == "expiring"
+    assert body["sla"] == [{"subject": "complaint", "level": "high", "acknowledge_minutes": 20, "resolve_minutes": 90}]
+    changed = api.send("patch", f"/agreements/{body['id']}", {"sla": []})
+    assert changed.status_code == 200 and changed.json()["sla"] == []
+    assert ServiceAgreement.objects.get(pk=body["id"]).sla == {}
+    assert [a["number"] for a in api.get("/agreements", status="expiring").json()["items"]] == ["SA-API"]
+    assert api.get("/agreements", status="expired").json()["items"] == []
