@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -292,9 +293,10 @@ def remind_renewals(*, today: date | None = None) -> int:
                                      "ends_on": agreement.ends_on, "days_left": days_left}}
             notify(recipients=[owner], event=RENEWAL_EVENT, obj=agreement, context=context)
             due = max(today, agreement.ends_on - timedelta(days=7))
-            task_create(actor=owner, customer_id=agreement.customer_id, data={
-                "title": (_("Renew the service agreement %(agreement)s") % {"agreement": str(agreement)})[:200],
-                "due_on": due, "assignee": owner.pk,
-            })
+            # The task's title is stored text: in the owner's language (the site's when they chose none).
+            with translation.override(owner.language or settings.LANGUAGE_CODE):
+                title = _("Renew the service agreement %(agreement)s") % {"agreement": str(agreement)}
+            task_create(actor=owner, customer_id=agreement.customer_id,
+                        data={"title": title[:200], "due_on": due, "assignee": owner.pk})
             reminded += 1
     return reminded

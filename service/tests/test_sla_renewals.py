@@ -57,7 +57,7 @@ def test_the_owner_is_reminded_once_with_a_task_and_an_email(smtp_server, owner,
     [note] = Notification.objects.filter(recipient=owner, event=services.RENEWAL_EVENT)
     assert "杭州精工机械有限公司" in note.title
     [task] = Task.objects.filter(customer=customer, assignee=owner)
-    assert "SA-2026-001" in task.title
+    assert task.title.startswith("续签服务协议 SA-2026-001 (")  # in the owner's language
     assert task.due_on == agreement.ends_on - timedelta(days=7)
     report = outbox.send_due()
     assert report.sent == 1
