@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-SLA_ADMIN_PAGES = frozenset({"sla_calendar", "sla_policies", "holiday_list"})
+# The administrators' calendar, holiday and policy pages are under the agreements' entry (the menu is
+# crowded; they are opened a few times a year): the list links to them for administrators.
 AGREEMENT_PAGES = frozenset({"agreement_list", "agreement_detail", "agreement_add", "agreement_edit",
-                             "agreement_delete"})
+                             "agreement_delete", "sla_calendar", "sla_policies", "holiday_list"})
 _EVENTS = "service/sla/events/"
 
 
@@ -31,5 +32,3 @@ def register() -> None:
     navigation.add_flag("sla_admin", lambda user: user.can(Cap.MANAGE_USERS))
     navigation.add_item(navigation.NavItem("agreements", _("Agreements"), "service:agreement_list", order=58,
                                            current_url_names=AGREEMENT_PAGES))
-    navigation.add_item(navigation.NavItem("sla", _("Working calendar"), "service:sla_calendar", order=105,
-                                           needs="sla_admin", current_url_names=SLA_ADMIN_PAGES))
