@@ -203,7 +203,7 @@ def _calendar_team(rnd: random.Random, members: int = 10, appointments: int = 30
 
 
 def fixture(seed: int) -> dict[str, Any]:
-    from bench import prepare_churn
+    from bench import prepare_churn, prepare_service_sla
     from bench.prepare_coverage import coverage_households
     from bench.prepare_requests import requests_fixture
     from core.api import cursor_sign
@@ -236,6 +236,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "wealth_customer": _wealth_customer(rnd),
         "coverage_households": coverage_households(rnd),
         "churn": prepare_churn.churn_pages(),
+        "service_agreements": prepare_service_sla.agreements(rnd),
     }
 
 

@@ -478,6 +478,11 @@ def _churn_pages(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) 
 
 def _churn_cohorts(fx: dict[str, Any], _web: dict[str, str], api: dict[str, str]) -> list[Probe]:
     return [Probe("/api/v1/churn/cohorts", api, b'"cohorts"')] * 10 if fx.get("churn") else []
+def _agreements(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    """The service agreements list by status (expiring soon: the renewals to work on) and the API list."""
+    statuses = (fx.get("service_agreements") or {}).get("statuses", [])
+    return ([Probe(_q("/service/agreements/", {"status": s}), web, b'id="agreements"') for s in statuses]
+            + [Probe(_q("/api/v1/agreements", {"status": s}), api, b'"items"') for s in statuses])
 
 
 OPERATIONS = [
@@ -506,6 +511,7 @@ OPERATIONS = [
     Operation("household coverage: page and API read", _coverage, p95_ms=100),
     Operation("retention: churn page", _churn_pages, p95_ms=500),
     Operation("retention: cohort triangle", _churn_cohorts, p95_ms=500),
+    Operation("service agreements: list by status, API list", _agreements, p95_ms=100),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

@@ -80,6 +80,7 @@ PRIVATE |= {"notification", "outgoing_email"}
 PRIVATE |= {"service_request"}  # the service desk's requests part (knowledge-base articles are shared)
 PRIVATE |= {"holding"}
 PRIVATE |= {"policy"}
+PRIVATE |= {"agreement"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -97,6 +98,7 @@ PARAMS.update({"request_id": "service_request", "article_id": "article", "column
                "assignee": "user"})
 PARAMS.update({"holding_id": "holding"})
 PARAMS.update({"policy_id": "policy", "insured_member": "family"})
+PARAMS.update({"agreement_id": "agreement", "holiday_id": "holiday"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -109,6 +111,7 @@ PARAMS_AFTER = {
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
     ("appointments", "pk"): "appointment", ("requests", "pk"): "service_request",
     ("holdings", "pk"): "holding", ("fx-rates", "pk"): "fx_rate", ("policies", "pk"): "policy",
+    ("agreements", "pk"): "agreement",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -274,6 +277,15 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "status": "premium_due"}))
     income_set(actor=owner, customer_id=person.pk, family_member_id=None, annual_income=Decimal("200000"))
     gap_summaries_refresh([person.pk])  # the premium unpaid is a gap (refreshes on commit, which never comes here)
+    from service.models import Holiday
+    from service.services_sla import agreement_create, agreement_document_attach
+
+    agreement = fresh(lambda n: agreement_create(actor=owner, customer_id=person.pk, data={
+        "number": f"SA-{MARK}-{n}", "level": "premium", "starts_on": date(2026, 1, 1), "ends_on": date(2030, 12, 31),
+        "terms": f"Support for {MARK}", "sla": {"complaint": {"critical": [10, 60]}}}))
+    agreement_document_attach(actor=owner, agreement_id=agreement.pk, upload=SimpleUploadedFile(
+        f"{MARK}-agreement.txt", f"Signed by {MARK} Zelenka".encode(), content_type="text/plain"))
+    holiday = Holiday.objects.order_by("date").first()
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -287,6 +299,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
         "service_request": [service_request.pk], "article": [article.pk], "board_column": ["unassigned"],
         "holding": [holding.pk], "fx_rate": [fx_rate.pk], "policy": [policy.pk],
+        "agreement": [agreement.pk], "holiday": [holiday.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
