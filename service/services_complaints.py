@@ -294,11 +294,16 @@ def compensation_limit_set(*, actor: User, role: str, limit: Decimal | None) -> 
 
 
 def approvers_for(user: User) -> list[int]:
-    """Who decides a compensation above `user`'s limit: the manager of the user's team, else the
-    administrators."""
+    """Who decides a compensation above `user`'s limit (and hears of an SLA breach): the manager of
+    the user's team, else the team's members of the manager role, else the administrators."""
     manager_id = user.team.manager_id if user.team_id and user.team else None
     if manager_id and manager_id != user.pk:
         return [manager_id]
+    if user.team_id:  # a team without a named manager: its members of the manager role
+        managers = list(User.objects.filter(team_id=user.team_id, role=Role.MANAGER, is_active=True)
+                        .exclude(pk=user.pk).values_list("pk", flat=True))
+        if managers:
+            return managers
     return list(User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
                 .exclude(pk=user.pk).values_list("pk", flat=True))
 
