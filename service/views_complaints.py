@@ -192,7 +192,8 @@ def complaint_compensation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    approval = record_or_404(CompensationApproval, request.user, pk, "change")
+    approval = record_or_404(CompensationApproval, request.user, pk, "change",
+                             read=lambda user, key: CompensationApproval.objects.restrict(user, "view").get(pk=key))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose approve or decline."))

@@ -77,6 +77,7 @@ def _markers() -> dict[str, str]:
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
+PRIVATE |= {"complaint", "complaint_approval"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -90,6 +91,7 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"complaint_id": "complaint", "approval_id": "complaint_approval"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -105,6 +107,7 @@ PARAMS_AFTER = {
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
     ("feed", "token"): "feed_token",
+    ("complaints", "pk"): "complaint", ("approvals", "pk"): "complaint_approval",
 }
 
 
@@ -237,6 +240,16 @@ def build_world(make_user: Callable[..., Any]) -> World:
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
 
+    from service.services_complaints import compensation_grant, complaint_create
+
+    def new_complaint(_n: int) -> Any:
+        return complaint_create(actor=owner, customer_id=person.pk, data={
+            "channel": "phone", "category": "billing", "severity": "high", "description": f"{MARK} was overcharged"})
+
+    complaint = fresh(new_complaint)
+    complaint_approval = fresh(lambda n: compensation_grant(actor=owner, complaint_id=new_complaint(n).pk,
+                                                            amount=Decimal("100000")))
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -247,6 +260,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
+        "complaint": [complaint.pk], "complaint_approval": [complaint_approval.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
