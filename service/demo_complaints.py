@@ -1,6 +1,6 @@
 """Demo complaints (`kehu demo`, via core.registry "demo_generators"): a service history whose
 complaints carry signal for the churn model — customers who later stopped buying (core.demo traits
-`churned`) complain about three times as often, and their complaints were handled worse (late
+`churned`) complain about five times as often, and their complaints were handled worse (late
 acknowledgement, slow resolution, a dissatisfied reaction); the others' are mostly handled well.
 Written in bulk (no services, no per-row audit); same seed, same complaints, measured from today.
 """
@@ -65,7 +65,7 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
     complaints: list[Complaint] = []
     outcomes: list[tuple[bool, int | None]] = []
     for (pk, owner), gone in zip(rows, churned.tolist(), strict=True):
-        count = sum(rng.random() < (0.45 if gone else 0.12) for _i in range(3))
+        count = sum(rng.random() < (0.35 if gone else 0.07) for _i in range(3))
         for _n in range(count):
             category = rng.choice(list(_WHAT))
             received = now - timedelta(days=rng.uniform(200, 540) if gone else rng.uniform(0, 400),
