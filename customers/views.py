@@ -30,12 +30,12 @@ from audit.presentation import ChangeEntry, present_changes
 from audit.selectors import customer_history
 from audit.services import access_record
 from core import masking
+from core.badges import customer_badges
 from core.concurrency import StaleWrite, version_initial
 from core.forms import add_errors
 from core.http import safe_next
 from core.middleware import is_htmx
 from core.pagination import keyset_page
-from core.badges import customer_badges
 from core.timeline import card_panels, timeline_actions, timeline_facts, timeline_kinds, timeline_page
 from customers import exports, selectors, services
 from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind

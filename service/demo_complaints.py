@@ -42,7 +42,8 @@ _WHAT = {
     ComplaintCategory.WAITING: ["柜台排队过久", "理赔等待时间太长"],
     ComplaintCategory.OTHER: ["其他问题"],
 }
-_WANTS = ["尽快退还多扣的费用", "希望有人解释清楚", "要求书面道歉", "希望更换客户经理", "想要补偿", "只希望问题不再发生"]
+_WANTS = ["尽快退还多扣的费用", "希望有人解释清楚", "要求书面道歉", "希望更换客户经理", "想要补偿",
+          "只希望问题不再发生"]
 _SEVERITY_WEIGHTS = [(Severity.LOW, 3), (Severity.MEDIUM, 5), (Severity.HIGH, 2), (Severity.CRITICAL, 0.5)]
 
 
@@ -70,19 +71,22 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
             category = rng.choice(list(_WHAT))
             received = now - timedelta(days=rng.uniform(200, 540) if gone else rng.uniform(0, 400),
                                        minutes=rng.randint(0, 600))
-            c = Complaint(customer_id=pk, owner_id=owner, created_by_id=owner, channel=rng.choice(ComplaintChannel.values),
+            c = Complaint(customer_id=pk, owner_id=owner, created_by_id=owner,
+                          channel=rng.choice(ComplaintChannel.values),
                           category=category, severity=_pick(rng, _SEVERITY_WEIGHTS),
                           description=rng.choice(_WHAT[category]), wanted=rng.choice(_WANTS), received_at=received)
             set_deadlines(c)
             complaints.append(c)
             outcomes.append((gone, owner))
     steps: list[ComplaintStep] = []
-    for c, (gone, owner) in zip(complaints, outcomes, strict=True):
+    for c, (gone, _owner) in zip(complaints, outcomes, strict=True):
         handled_badly = rng.random() < (0.6 if gone else 0.15)
-        ack_span = (c.acknowledge_by - c.received_at) * (rng.uniform(1.2, 4) if handled_badly else rng.uniform(0.1, 0.9))
-        res_span = (c.resolve_by - c.received_at) * (rng.uniform(1.1, 3) if handled_badly else rng.uniform(0.3, 0.95))
+        ack_share = rng.uniform(1.2, 4) if handled_badly else rng.uniform(0.1, 0.9)
+        ack_span = (c.acknowledge_by - c.received_at) * ack_share
+        res_share = rng.uniform(1.1, 3) if handled_badly else rng.uniform(0.3, 0.95)
+        res_span = (c.resolve_by - c.received_at) * res_share
         path = [S.RECEIVED]
-        recent = now - c.received_at < timedelta(days=3)
+        recent = now - c.received_at < timedelta(days=14)
         final = rng.choice([S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING]) if recent else S.CLOSED
         at = {S.RECEIVED: c.received_at}
         for state, offset in ((S.ACKNOWLEDGED, ack_span), (S.INVESTIGATING, ack_span + timedelta(hours=1)),

@@ -313,7 +313,9 @@ def _money_context(complaint: Complaint, amount: Decimal, actor: User) -> dict[s
 
 
 @transaction.atomic
-def compensation_grant(*, actor: User, complaint_id: int, amount: Decimal, reason: str = "") -> CompensationApproval | None:
+def compensation_grant(
+    *, actor: User, complaint_id: int, amount: Decimal, reason: str = ""
+) -> CompensationApproval | None:
     """Grant compensation on a complaint: within the actor's limit at once (None is returned);
     above it, a CompensationApproval is asked of a manager (returned, and the approvers notified)."""
     from work.services_notifications import notify

@@ -234,7 +234,8 @@ def analysis(request: HttpRequest) -> HttpResponse:
     except ValueError:
         year = timezone.localdate().year
     data = complaints_analysis(user=request.user, year=year)
-    return render(request, "service/complaints/analysis.html", {"a": data, "year": year,
+    # The year as text: numbers are shown with thousands separators (2,026), a year never is.
+    return render(request, "service/complaints/analysis.html", {"a": data, "year": year, "year_text": str(year),
                                                                  "chart": data.chart})
 
 

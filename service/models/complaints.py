@@ -197,6 +197,9 @@ class ComplaintStep(models.Model):
         verbose_name_plural = _("complaint steps")
         indexes = [models.Index(fields=["complaint", "at", "id"], name="complaint_step_time")]
 
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.from_state} → {self.to_state}"
+
 
 class CompensationApproval(models.Model):
     """A compensation above the requester's limit, waiting for (or decided by) a manager."""
@@ -221,6 +224,10 @@ class CompensationApproval(models.Model):
         verbose_name = _("compensation approval")
         verbose_name_plural = _("compensation approvals")
         indexes = [models.Index(fields=["decision", "requested_at"], name="compensation_pending")]
+
+    def __str__(self) -> str:
+        return _("Compensation %(amount)s for complaint %(number)s") % {"amount": self.amount,
+                                                                        "number": self.complaint_id}
 
 
 class CompensationLimit(models.Model):
@@ -248,3 +255,6 @@ class FailureFlag(models.Model):
     refreshed_at = models.DateTimeField(default=timezone.now)
 
     objects = CustomerChildQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.sources}"

@@ -132,8 +132,9 @@ def test_analysis_counts_rates_and_key_customers(sales_a, customer_a, analyst):
     _complaint(sales_a, customer_a, category="billing")
     page = logged_in(analyst).get(reverse("service:complaints_analysis")).content.decode()
     assert "complaints-chart-data" in page and "<script>" not in page.replace('<script src', '')
-    from service.analysis_complaints import complaints_analysis
     from django.utils import timezone
+
+    from service.analysis_complaints import complaints_analysis
 
     a = complaints_analysis(user=analyst, year=timezone.localdate().year)
     assert a.total == 2 and a.customers == 1 and a.per_1000_customers == 2000.0 and a.repeat_count == 1
@@ -159,7 +160,8 @@ def test_api_create_filter_advance(sales_a, customer_a):
                        content_type="application/json", **headers)
     assert created.status_code == 201, created.content
     cid = created.json()["id"]
-    assert [r["id"] for r in api.get("/api/v1/complaints?state=received&severity=high", **headers).json()["items"]] == [cid]
+    listed = api.get("/api/v1/complaints?state=received&severity=high", **headers).json()["items"]
+    assert [r["id"] for r in listed] == [cid]
     assert api.get("/api/v1/complaints?severity=low", **headers).json()["items"] == []
     refused = api.post(f"/api/v1/complaints/{cid}/advance", {"to_state": "closed"}, content_type="application/json",
                        **headers)

@@ -28,7 +28,8 @@ def _complaint(actor, customer, **extra):
 
 def _walk(actor, complaint, *states, **kwargs):
     for state in states:
-        complaint = svc.complaint_advance(actor=actor, complaint_id=complaint.pk, to_state=state, **kwargs.get(state, {}))
+        complaint = svc.complaint_advance(actor=actor, complaint_id=complaint.pk, to_state=state,
+                                          **kwargs.get(state, {}))
     return complaint
 
 
@@ -133,7 +134,8 @@ def test_compensation_above_limit_goes_to_the_manager(service_a, manager_a, cust
     assert c.compensation is None
     assert Notification.objects.filter(recipient=manager_a, event="service.compensation_requested").exists()
     with pytest.raises(ValidationError):  # resolving with compensation waits for the approval
-        _walk(service_a, c, S.ACKNOWLEDGED, S.INVESTIGATING, S.RESOLVED, **{S.RESOLVED: {"recovery_action": "compensation"}})
+        _walk(service_a, c, S.ACKNOWLEDGED, S.INVESTIGATING, S.RESOLVED,
+              **{S.RESOLVED: {"recovery_action": "compensation"}})
     with pytest.raises(PermissionDenied):
         svc.compensation_decide(actor=service_a, approval_id=approval.pk, approve=True)
     svc.compensation_decide(actor=manager_a, approval_id=approval.pk, approve=True, note="同意")
