@@ -69,8 +69,11 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
         count = sum(rng.random() < (0.35 if gone else 0.07) for _i in range(3))
         for _n in range(count):
             category = rng.choice(list(_WHAT))
-            received = now - timedelta(days=rng.uniform(200, 540) if gone else rng.uniform(0, 400),
-                                       minutes=rng.randint(0, 600))
+            # Churned customers complained before they left; the others over the last year, some this
+            # fortnight (the desk's open complaints).
+            days = rng.uniform(200, 540) if gone else (rng.uniform(0, 14) if rng.random() < 0.15
+                                                       else rng.uniform(0, 400))
+            received = now - timedelta(days=days, minutes=rng.randint(0, 600))
             c = Complaint(customer_id=pk, owner_id=owner, created_by_id=owner,
                           channel=rng.choice(ComplaintChannel.values),
                           category=category, severity=_pick(rng, _SEVERITY_WEIGHTS),

@@ -200,3 +200,23 @@ def test_flag_sources_open_complaint_and_refunded_order(sales_a, customer_a, mak
     assert FailureFlag.objects.get(customer=other).sources == "order"
     # A month later, the order has aged out; the complaint is still open.
     assert svc.flag_refresh(now=now + timedelta(days=40)) == 1
+
+
+def test_nightly_job_is_registered_and_refreshes_flags(sales_a, customer_a):
+    from core.periodic import jobs
+    from service.tasks_complaints import complaint_nightly_task
+
+    assert "complaints_nightly" in {j.name for j in jobs()}
+    _complaint(sales_a, customer_a)
+    FailureFlag.objects.all().delete()
+    assert complaint_nightly_task.call() == {"warned": 0, "escalated": 0, "flagged": 1}
+    assert FailureFlag.objects.filter(customer=customer_a).exists()
+
+
+def test_creating_hands_the_worker_the_next_alarm(sales_a, customer_a, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        c = _complaint(sales_a, customer_a)
+    queued = DBTaskResult.objects.filter(task_path="service.tasks_complaints.complaint_sla_task").get()
+    assert queued.run_after == c.ack_warn_at
