@@ -172,6 +172,18 @@ def timeline_actions(user: Any, customer_id: int, can_change: bool) -> list[Time
     return [TimelineAction(label=_("Complaint"), url=reverse("service:complaint_add", args=[customer_id]))]
 
 
+def record_actions(user: Any, record: Any) -> list[TimelineAction]:
+    """core.timeline.record_actions contributor: "Complaint" on an interaction's page, the complaint
+    linked to it (no query; the add page checks the customer)."""
+    from accounts.roles import Cap
+    from interactions.models import Interaction
+
+    if not isinstance(record, Interaction) or not user.can(Cap.CHANGE):
+        return []
+    url = reverse("service:complaint_add", args=[record.customer_id])
+    return [TimelineAction(label=_("Complaint"), url=f"{url}?interaction={record.pk}")]
+
+
 def failure_labels(keys: str) -> list[str]:
     from service.anticipation import failure_sources
 

@@ -22,6 +22,7 @@ def register() -> None:
 
     registry.add("timeline_providers", selectors_complaints.complaint_timeline)
     registry.add("timeline_actions", selectors_complaints.timeline_actions)
+    registry.add("record_actions", selectors_complaints.record_actions)
     registry.add("card_panels", selectors_complaints.card_panels)
     registry.add("home_panels", selectors_complaints.home_panels)
     registry.add("customer_badges", selectors_complaints.customer_badges)

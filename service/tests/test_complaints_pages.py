@@ -48,6 +48,8 @@ def test_linked_from_an_interaction(sales_a, customer_a):
     interaction = interaction_create(actor=sales_a, customer_id=customer_a.pk,
                                      data={"channel": "phone", "subject": "客户来电投诉"})
     url = reverse("service:complaint_add", args=[customer_a.pk]) + f"?interaction={interaction.pk}"
+    detail = logged_in(sales_a).get(reverse("interactions:interaction_detail", args=[interaction.pk]))
+    assert url.replace("?", "?") in detail.content.decode()
     assert f'name="interaction" value="{interaction.pk}"' in logged_in(sales_a).get(url).content.decode()
     logged_in(sales_a).post(url, {**FORM, "interaction": interaction.pk})
     assert Complaint.objects.get().interaction_id == interaction.pk
