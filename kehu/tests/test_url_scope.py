@@ -580,9 +580,9 @@ def test_every_record_of_a_customer_is_scoped_through_it(world):
 
 def test_a_parameter_nobody_mapped_fails_loudly(world):
     class NewUrls:
-        urlpatterns = [path("complaints/<int:complaint_id>/", lambda request, complaint_id: HttpResponse())]
+        urlpatterns = [path("surveys/<int:survey_id>/", lambda request, survey_id: HttpResponse())]
 
-    with pytest.raises(UnknownParameter, match="complaint_id"):
+    with pytest.raises(UnknownParameter, match="survey_id"):
         page_requests(NewUrls.urlpatterns, world)
 
 
