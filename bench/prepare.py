@@ -203,7 +203,7 @@ def _calendar_team(rnd: random.Random, members: int = 10, appointments: int = 30
 
 
 def fixture(seed: int) -> dict[str, Any]:
-    from bench import prepare_churn, prepare_service_sla
+    from bench import prepare_churn, prepare_complaints, prepare_service_sla
     from bench.prepare_coverage import coverage_households
     from bench.prepare_requests import requests_fixture
     from core.api import cursor_sign
@@ -237,6 +237,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "coverage_households": coverage_households(rnd),
         "churn": prepare_churn.churn_pages(),
         "service_agreements": prepare_service_sla.agreements(rnd),
+        "complaints": prepare_complaints.fixture(rnd),
     }
 
 

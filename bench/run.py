@@ -485,6 +485,17 @@ def _agreements(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) ->
             + [Probe(_q("/api/v1/agreements", {"status": s}), api, b'"items"') for s in statuses])
 
 
+def _complaint_lists(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    lists = (fx.get("complaints") or {}).get("lists", [])
+    return ([Probe(_q("/service/", spec), web, b'class="list complaints') for spec in lists]
+            + [Probe(_q("/api/v1/complaints", {**spec, "limit": 50}), api, b'"items"') for spec in lists])
+
+
+def _complaints_analysis(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    years = (fx.get("complaints") or {}).get("years", [])
+    return [Probe(_q("/service/complaints/analysis/", {"year": y}), web, b'complaints-chart-data') for y in years]
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -512,6 +523,8 @@ OPERATIONS = [
     Operation("retention: churn page", _churn_pages, p95_ms=500),
     Operation("retention: cohort triangle", _churn_cohorts, p95_ms=500),
     Operation("service agreements: list by status, API list", _agreements, p95_ms=100),
+    Operation("service: complaint list by state and severity", _complaint_lists, p95_ms=50),
+    Operation("service: complaints analysis page", _complaints_analysis, p95_ms=500),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

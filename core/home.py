@@ -10,6 +10,7 @@ from typing import Any
 from core import registry
 
 HOME_PANELS = "home_panels"
+REGISTRY_NAME = HOME_PANELS  # the name the service desk registers under
 
 
 @dataclass
@@ -26,4 +27,5 @@ def home_panels(user: Any) -> list[HomePanel]:
     out: list[HomePanel] = []
     for contributor in registry.get_all(HOME_PANELS):
         out.extend(contributor(user))
-    return sorted(out, key=lambda p: p.order)
+    # A contributor may return core.timeline.CardPanel (no order: the middle).
+    return sorted(out, key=lambda p: getattr(p, "order", 100))

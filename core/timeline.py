@@ -284,3 +284,18 @@ def card_tabs(*, user: Any, customer: Any) -> list[CardTab]:
     for contributor in registry.get_all(TABS):
         out.extend(contributor(user, customer))
     return out
+
+
+# --- Links on a record's own page offered by the apps above (e.g. "Complaint" on an interaction) --
+
+RECORD_ACTIONS = "record_actions"
+
+
+def record_actions(*, user: Any, record: Model) -> list[TimelineAction]:
+    """What the installed apps offer to do from a record's page (the page of an interaction, an
+    order, …); each contributor is `fn(user, record) -> list[TimelineAction]`, answers [] for records
+    it does not know, and runs no query."""
+    out: list[TimelineAction] = []
+    for contributor in registry.get_all(RECORD_ACTIONS):
+        out.extend(contributor(user, record))
+    return out

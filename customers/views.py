@@ -30,6 +30,7 @@ from audit.presentation import ChangeEntry, present_changes
 from audit.selectors import customer_history
 from audit.services import access_record
 from core import masking
+from core.badges import customer_badges
 from core.concurrency import StaleWrite, version_initial
 from core.forms import add_errors
 from core.http import safe_next
@@ -116,6 +117,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         messages.warning(request, _("The page link was out of date; here is the first page."))
         page = selectors.customer_list_rows(user=user, filters=filters, sort=sort, size=PAGE_SIZE)
+    # Badges the apps above contribute (core.badges: e.g. the service desk's recent-failure flag).
+    badges = customer_badges(user, [row["id"] for row in page.items])
+    for row in page.items:
+        row["badges"] = badges.get(row["id"], [])
     can_transfer = user.can(Cap.TRANSFER)
     can_tag = user.can(Cap.CHANGE)
     bulk_form = BulkActionForm(user=user) if (can_transfer or can_tag) else None

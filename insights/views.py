@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role
+from core.badges import customer_badges
 from core.middleware import is_htmx
 from customers.call_reasons import more_reasons
 from insights import selectors, services
@@ -52,8 +53,10 @@ def call_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         page = selectors.call_list_page(user=user, owner_id=owner_id)
         status = 400
     more = more_reasons(user, [s.customer_id for s in page.items])
+    badges = customer_badges(user, [s.customer_id for s in page.items])  # core.badges: e.g. recent failures
     rows = [{"score": s, "reason": reason_text(s.reason_key, s.reason_params),
-             "more_reasons": more.get(s.customer_id, []), "products": products_display(s.next_products)}
+             "more_reasons": more.get(s.customer_id, []), "products": products_display(s.next_products),
+             "badges": badges.get(s.customer_id, [])}
             for s in page.items]
     run = page.items[0].run if page.items else selectors.score_run_latest()
     return render(request, "insights/call_list.html", {

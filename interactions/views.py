@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.http import safe_next
 from core.middleware import is_htmx
+from core.timeline import record_actions
 from customers.models import Customer
 from customers.records.views import RecordPages
 from interactions import selectors, services
@@ -32,6 +33,11 @@ TIMELINE_EVENT = "kehu:timeline-changed"
 def _form_kwargs(request: HttpRequest, customer: Customer, interaction: Interaction | None) -> dict[str, Any]:
     # A follow-up task is set up with a new interaction; later it has its own life (done, reopened).
     return {"user": request.user, "customer_id": customer.pk, "with_follow_up": interaction is None}
+
+
+def _extra_context(request: HttpRequest, customer: Customer, interaction: Interaction | None) -> dict[str, Any]:
+    # Links the apps above offer on the interaction's page (core.timeline.record_actions), e.g. "Complaint".
+    return {"record_actions": record_actions(user=request.user, record=interaction)} if interaction else {}
 
 
 INTERACTION_PAGES = RecordPages(
@@ -53,6 +59,7 @@ INTERACTION_PAGES = RecordPages(
     filter_form=InteractionFilterForm, list_selector=selectors.interaction_list, page_size=PAGE_SIZE,
     form_kwargs=_form_kwargs,
     create_kwargs=lambda form: {"follow_up": form.follow_up()},
+    extra_context=_extra_context,
 )
 
 interaction_list = INTERACTION_PAGES.view("list")

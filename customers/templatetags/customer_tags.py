@@ -189,8 +189,10 @@ def customer_rows(rows: list[dict[str, Any]], selectable: Any = None) -> str:
         verified = c["last_verified_at"]
         badge = f' <span class="badge warn">{stale}</span>' if verified is None or verified < stale_before else ""
         kind = c["kind"]
+        flags = "".join(f' <span class="badge {esc(b.css)}" title="{esc(b.hint)}">{esc(b.text)}</span>'
+                        for b in c.get("badges", ()))
         out.append(
-            f'<tr>{check}<td class="name"><a href="{card}{pk}/">{esc(c["name"])}</a>{industry}</td>'
+            f'<tr>{check}<td class="name"><a href="{card}{pk}/">{esc(c["name"])}</a>{flags}{industry}</td>'
             f'<td><span class="kind kind-{esc(kind)}">{kinds.get(kind) or esc(kind)}</span></td>'
             f'<td>{esc(c["city"])}</td><td class="nowrap">{esc(c["phone"])}</td><td>{owner}</td>'
             f'<td>{esc(c["team__name"]) if c["team__name"] is not None else ""}</td><td>{tags}</td>'

@@ -81,6 +81,7 @@ PRIVATE |= {"service_request"}  # the service desk's requests part (knowledge-ba
 PRIVATE |= {"holding"}
 PRIVATE |= {"policy"}
 PRIVATE |= {"agreement"}
+PRIVATE |= {"complaint", "complaint_approval"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -99,6 +100,7 @@ PARAMS.update({"request_id": "service_request", "article_id": "article", "column
 PARAMS.update({"holding_id": "holding"})
 PARAMS.update({"policy_id": "policy", "insured_member": "family"})
 PARAMS.update({"agreement_id": "agreement", "holiday_id": "holiday"})
+PARAMS.update({"complaint_id": "complaint", "approval_id": "complaint_approval"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -116,6 +118,7 @@ PARAMS_AFTER = {
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
     ("feed", "token"): "feed_token",
+    ("complaints", "pk"): "complaint", ("approvals", "pk"): "complaint_approval",
 }
 
 
@@ -286,6 +289,15 @@ def build_world(make_user: Callable[..., Any]) -> World:
     agreement_document_attach(actor=owner, agreement_id=agreement.pk, upload=SimpleUploadedFile(
         f"{MARK}-agreement.txt", f"Signed by {MARK} Zelenka".encode(), content_type="text/plain"))
     holiday = Holiday.objects.order_by("date").first()
+    from service.services_complaints import compensation_grant, complaint_create
+
+    def new_complaint(_n: int) -> Any:
+        return complaint_create(actor=owner, customer_id=person.pk, data={
+            "channel": "phone", "category": "billing", "severity": "high", "description": f"{MARK} was overcharged"})
+
+    complaint = fresh(new_complaint)
+    complaint_approval = fresh(lambda n: compensation_grant(actor=owner, complaint_id=new_complaint(n).pk,
+                                                            amount=Decimal("100000")))
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -300,6 +312,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "service_request": [service_request.pk], "article": [article.pk], "board_column": ["unassigned"],
         "holding": [holding.pk], "fx_rate": [fx_rate.pk], "policy": [policy.pk],
         "agreement": [agreement.pk], "holiday": [holiday.pk],
+        "complaint": [complaint.pk], "complaint_approval": [complaint_approval.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
@@ -619,9 +632,9 @@ def test_every_record_of_a_customer_is_scoped_through_it(world):
 
 def test_a_parameter_nobody_mapped_fails_loudly(world):
     class NewUrls:
-        urlpatterns = [path("complaints/<int:complaint_id>/", lambda request, complaint_id: HttpResponse())]
+        urlpatterns = [path("surveys/<int:survey_id>/", lambda request, survey_id: HttpResponse())]
 
-    with pytest.raises(UnknownParameter, match="complaint_id"):
+    with pytest.raises(UnknownParameter, match="survey_id"):
         page_requests(NewUrls.urlpatterns, world)
 
 
