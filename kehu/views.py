@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.presentation import present_changes
 from audit.selectors import recent_changes
+from core import registry
 from customers.choices import RiskPreference
 from customers.models import Customer
 from customers.selectors import customers_stale, customers_visible
@@ -67,6 +68,9 @@ def home(request: HttpRequest) -> HttpResponse:
         # Open tasks assigned to the user (the interactions' follow-ups among them), earliest due first.
         "follow_ups": tasks_open_for(user=user, limit=FOLLOW_UPS_SHOWN),
     }
+    # Counters the apps above contribute (core.registry "home_panels": fn(user) -> {"title", "count",
+    # "url", "hint"} or None, a fixed number of queries each), e.g. the lost customers awaiting a reason.
+    context["panels"] = [p for p in (panel(user) for panel in registry.get_all("home_panels")) if p]
     chart = _risk_chart(user)
     context["risk_chart"] = chart
     context["risk_rows"] = list(zip(chart["labels"], chart["values"], strict=True))
