@@ -206,12 +206,14 @@ def prospect_rate(user: Any, *, start: date, end: date) -> Rate:
     first_contact = (Interaction.objects.filter(customer_id=OuterRef("pk"), deleted_at__isnull=True,
                                                 occurred_at__gte=lo, occurred_at__lt=hi)
                      .order_by().values("customer_id").annotate(first=Min("occurred_at")).values("first")[:1])
+    first_paid = paid.order_by().values("customer_id").annotate(first=Min("ordered_at")).values("first")[:1]
     qs = (Customer.objects.restrict(user, "view")
           .annotate(first_contact=Subquery(first_contact))
           .filter(first_contact__isnull=False)
           .exclude(Exists(paid.filter(ordered_at__lt=lo)))
-          .annotate(converted=Exists(paid.filter(ordered_at__gte=OuterRef("first_contact"), ordered_at__lt=hi))))
-    totals = qs.aggregate(contacted=Count("pk"), converted=Count("pk", filter=Q(converted=True)))
+          .annotate(first_paid=Subquery(first_paid)))
+    totals = qs.aggregate(contacted=Count("pk"), converted=Count("pk", filter=Q(
+        first_paid__gte=F("first_contact"), first_paid__lt=hi)))
     return Rate(totals["converted"], totals["contacted"])
 
 
