@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import User
 from core.api import ERROR_RESPONSES, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
@@ -75,14 +75,14 @@ def _loss_out(loss: Any) -> dict[str, Any]:
 
 @router.post("/retention/customers/{int:customer_id}/lost", response={201: LossOut, **ERROR_RESPONSES},
              tags=["win-back"], summary="Mark a customer lost (or classify a loss waiting for its reason)")
-def mark_lost(request: HttpRequest, customer_id: int, payload: MarkLostIn) -> tuple[int, dict[str, Any]]:
+def mark_lost(request: HttpRequest, customer_id: int, payload: MarkLostIn) -> Status:
     user = _user(request)
     Customer.objects.restrict(user, "view").only("id").get(pk=customer_id)  # 404 outside the caller's scope
     loss = services.customer_mark_lost(
         actor=user, customer_id=customer_id, reason=payload.reason, note=payload.note, competitor=payload.competitor,
         marked_on=payload.marked_on, interaction_id=payload.interaction,
         contact={**payload.contact.dict(), "direction": "outbound"} if payload.contact else None)
-    return 201, _loss_out(loss)
+    return Status(201, _loss_out(loss))
 
 
 class UnknownOut(Schema):
@@ -188,9 +188,9 @@ def _attempt_out(a: WinbackAttempt) -> dict[str, Any]:
 
 @router.post("/retention/winback/campaigns", response={201: CampaignOut, **ERROR_RESPONSES}, tags=["win-back"],
              summary="Start a win-back campaign (its attempts are made in the background)")
-def campaign_create(request: HttpRequest, payload: CampaignIn) -> tuple[int, dict[str, Any]]:
+def campaign_create(request: HttpRequest, payload: CampaignIn) -> Status:
     campaign = services.campaign_create(actor=_user(request), data=payload.dict())
-    return 201, _campaign_out(campaign, {})
+    return Status(201, _campaign_out(campaign, {}))
 
 
 CampaignPage = cursor_page_schema(CampaignOut, "WinbackCampaignPage")

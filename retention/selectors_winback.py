@@ -101,7 +101,7 @@ def reason_unknown_page(user: Any, *, mine: bool = True, cursor: str | None = No
           .only("customer_id", "lifecycle_since", "last_order_on", "orders_total", "lifecycle_stage",
                 "customer__name", "customer__owner__first_name", "customer__owner__last_name",
                 "customer__owner__username", "customer__owner__id"))
-    return keyset_page(qs, ordering=["-lifecycle_since", "-customer_id"], cursor=cursor, size=size)
+    return keyset_page(qs, ordering=["-lifecycle_since", "-pk"], cursor=cursor, size=size)
 
 
 def in_reason_unknown(customer_id: int, user: Any) -> CustomerSegment | None:

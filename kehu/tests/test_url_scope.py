@@ -77,6 +77,7 @@ def _markers() -> dict[str, str]:
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
+PRIVATE |= {"winback_campaign"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -90,6 +91,7 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"campaign_id": "winback_campaign", "reason": "churn_reason"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -237,6 +239,14 @@ def build_world(make_user: Callable[..., Any]) -> World:
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
 
+    from retention.models import ChurnRiskSnapshot
+    from retention.services_winback import campaign_create, campaign_execute, customer_mark_lost
+
+    customer_mark_lost(actor=owner, customer_id=person.pk, reason="price", competitor=f"{MARK} Rival Ltd")
+    winback_campaign = fresh(lambda n: campaign_create(actor=owner, data={"name": f"Win back {n}", "by_task": True}))
+    campaign_execute(campaign_id=winback_campaign.pk)
+    ChurnRiskSnapshot.objects.create(customer=person, week=business_today(), churn_risk=0.4)
+
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
         "customer": [person.pk], "duplicate": [duplicate.pk], "contact": [contact.pk], "family": [family.pk],
@@ -248,6 +258,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
+        "winback_campaign": [winback_campaign.pk], "churn_reason": ["price"],
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
                  secrets=secrets)
