@@ -55,7 +55,8 @@ class MarkLostForm(forms.Form):
         d = self.cleaned_data
         if not d.get("contact_subject"):
             return None
-        return {"channel": d["contact_channel"], "subject": d["contact_subject"], "content": d.get("contact_content", ""),
+        return {"channel": d["contact_channel"], "subject": d["contact_subject"],
+                "content": d.get("contact_content", ""),
                 "direction": "outbound"}
 
 

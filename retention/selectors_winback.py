@@ -29,7 +29,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-
 from django.utils.translation import gettext_lazy
 
 from commerce.choices import OrderStatus
@@ -39,8 +38,7 @@ from core.pagination import KeysetPage, keyset_page
 from customers.models import Customer
 from interactions.models import Interaction
 from retention.models import WinbackAttempt, WinbackCampaign
-from retention.models.winback import UNKNOWN_REASON
-from retention.models.winback import AttemptOutcome, AttemptStatus
+from retention.models.winback import UNKNOWN_REASON, AttemptOutcome, AttemptStatus
 from segmentation.choices import ChurnReason, LifecycleMarkKind, LifecycleStage
 from segmentation.models import CustomerSegment, LifecycleMark
 from segmentation.refresh import business_zone
@@ -62,7 +60,7 @@ def _mark_in_force() -> QuerySet:
                                          cleared_on__isnull=True).order_by("-marked_on", "-id"))
 
 
-def lost_customers(user: Any, action: str = "view") -> QuerySet[CustomerSegment]:
+def lost_customers(user: Any, action: str = "view") -> Any:  # QuerySet[CustomerSegment], annotated
     """Segment rows of the lost customers the user may `action`, annotated with `mark_day`,
     `reason` (a ChurnReason, or "unknown") and `lost_since`.
 
@@ -85,7 +83,7 @@ def lost_customers(user: Any, action: str = "view") -> QuerySet[CustomerSegment]
     )
 
 
-def reason_unknown(user: Any, *, mine: bool = True) -> QuerySet[CustomerSegment]:
+def reason_unknown(user: Any, *, mine: bool = True) -> Any:  # QuerySet[CustomerSegment], annotated
     """The implicit churners without a reason: the user's own customers (mine), or every one the
     user may change (a manager's view of the team's queue)."""
     qs = lost_customers(user, "change" if not mine else "view").filter(reason=UNKNOWN_REASON)
@@ -104,7 +102,7 @@ def reason_unknown_page(user: Any, *, mine: bool = True, cursor: str | None = No
     return keyset_page(qs, ordering=["-lifecycle_since", "-pk"], cursor=cursor, size=size)
 
 
-def in_reason_unknown(customer_id: int, user: Any) -> CustomerSegment | None:
+def in_reason_unknown(customer_id: int, user: Any) -> Any:
     """The customer's row in the queue (lost, reason unknown), or None."""
     return reason_unknown(user, mine=False).filter(customer_id=customer_id).first()
 

@@ -37,8 +37,14 @@ from customers.models import Customer
 from interactions.models import Interaction
 from retention import selectors_winback as selectors
 from retention.models import LossRecord, WinbackAttempt, WinbackCampaign, WinbackScript
-from retention.models.winback import UNKNOWN_REASON
-from retention.models.winback import AttemptChannel, AttemptOutcome, AttemptStatus, CampaignStatus, ValueBasis
+from retention.models.winback import (
+    UNKNOWN_REASON,
+    AttemptChannel,
+    AttemptOutcome,
+    AttemptStatus,
+    CampaignStatus,
+    ValueBasis,
+)
 from segmentation.choices import ChurnReason, LifecycleMarkKind, LifecycleStage
 from segmentation.models import LifecycleTransition
 from segmentation.refresh import CAUSE_WON_BACK, business_today
@@ -304,7 +310,8 @@ def _attempt_email(campaign: WinbackCampaign, row: Mapping[str, Any], script: Wi
     try:
         with transaction.atomic():
             message = email_to_address(
-                to=row["customer__email"], subject=render_script(script.subject_zh if zh else script.subject_en, values),
+                to=row["customer__email"],
+                subject=render_script(script.subject_zh if zh else script.subject_en, values),
                 body_text=render_script(script.body_zh if zh else script.body_en, values), language=campaign.language,
                 event="retention.winback")
     except ValidationError as exc:

@@ -4,6 +4,7 @@ attempts, the new-campaign form, the "reason unknown" queue, marking a customer 
 from __future__ import annotations
 
 from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -1,2 +1,9 @@
 """The retention app's models, one module per part."""
-from retention.models.winback import ChurnRiskSnapshot, LossRecord, WinbackAttempt, WinbackCampaign, WinbackDigestRun, WinbackScript  # noqa: F401,E501
+from retention.models.winback import (  # noqa: F401,E501
+    ChurnRiskSnapshot,
+    LossRecord,
+    WinbackAttempt,
+    WinbackCampaign,
+    WinbackDigestRun,
+    WinbackScript,
+)

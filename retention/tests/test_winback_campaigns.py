@@ -43,7 +43,8 @@ def lost(make_customer, sales_a, make_user, team_a):
     active = make_customer(sales_a, name="活跃客户")
     paid_orders(active, 10)
     refresh()
-    customer_mark_lost(actor=sales_a, customer_id=price.pk, reason="price", contact={"channel": "phone", "subject": "问"})
+    customer_mark_lost(actor=sales_a, customer_id=price.pk, reason="price",
+                       contact={"channel": "phone", "subject": "问"})
     customer_mark_lost(actor=sales_a, customer_id=service.pk, reason="service",
                        contact={"channel": "phone", "subject": "问"})
     customer_mark_lost(actor=colleague, customer_id=product.pk, reason="product",

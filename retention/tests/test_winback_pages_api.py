@@ -21,7 +21,8 @@ def world(make_customer, sales_a, sales_b, manager_a):
     lost_customer(make_customer, sales_b, "乙方流失")
     refresh()
     for c in lost[:3]:
-        customer_mark_lost(actor=sales_a, customer_id=c.pk, reason="price", contact={"channel": "phone", "subject": "问"})
+        customer_mark_lost(actor=sales_a, customer_id=c.pk, reason="price",
+                           contact={"channel": "phone", "subject": "问"})
     campaign = campaign_create(actor=manager_a, data={"name": "价格挽回", "by_task": True})
     campaign_execute(campaign_id=campaign.pk)
     return {"lost": lost, "campaign": campaign}
