@@ -17,6 +17,8 @@ import secrets
 import sys
 from typing import Any
 
+from bench import prepare_winback
+
 META_TABLE = "kehu_bench_meta"
 
 
@@ -229,6 +231,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "calendar_team": _calendar_team(rnd),
         "plan_pages": _plan_pages(),
         "inbox_cursors": _inbox(user, cards),
+        "winback": prepare_winback.fixture(user),
     }
 
 

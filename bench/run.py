@@ -453,6 +453,17 @@ def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list
     return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
 
 
+def _winback(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    """The win-back page (12 months of rates, campaigns), a campaign, the reason-unknown queue, the rates API."""
+    spec = fx.get("winback") or {}
+    probes = [Probe("/retention/winback/", web, b'id="winback-rate"'),
+              Probe("/retention/winback/reason-unknown/?whose=team", web, b'id="reason-unknown"'),
+              Probe("/api/v1/retention/winback/rates", api, b'"winback"')]
+    if spec.get("campaign"):
+        probes.append(Probe(f"/retention/winback/campaigns/{spec['campaign']}/", web, b'id="attempts"'))
+    return probes
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -473,6 +484,7 @@ OPERATIONS = [
     Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
+    Operation("win-back: page with rates, campaign, reason-unknown queue, rates API", _winback, p95_ms=500),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]
