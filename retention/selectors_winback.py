@@ -201,13 +201,14 @@ def prospect_rate(user: Any, *, start: date, end: date) -> Rate:
     by its end. One query."""
     lo, hi = _moment(start), _moment(end + timedelta(days=1))
     paid = Order.objects.filter(customer_id=OuterRef("pk"), status=OrderStatus.PAID, deleted_at__isnull=True)
-    first_contact = (Interaction.objects.filter(customer_id=OuterRef("pk"), deleted_at__isnull=True,
-                                                occurred_at__gte=lo, occurred_at__lt=hi)
+    in_period = Interaction.objects.filter(deleted_at__isnull=True, occurred_at__gte=lo, occurred_at__lt=hi)
+    first_contact = (in_period.filter(customer_id=OuterRef("pk"))
                      .order_by().values("customer_id").annotate(first=Min("occurred_at")).values("first")[:1])
     first_paid = paid.order_by().values("customer_id").annotate(first=Min("ordered_at")).values("first")[:1]
+    # Driven by the period's interactions (a semi-join), not by every customer.
     qs = (Customer.objects.restrict(user, "view")
+          .filter(pk__in=in_period.values("customer_id"))
           .annotate(first_contact=Subquery(first_contact))
-          .filter(first_contact__isnull=False)
           .exclude(Exists(paid.filter(ordered_at__lt=lo)))
           .annotate(first_paid=Subquery(first_paid)))
     totals = qs.aggregate(contacted=Count("pk"), converted=Count("pk", filter=Q(
