@@ -38,7 +38,7 @@ def _campaign_or_404(request: AuthenticatedHttpRequest, campaign_id: int) -> Win
 def winback(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Campaigns with their progress, and the win-back rate beside the new-prospect conversion."""
     user = request.user
-    period = PeriodForm(request.GET or None)
+    period = PeriodForm(request.GET or None, initial={"days": 365})
     days = period.cleaned_data.get("days") or 365 if period.is_valid() else 365
     end = business_today()
     start = end - timedelta(days=days - 1)
