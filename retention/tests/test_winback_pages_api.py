@@ -126,3 +126,15 @@ def test_api(world, sales_a, sales_b, manager_a):
     created = ApiClient(manager_a).post("/retention/winback/campaigns", {"name": "API", "reasons": ["benefit"]})
     assert created.status_code == 201 and created.json()["status"] == "queued"
     assert api.post("/retention/winback/campaigns", {"name": "x", "by_task": False}).status_code == 400
+
+
+def test_progress_box_polls_while_the_campaign_runs(world, manager_a):
+    client = logged_in(manager_a)
+    queued = campaign_create(actor=manager_a, data={"name": "排队中", "by_task": True})
+    url = reverse("retention:winback_campaign_progress", args=[queued.pk])
+    WinbackCampaign.objects.filter(pk=queued.pk).update(status="running", total=40, done=10)
+    box = client.get(url, HTTP_HX_REQUEST="true")
+    assert box.status_code == 200 and 'value="25"' in box.content.decode() and "10 of 40 customers" in box.content.decode()
+    campaign_execute(campaign_id=queued.pk)
+    done = client.get(url, HTTP_HX_REQUEST="true")
+    assert done.status_code == 204 and done["HX-Refresh"] == "true"
