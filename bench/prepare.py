@@ -17,6 +17,8 @@ import secrets
 import sys
 from typing import Any
 
+from bench import prepare_winback
+
 META_TABLE = "kehu_bench_meta"
 
 
@@ -238,6 +240,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "churn": prepare_churn.churn_pages(),
         "service_agreements": prepare_service_sla.agreements(rnd),
         "complaints": prepare_complaints.fixture(rnd),
+        "winback": prepare_winback.fixture(user),
     }
 
 

@@ -494,6 +494,15 @@ def _complaint_lists(fx: dict[str, Any], web: dict[str, str], api: dict[str, str
 def _complaints_analysis(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     years = (fx.get("complaints") or {}).get("years", [])
     return [Probe(_q("/service/complaints/analysis/", {"year": y}), web, b'complaints-chart-data') for y in years]
+def _winback(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list[Probe]:
+    """The win-back page (12 months of rates, campaigns), a campaign, the reason-unknown queue, the rates API."""
+    spec = fx.get("winback") or {}
+    probes = [Probe("/retention/winback/", web, b'id="winback-rate"'),
+              Probe("/retention/winback/reason-unknown/?whose=team", web, b'id="reason-unknown"'),
+              Probe("/api/v1/retention/winback/rates", api, b'"winback"')]
+    if spec.get("campaign"):
+        probes.append(Probe(f"/retention/winback/campaigns/{spec['campaign']}/", web, b'id="attempts"'))
+    return probes
 
 
 OPERATIONS = [
@@ -525,6 +534,7 @@ OPERATIONS = [
     Operation("service agreements: list by status, API list", _agreements, p95_ms=100),
     Operation("service: complaint list by state and severity", _complaint_lists, p95_ms=50),
     Operation("service: complaints analysis page", _complaints_analysis, p95_ms=500),
+    Operation("win-back: page with rates, campaign, reason-unknown queue, rates API", _winback, p95_ms=500),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

@@ -264,3 +264,32 @@ def retry_email(*, actor: Any, email_id: int) -> OutgoingEmail:
 
         transaction.on_commit(enqueue_sending, robust=True)
     return message
+
+
+@transaction.atomic
+def email_to_address(*, to: str, subject: str, body_text: str, body_html: str = "", language: str,
+                     event: str = "") -> OutgoingEmail:
+    """Queue one e-mail to an address that is not a kehu user's — a customer's, for example — through
+    the same outbox as notifications (retries, the administrators' outbox page). The caller decides
+    that the message may be sent and renders it; this checks the address and a one-line subject, and
+    hands the message to the worker when the transaction commits. `event` names the sender (a key,
+    e.g. "retention.winback"), for the outbox page."""
+    from django.core.validators import validate_email
+
+    to = (to or "").strip()
+    try:
+        validate_email(to)
+    except ValidationError as exc:
+        raise ValidationError({"to": _("Enter a valid e-mail address.")}) from exc
+    subject = _one_line(subject, 300)
+    if not subject:
+        raise ValidationError({"subject": _("The e-mail needs a subject.")})
+    if not (body_text or "").strip():
+        raise ValidationError({"body_text": _("The e-mail needs a text.")})
+    now = timezone.now()
+    message = OutgoingEmail.objects.create(to=to, subject=subject, body_text=body_text, body_html=body_html,
+                                           language=language, event=event[:60], next_attempt_at=now, created_at=now)
+    from work.outbox import enqueue_sending
+
+    transaction.on_commit(enqueue_sending, robust=True)
+    return message

@@ -45,4 +45,4 @@ def test_an_entry_needing_an_unregistered_flag_fails_the_system_check(empty_regi
 def test_the_installed_apps_fill_the_menu_and_every_flag_exists():
     assert navigation.check_items_need_registered_flags() == []
     keys = [e.url_name for e in navigation.menu(dict.fromkeys(navigation._flags, True))]
-    assert keys[0] == "home" and len(keys) == 16  # 15 + the service desk's agreements (service/registrations/sla.py)
+    assert keys[0] == "home" and len(keys) == 17  # 15 + agreements (service) + win-back (retention)

@@ -16,7 +16,7 @@ EVERYONE = [
     ("Home", "home"), ("Customers", "customers:customer_list"), ("Orders", "commerce:order_list"),
     ("Interactions", "interactions:interaction_list"), ("Tasks", "work:task_list"), ("Calendar", "work:calendar_week"),
     ("Segments", "segmentation:overview"), ("Products", "commerce:product_list"), ("Call list", "insights:call_list"),
-    ("Plan", "work:plan_month"),
+    ("Win-back", "retention:winback"), ("Plan", "work:plan_month"),
 ]
 IMPORT = [("Import", "dataio:job_list")]
 DUPLICATES = [("Duplicates", "governance:duplicate_list")]
@@ -74,6 +74,7 @@ def test_each_role_sees_the_same_menu_and_buttons_as_before(client, user_of, rol
     ("work:task_list", "Tasks"),
     ("segmentation:overview", "Segments"),
     ("insights:call_list", "Call list"),
+    ("retention:winback", "Win-back"),
     ("work:calendar_week", "Calendar"),
     ("dataio:job_list", "Import"),
     ("governance:duplicate_list", "Duplicates"),

@@ -82,6 +82,7 @@ PRIVATE |= {"holding"}
 PRIVATE |= {"policy"}
 PRIVATE |= {"agreement"}
 PRIVATE |= {"complaint", "complaint_approval"}
+PRIVATE |= {"winback_campaign"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -101,6 +102,7 @@ PARAMS.update({"holding_id": "holding"})
 PARAMS.update({"policy_id": "policy", "insured_member": "family"})
 PARAMS.update({"agreement_id": "agreement", "holiday_id": "holiday"})
 PARAMS.update({"complaint_id": "complaint", "approval_id": "complaint_approval"})
+PARAMS.update({"campaign_id": "winback_campaign", "reason": "churn_reason"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -298,6 +300,13 @@ def build_world(make_user: Callable[..., Any]) -> World:
     complaint = fresh(new_complaint)
     complaint_approval = fresh(lambda n: compensation_grant(actor=owner, complaint_id=new_complaint(n).pk,
                                                             amount=Decimal("100000")))
+    from retention.models import ChurnRiskSnapshot
+    from retention.services_winback import campaign_create, campaign_execute, customer_mark_lost
+
+    customer_mark_lost(actor=owner, customer_id=person.pk, reason="price", competitor=f"{MARK} Rival Ltd")
+    winback_campaign = fresh(lambda n: campaign_create(actor=owner, data={"name": f"Win back {n}", "by_task": True}))
+    campaign_execute(campaign_id=winback_campaign.pk)
+    ChurnRiskSnapshot.objects.create(customer=person, week=business_today(), churn_risk=0.4)
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -314,6 +323,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "agreement": [agreement.pk], "holiday": [holiday.pk],
         "complaint": [complaint.pk], "complaint_approval": [complaint_approval.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
+        "winback_campaign": [winback_campaign.pk], "churn_reason": ["price"],
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
                  secrets=secrets)
