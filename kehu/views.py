@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.presentation import present_changes
 from audit.selectors import recent_changes
+from core.home import home_panels
 from customers.choices import RiskPreference
 from customers.models import Customer
 from customers.selectors import customers_stale, customers_visible
@@ -66,6 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "stale_days": settings.KEHU_STALE_AFTER_DAYS,
         # Open tasks assigned to the user (the interactions' follow-ups among them), earliest due first.
         "follow_ups": tasks_open_for(user=user, limit=FOLLOW_UPS_SHOWN),
+        # Panels of the apps above (reviews due …: core.home).
+        "home_panels": home_panels(user),
     }
     chart = _risk_chart(user)
     context["risk_chart"] = chart

@@ -1,0 +1,27 @@
+"""Filters of the asset review pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+
+from wealth.review_sheet import movement_label
+
+register = template.Library()
+
+
+@register.filter
+def share(value: Decimal | None, signed: bool = False) -> str:
+    """0.1234 → "12.3 %" (signed: "+12.3 %"); None → "—"."""
+    if value is None:
+        return "—"
+    text = number_format(Decimal(value) * 100, 1, use_l10n=True)
+    return f"+{text} %" if signed and value > 0 else f"{text} %"
+
+
+@register.filter
+def movement(value: Any) -> str:
+    return movement_label(str(value))
