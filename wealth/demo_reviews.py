@@ -92,8 +92,8 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
                     line.review_id = review.pk
             AssetReviewLine.objects.bulk_create([x for lines in line_sets for x in lines], batch_size=2000)
             flagged = [cid for cid in chunk if rng.random() < 0.25]
-            ReviewSchedule.objects.bulk_create([ReviewSchedule(customer_id=cid, important_flag=True) for cid in flagged],
-                                               ignore_conflicts=True)
+            ReviewSchedule.objects.bulk_create(
+                [ReviewSchedule(customer_id=cid, important_flag=True) for cid in flagged], ignore_conflicts=True)
             schedule_refresh(customer_ids=chunk, today=today)
         written += len(reviews)
         progress("asset reviews", written, written)

@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.records.views import versioned
 from customers.models import Tag
+from customers.records.views import versioned
 from wealth.models import AssetReview, ReviewCadence, ReviewSchedule
 
 
 class ReviewStartForm(forms.Form):
-    reviewed_on = forms.DateField(label=_("Review date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reviewed_on = forms.DateField(label=_("Review date"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ReviewNotesForm(forms.ModelForm):

@@ -239,13 +239,12 @@ def schedule_refresh(*, customer_ids: Collection[int] | None, today: date | None
 
 def _latest_next_dates(customer_ids: list[int]) -> dict[int, date]:
     """The next review date of each customer's latest review (databases without DISTINCT ON)."""
-    out: dict[int, date] = {}
+    out: dict[int, date | None] = {}
     rows = (AssetReview.objects.filter(customer_id__in=customer_ids).order_by("customer_id", "-reviewed_on", "-id")
             .values_list("customer_id", "next_review_on"))
     for cid, day in rows:
-        if cid not in out:
-            out[cid] = day
-    return {cid: day for cid, day in out.items() if day}
+        out.setdefault(cid, day)
+    return {cid: day for cid, day in out.items() if day is not None}
 
 
 # --- Reminders ----------------------------------------------------------------------------------

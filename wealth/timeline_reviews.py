@@ -8,7 +8,16 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.timeline import TimelineCursor, TimelineEntry, as_moment, before_q, person_fields, timeline_provider, url_of, wants
+from core.timeline import (
+    TimelineCursor,
+    TimelineEntry,
+    as_moment,
+    before_q,
+    person_fields,
+    timeline_provider,
+    url_of,
+    wants,
+)
 from wealth.models import AssetReview
 from wealth.selectors_reviews import amounts_masked
 

@@ -4,7 +4,6 @@ Every view of a review and every download is written to the access log."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.decimals import DecimalField
@@ -156,7 +157,7 @@ class ReviewSchedule(models.Model):
     important = models.BooleanField(_("important"), default=False)
     interval_months = models.PositiveSmallIntegerField(_("months between reviews"), default=3)
     last_reviewed_on = models.DateField(_("last review"), null=True, blank=True)
-    next_review_due = models.DateField(_("next review due"), null=True, blank=True)
+    next_review_due = models.DateField(_("next review due"), default=timezone.localdate)
     # Idempotence of the reminder: the due date it was sent (and the appointment made) for.
     reminded_for = models.DateField(null=True, blank=True, editable=False)
 

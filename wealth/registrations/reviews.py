@@ -14,10 +14,10 @@ def register() -> None:
     from core.masking import SEARCH_NEVER, mask_amount
     from core.masking import register as register_sensitive
     from core.periodic import PeriodicJob
-    from work import plan_registry
-    from work.events import EMAIL, INAPP, register_event
     from wealth import demo_reviews, selectors_reviews, timeline_reviews
     from wealth.models import AssetReview, AssetReviewLine
+    from work import plan_registry
+    from work.events import EMAIL, INAPP, register_event
 
     # Review amounts are assets (D12): masked for the roles that see the customer's assets masked.
     for model, fields in ((AssetReview, ("assets", "liabilities", "net_worth")),
@@ -32,7 +32,7 @@ def register() -> None:
     register_event("wealth.review_due", _("Asset reviews due"), default_channels=(INAPP, EMAIL),
                    subject_template=f"{_EVENTS}review_due_subject.txt", text_template=f"{_EVENTS}review_due.txt",
                    html_template=f"{_EVENTS}review_due.html", summary_template=f"{_EVENTS}review_due_summary.txt")
-    registry.add("periodic_jobs", PeriodicJob(name="asset_reviews_due", task="wealth.tasks_reviews.reviews_nightly_task",
-                                              hour=4, minute=10))
+    registry.add("periodic_jobs", PeriodicJob(name="asset_reviews_due", hour=4, minute=10,
+                                              task="wealth.tasks_reviews.reviews_nightly_task"))
     plan_registry.add_suggestions("asset_reviews_due", selectors_reviews.due_review_suggestions)
     registry.add("demo_generators", demo_reviews.generate)

@@ -78,7 +78,8 @@ def test_start_out_of_scope_or_without_change_right(sales_b, analyst, wealthy):
 
 def test_second_review_shows_changes_and_the_risk_mismatch(sales_a, wealthy):
     customer, (deposit, fund, loan) = wealthy
-    first = services.review_start(actor=sales_a, customer_id=customer.pk, reviewed_on=timezone.localdate() - timedelta(days=90))
+    first = services.review_start(actor=sales_a, customer_id=customer.pk,
+                                  reviewed_on=timezone.localdate() - timedelta(days=90))
     Holding.objects.filter(pk=loan.pk).update(amount=D("45000"))
     Holding.objects.filter(pk=fund.pk).update(amount=D("20000"))
     deposit.deleted_at = timezone.now()
@@ -151,8 +152,8 @@ def test_notes_update_and_stale_edit(sales_a, manager_a, wealthy):
 
     seen = version_of(review)
     day = timezone.localdate() + timedelta(days=20)
-    services.review_update(actor=manager_a, review_id=review.pk, data={"notes": "讨论了养老规划", "next_review_on": day},
-                           expected_version=seen)
+    services.review_update(actor=manager_a, review_id=review.pk, expected_version=seen,
+                           data={"notes": "讨论了养老规划", "next_review_on": day})
     with pytest.raises(StaleWrite):
         services.review_update(actor=sales_a, review_id=review.pk, data={"notes": "x"}, expected_version=seen)
     assert ReviewSchedule.objects.get(pk=customer.pk).next_review_due == day
