@@ -77,6 +77,7 @@ def _markers() -> dict[str, str]:
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
+PRIVATE |= {"asset_review"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -90,6 +91,7 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"review_id": "asset_review"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -229,6 +231,12 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "starts_at": timezone.now() + timedelta(days=1, hours=n),
         "ends_at": timezone.now() + timedelta(days=1, hours=n + 1)}))
 
+    from wealth.models import Holding
+    from wealth.services_reviews import review_start
+
+    Holding.objects.create(customer=person, asset_class="fund", product_name=f"{MARK} growth fund", amount=100)
+    asset_review = fresh(lambda _n: review_start(actor=owner, customer_id=person.pk, notes=f"Talked with {MARK}"))
+
     from work.models import OutgoingEmail
     from work.services_notifications import notify
 
@@ -247,6 +255,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
+        "asset_review": [asset_review.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }
     return World(values={k: [str(v) for v in vs] for k, vs in values.items()}, owner=owner, outsiders=outsiders,
