@@ -203,6 +203,7 @@ def _calendar_team(rnd: random.Random, members: int = 10, appointments: int = 30
 
 
 def fixture(seed: int) -> dict[str, Any]:
+    from bench.prepare_reviews import reviews_fixture
     from core.api import cursor_sign
     from customers.models import Customer, Tag
 
@@ -229,6 +230,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "calendar_team": _calendar_team(rnd),
         "plan_pages": _plan_pages(),
         "inbox_cursors": _inbox(user, cards),
+        "reviews": reviews_fixture(user, rnd),
     }
 
 

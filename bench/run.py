@@ -453,6 +453,15 @@ def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list
     return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
 
 
+def _review_page(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("reviews")
+    return [Probe(f"/wealth/reviews/{spec['review_id']}/", web, b'id="review-chart-data"')] * 20 if spec else []
+
+
+def _reviews_due(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    return [Probe("/", web, b'panel-reviews-due')] * 20 if fx.get("reviews") else []
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -473,6 +482,8 @@ OPERATIONS = [
     Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
+    Operation("wealth: review page, 200 holdings, 24 reviews", _review_page, p95_ms=100),
+    Operation("wealth: reviews due on the home page", _reviews_due, p95_ms=50),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]
