@@ -125,7 +125,8 @@ def test_masked_roles_see_no_amounts_on_page_xlsx_api_timeline(sales_a, service_
     assert "107,000" not in page and "107000" not in page and "******" in page
     rows = list(load_workbook(BytesIO(client.get(reverse("wealth:review_xlsx", args=[review.pk])).content))
                 .active.iter_rows(values_only=True))
-    assert ("Total assets", "******") in [r[:2] for r in rows] and not any(7000 in r for r in rows)
+    # The sheet is in the customer's language: the default, Chinese, here.
+    assert ("总资产", "******") in [r[:2] for r in rows] and not any(7000 in r for r in rows)
     api = client.get(f"/api/v1/reviews/{review.pk}").json()
     assert api["assets"] == "******" and {line["amount"] for line in api["lines"]} == {"******"}
     assert api["allocation"] == {}
