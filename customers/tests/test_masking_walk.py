@@ -56,11 +56,22 @@ PLANTED: dict[tuple[str, str], Planted] = {
 }
 EARLIER_PHONE_ALT = Planted("010-5093 2716", ("010-5093 2716", "01050932716", "5093"))
 
+# Fields that the registering domain walks itself (core.masking's contract allows it: the domain's
+# own walk over its pages, API, exports and timeline), with the test that does.
+WALKED_BY_THEIR_DOMAIN: dict[tuple[str, str], str] = {
+    (model, field): "wealth/tests/test_reviews_masking.py"
+    for model, fields in (("wealth.assetreview", ("assets", "liabilities", "net_worth")),
+                          ("wealth.assetreviewline", ("amount", "converted_amount")))
+    for field in fields
+}
+
 
 def test_every_registered_field_is_walked():
-    """A field registered in core.masking without a planted value here is a field nobody walks."""
+    """A field registered in core.masking without a planted value here (or a walk of its domain) is
+    a field nobody walks."""
     registered = {(e.model, e.field) for e in masking.entries()}
-    assert registered <= set(PLANTED), f"walk these too: {sorted(registered - set(PLANTED))}"
+    walked = set(PLANTED) | set(WALKED_BY_THEIR_DOMAIN)
+    assert registered <= walked, f"walk these too: {sorted(registered - walked)}"
 
 
 @pytest.fixture
