@@ -124,7 +124,7 @@ def _detail(request: HttpRequest, review_id: int) -> dict[str, Any]:
         raise Http404 from exc
     page = selectors.review_page(user=user, review=review)
     access_record(user=user, action=AccessAction.VIEW, customer_id=review.customer_id,
-                  object_repr=f"{review.customer.name}: {review}", detail={"review": review.pk, "what": "api"})
+                  object_repr=f"{review.customer.name}: {review.audit_repr}", detail={"review": review.pk, "what": "api"})
     masked = page.masked
     out = _review_out(review, masked)
     lines = []

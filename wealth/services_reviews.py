@@ -149,7 +149,11 @@ def cadence_update(*, actor: User, data: Mapping[str, Any], tag_ids: Collection[
     change_record(user=actor, instance=rule, action=ChangeAction.UPDATE, changes={
         name: [str(value), str(getattr(rule, name))] for name, value in before.items() if value != getattr(rule, name)
     })
-    transaction.on_commit(lambda: schedule_refresh(customer_ids=None))
+    # Every schedule's due date depends on the rule: recomputed in the background (a million
+    # customers are minutes of work, not a request's).
+    from wealth.tasks_reviews import schedules_refresh_task
+
+    transaction.on_commit(schedules_refresh_task.enqueue)
     return rule
 
 

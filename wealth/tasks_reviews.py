@@ -19,3 +19,12 @@ def reviews_nightly_task() -> dict[str, Any]:
         refreshed = schedule_refresh(customer_ids=None)
         reminded = reviews_remind()
     return {"schedules": refreshed, "reminded": reminded}
+
+
+@task()
+def schedules_refresh_task() -> dict[str, Any]:
+    """Recompute every wealth customer's next-due date (after the cadence rule changed). Idempotent."""
+    from wealth.services_reviews import schedule_refresh
+
+    with acting_as(None, Source.TASK):
+        return {"schedules": schedule_refresh(customer_ids=None)}

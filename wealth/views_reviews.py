@@ -38,7 +38,7 @@ def _review(user: Any, review_id: int, action: str = "view") -> AssetReview:
 
 def _log(request: HttpRequest, review: AssetReview, action: str, what: str) -> None:
     access_record(user=request.user, action=action, customer_id=review.customer_id,
-                  object_repr=f"{review.customer.name}: {review}", detail={"review": review.pk, "what": what})
+                  object_repr=f"{review.customer.name}: {review.audit_repr}", detail={"review": review.pk, "what": what})
 
 
 @login_required
@@ -50,6 +50,7 @@ def review_list(request: HttpRequest, customer_id: int) -> HttpResponse:
         "customer": customer, "reviews": list(selectors.reviews_of(user=request.user, customer_id=customer.pk)),
         "schedule": schedule, "masked": selectors.amounts_masked(request.user),
         "can_change": request.user.can(Cap.CHANGE), "start_form": ReviewStartForm(),
+        "can_manage": request.user.can(Cap.MANAGE_USERS),
         "schedule_form": ScheduleForm(instance=schedule or ReviewSchedule()),
         "today": timezone.localdate(),
     })

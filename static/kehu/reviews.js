@@ -31,7 +31,7 @@
     });
     draw("review-history-chart", {
       color: ["#2563eb"],
-      grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: number },
       xAxis: { type: "category", data: data.history.map(function (h) { return h.day; }), axisTick: { alignWithLabel: true } },
       yAxis: { type: "value", name: data.currency, axisLabel: { formatter: number } },

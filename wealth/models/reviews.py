@@ -64,6 +64,12 @@ class AssetReview(TimeStampedModel):
     def __str__(self) -> str:
         return str(_("Asset review of %(day)s") % {"day": self.reviewed_on})
 
+    @property
+    def audit_repr(self) -> str:
+        """The name in the audit trail and the access log: the day, in no language (the type label,
+        "Asset review", is shown next to it in the reader's)."""
+        return self.reviewed_on.isoformat()
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 

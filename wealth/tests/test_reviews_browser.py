@@ -53,3 +53,14 @@ def test_start_a_review_and_read_both_charts(page, live_server, sales_a, custome
     if folder:
         page.screenshot(path=f"{folder}/review-en.png", full_page=True)
     assert review.lines.count() == 3
+    if folder:
+        # The sheet to hand to the customer (the customer's language: Chinese by default), printed.
+        page.goto(f"{live_server.url}/wealth/reviews/{review.pk}/sheet/")
+        page.emulate_media(media="print")
+        page.screenshot(path=f"{folder}/review-sheet-print.png", full_page=True)
+        page.emulate_media(media="screen")
+        page.goto(f"{live_server.url}/customers/{customer_a.pk}/")
+        page.locator(".panel-asset-reviews").wait_for()
+        page.screenshot(path=f"{folder}/card-en.png", full_page=True)
+        page.goto(f"{live_server.url}/")
+        page.screenshot(path=f"{folder}/home-en.png", full_page=True)

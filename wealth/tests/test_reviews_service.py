@@ -218,3 +218,37 @@ def test_review_page_query_count(sales_a, wealthy):
     assert assert_query_baseline("wealth review page", lambda: client.get(url)).status_code == 200
     assert assert_query_baseline("wealth reviews api detail",
                                  lambda: client.get(f"/api/v1/reviews/{review.pk}")).status_code == 200
+
+
+def test_demo_generator_writes_a_history_and_schedules(sales_a, make_customer, usd_rate):
+    from wealth.demo_reviews import generate
+
+    customers = [make_customer(sales_a) for _ in range(6)]
+    for c in customers[:4]:
+        holding(c, "deposit", "50000")
+        holding(c, "fund", "2000", "USD", risk="R4", started_on=timezone.localdate() - timedelta(days=60))
+    phases = generate(first_customer_id=customers[0].pk, last_customer_id=customers[-1].pk, seed=3,
+                      progress=lambda *args: None)
+    assert "asset reviews" in phases
+    per_customer = {c.pk: AssetReview.objects.filter(customer=c).count() for c in customers}
+    assert all(2 <= per_customer[c.pk] <= 8 for c in customers[:4]) and per_customer[customers[5].pk] == 0
+    oldest = AssetReview.objects.filter(customer=customers[0]).order_by("reviewed_on").first()
+    # The fund started two months ago: the oldest review (two months or more back) may not hold it.
+    assert oldest.reviewed_on < timezone.localdate()
+    assert all(line.holding_id for line in oldest.lines.all())
+    assert ReviewSchedule.objects.filter(customer_id__in=[c.pk for c in customers[:4]]).count() == 4
+
+
+def test_plan_suggestions_and_timeline(sales_a, sales_b, wealthy):
+    from wealth.selectors_reviews import due_review_suggestions
+    from wealth.timeline_reviews import review_timeline
+
+    customer, _holdings = wealthy
+    review = services.review_start(actor=sales_a, customer_id=customer.pk,
+                                   reviewed_on=timezone.localdate() - timedelta(days=120))
+    [suggestion] = due_review_suggestions(user=sales_a, owner_id=sales_a.pk, limit=10)
+    assert suggestion.customer_id == customer.pk and "overdue" in suggestion.reason
+    assert due_review_suggestions(user=sales_b, owner_id=sales_a.pk, limit=10) == []
+    [entry] = review_timeline(sales_a, customer.pk, None, None, 10)
+    assert (entry.pk, entry.amount, entry.kind) == (review.pk, D("107000.00"), "asset_review")
+    assert review_timeline(sales_b, customer.pk, None, None, 10) == []
