@@ -84,7 +84,8 @@ def review_page(*, user: User, review: AssetReview) -> ReviewPage:
     notes: list[str] = []
     if earlier:
         previous = AssetReview.objects.get(pk=earlier[-1][0])
-        previous_lines = [_line(r) for r in AssetReviewLine.objects.filter(review_id=previous.pk).order_by("id")]
+        previous_lines = [Line(*row) for row in AssetReviewLine.objects.filter(review_id=previous.pk).order_by("id")
+                          .values_list("holding_id", "asset_class", "amount", "currency", "converted_amount")]
     need_rates = any(row[2] != review.currency for row in history_rows)
     rates = rate_table_on(review.reviewed_on) if need_rates else RateTable({})
     rows: list[tuple[AssetReviewLine | None, LineChange]] = []
