@@ -13,7 +13,6 @@ from ninja import Field, Router, Schema, Status
 
 from accounts.models import User
 from audit.models import AccessAction
-from audit.services import access_record
 from core.api import ERROR_RESPONSES, InSchema
 from core.masking import AMOUNT_MASK
 from customers.records.access import customer_or_404
@@ -123,8 +122,7 @@ def _detail(request: HttpRequest, review_id: int) -> dict[str, Any]:
     except AssetReview.DoesNotExist as exc:
         raise Http404 from exc
     page = selectors.review_page(user=user, review=review)
-    access_record(user=user, action=AccessAction.VIEW, customer_id=review.customer_id,
-                  object_repr=f"{review.customer.name}: {review.audit_repr}", detail={"review": review.pk, "what": "api"})
+    services.review_access_record(user=user, review=review, action=AccessAction.VIEW, what="api")
     masked = page.masked
     out = _review_out(review, masked)
     lines = []

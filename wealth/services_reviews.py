@@ -288,3 +288,11 @@ def reviews_remind(*, today: date | None = None) -> int:
             ReviewSchedule.objects.filter(pk=schedule.pk).update(reminded_for=schedule.next_review_due)
         handled += 1
     return handled
+
+
+def review_access_record(*, user: Any, review: AssetReview, action: str, what: str) -> None:
+    """Put a view ("page", "api") or a download ("print", "xlsx") of a review in the access log."""
+    from audit.services import access_record
+
+    access_record(user=user, action=action, customer_id=review.customer_id, detail={"review": review.pk, "what": what},
+                  object_repr=f"{review.customer.name}: {review.audit_repr}")

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Cap
 from audit.models import AccessAction
-from audit.services import access_record
 from core.concurrency import StaleWrite, version_initial
 from core.forms import add_errors
 from customers.records.access import customer_or_404, record_or_404
@@ -37,8 +36,7 @@ def _review(user: Any, review_id: int, action: str = "view") -> AssetReview:
 
 
 def _log(request: HttpRequest, review: AssetReview, action: str, what: str) -> None:
-    access_record(user=request.user, action=action, customer_id=review.customer_id,
-                  object_repr=f"{review.customer.name}: {review.audit_repr}", detail={"review": review.pk, "what": what})
+    services.review_access_record(user=request.user, review=review, action=action, what=what)
 
 
 @login_required
