@@ -118,7 +118,9 @@ def test_preferences_page_switches_email_per_event(sales_a):
     page = client.get(reverse("work:notification_preferences")).content.decode()
     assert 'name="email_work.assignment" checked' in page and 'name="email_work.mention">' in page
     client.post(reverse("work:notification_preferences"), {"email_work.mention": "on"})
-    assert dict(NotificationPreference.objects.filter(user=sales_a).values_list("event", "email")) == {
+    # (Events of the apps above — wealth's reviews due … — are switched off the same way: not listed here.)
+    assert dict(NotificationPreference.objects.filter(user=sales_a, event__startswith="work.")
+                .values_list("event", "email")) == {
         "work.assignment": False, "work.reminder": False, "work.mention": True, "work.invitation": False}
 
 
