@@ -252,3 +252,33 @@ def test_plan_suggestions_and_timeline(sales_a, sales_b, wealthy):
     [entry] = review_timeline(sales_a, customer.pk, None, None, 10)
     assert (entry.pk, entry.amount, entry.kind) == (review.pk, D("107000.00"), "asset_review")
     assert review_timeline(sales_b, customer.pk, None, None, 10) == []
+
+
+def test_pages_start_settings_notes_and_cadence(sales_a, admin_user, analyst, customer_a):
+    client = logged_in(sales_a)
+    holding(customer_a, "fund", "10", "GBP")
+    start = reverse("wealth:review_start", args=[customer_a.pk])
+    # No GBP rate: refused with the reason, nothing saved.
+    page = client.post(start, follow=True).content.decode()
+    assert "No FX rate from GBP to CNY" in page and not AssetReview.objects.exists()
+    FxRate.objects.create(base="GBP", quote="CNY", rate=D("9"), valid_from=date(2020, 1, 1))
+    response = client.post(start)
+    review = AssetReview.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("wealth:review_detail", args=[review.pk])
+    client.post(reverse("wealth:review_schedule", args=[customer_a.pk]), {"important_flag": "on", "language": "en"})
+    schedule = ReviewSchedule.objects.get(pk=customer_a.pk)
+    assert schedule.important_flag and schedule.language == "en" and schedule.interval_months == 1
+    detail = reverse("wealth:review_detail", args=[review.pk])
+    bad = client.post(detail, {"notes": "x", "next_review_on": "2000-01-01"})
+    assert bad.status_code == 422 and "cannot be before this one" in bad.content.decode()
+    assert logged_in(analyst).post(detail, {"notes": "x"}).status_code == 403
+    client.post(detail, {"notes": "讨论了教育金", "next_steps": "下周发方案", "next_review_on": ""})
+    review.refresh_from_db()
+    assert (review.notes, review.next_steps) == ("讨论了教育金", "下周发方案")
+    cadence = reverse("wealth:review_cadence")
+    assert client.get(cadence).status_code == 403
+    admin = logged_in(admin_user)
+    assert admin.post(cadence, {"important_months": "0", "other_months": "3", "important_tiers": "A"}).status_code == 422
+    admin.post(cadence, {"important_months": "2", "other_months": "6", "important_tiers": "AB"})
+    rule = services.cadence()
+    assert (rule.important_months, rule.other_months, rule.important_tiers) == (2, 6, "AB")
