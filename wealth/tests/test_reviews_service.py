@@ -278,7 +278,8 @@ def test_pages_start_settings_notes_and_cadence(sales_a, admin_user, analyst, cu
     cadence = reverse("wealth:review_cadence")
     assert client.get(cadence).status_code == 403
     admin = logged_in(admin_user)
-    assert admin.post(cadence, {"important_months": "0", "other_months": "3", "important_tiers": "A"}).status_code == 422
+    bad_rule = {"important_months": "0", "other_months": "3", "important_tiers": "A"}
+    assert admin.post(cadence, bad_rule).status_code == 422
     admin.post(cadence, {"important_months": "2", "other_months": "6", "important_tiers": "AB"})
     rule = services.cadence()
     assert (rule.important_months, rule.other_months, rule.important_tiers) == (2, 6, "AB")
