@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from accounts.models import Team, User
 from accounts.roles import Role
 from accounts.services import TEAM_MANAGER_ROLES, login_failure_record, login_failures_clear, login_locked_until
+from accounts.zones import zone_choices
 from core.clientaddr import client_ip
 
 
@@ -81,6 +82,10 @@ class ProfileForm(forms.Form):
     last_name = _model_field("last_name")
     email = _model_field("email")
     language = forms.ChoiceField(label=_("Preferred language"), choices=LANGUAGE_CHOICES, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=zone_choices, required=False,
+        help_text=_("Times are shown in this zone; the calendar's all-day appointments cover its days."),
+    )
 
 
 def _team_field(**kwargs: Any) -> forms.ModelChoiceField:

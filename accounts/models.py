@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import CAPABILITIES, MASKED, OWNER_ROLES, Cap, Role
+from accounts.zones import validate_time_zone
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -36,7 +37,7 @@ class Team(models.Model):
 
 
 class User(AbstractUser):
-    """A kehu user: one role, at most one team, a preferred language."""
+    """A kehu user: one role, at most one team, a preferred language and time zone."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SALES)
     team = models.ForeignKey(
@@ -44,6 +45,10 @@ class User(AbstractUser):
     )
     language = models.CharField(
         _("language"), max_length=10, blank=True, choices=[("", _("Browser default")), *settings.LANGUAGES]
+    )
+    # "" = the business zone (settings.TIME_ZONE); accounts.zones.user_zone() reads it.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", db_default="", validators=[validate_time_zone]
     )
     # Demo users have published passwords; production start-up refuses to run while any exist.
     is_demo = models.BooleanField(_("demo user"), default=False, editable=False)

@@ -69,7 +69,7 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
 # What an administrator may set on a user (the profile changes names, email and language itself).
 USER_FIELDS: list[str] = ["username", "first_name", "last_name", "email", "role", "team", "is_active"]
 USER_EDITABLE_FIELDS: list[str] = ["first_name", "last_name", "email", "role", "team", "is_active"]
-PROFILE_FIELDS: list[str] = ["first_name", "last_name", "email", "language"]
+PROFILE_FIELDS: list[str] = ["first_name", "last_name", "email", "language", "time_zone"]
 TEAM_FIELDS: list[str] = ["name", "manager"]
 # Roles that may be named a team's manager.
 TEAM_MANAGER_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
@@ -95,6 +95,7 @@ def _audit_values(user: User) -> dict[str, Any]:
         "team": user.team_id,
         "is_active": user.is_active,
         "language": user.language,
+        "time_zone": user.time_zone,
     }
 
 
@@ -261,7 +262,8 @@ def user_password_set(*, actor: User, user_id: int, password: str) -> User:
 
 @transaction.atomic
 def user_profile_update(*, actor: User, data: Mapping[str, Any]) -> User:
-    """The user's own names, email and preferred language ("" = follow the browser)."""
+    """The user's own names, email, preferred language ("" = follow the browser) and time zone ("" = the
+    business zone)."""
     _check_fields(data, PROFILE_FIELDS)
     if "language" in data and data["language"] not in ("", *dict(settings.LANGUAGES)):
         raise ValidationError({"language": _("Select a valid language.")})

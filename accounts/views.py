@@ -142,7 +142,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     profile_form = ProfileForm(
         request.POST if which == "profile" else None,
         initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email,
-                 "language": user.language},
+                 "language": user.language, "time_zone": user.time_zone},
         prefix="profile",
     )
     password_form = PasswordChangeForm(user, request.POST if which == "password" else None, prefix="password")

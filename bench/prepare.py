@@ -203,6 +203,7 @@ def _calendar_team(rnd: random.Random, members: int = 10, appointments: int = 30
 
 
 def fixture(seed: int) -> dict[str, Any]:
+    from bench.prepare_requests import requests_fixture
     from bench.prepare_reviews import reviews_fixture
     from core.api import cursor_sign
     from customers.models import Customer, Tag
@@ -230,8 +231,16 @@ def fixture(seed: int) -> dict[str, Any]:
         "calendar_team": _calendar_team(rnd),
         "plan_pages": _plan_pages(),
         "inbox_cursors": _inbox(user, cards),
+        "service_requests": requests_fixture(rnd),
+        "wealth_customer": _wealth_customer(rnd),
         "reviews": reviews_fixture(user, rnd),
     }
+
+
+def _wealth_customer(rnd: random.Random) -> int | None:
+    from bench.prepare_wealth import wealth_customer
+
+    return wealth_customer(rnd).get("customer")
 
 
 def _plan_pages() -> list[dict[str, Any]]:

@@ -453,6 +453,21 @@ def _inbox(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> list
     return pages + [Probe("/api/v1/notifications/unread-count", api, b'"unread"')] * len(pages)
 
 
+def _dispatch_board(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("service_requests") or {}
+    return [Probe(_q("/service/requests/", {"mode": mode}), web, b'id="board"') for mode in spec.get("board_modes", [])]
+
+
+def _kb_search(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("service_requests") or {}
+    return [Probe(_q("/service/knowledge/", {"q": q}), web, b'class="list') for q in spec.get("kb_queries", [])]
+
+
+def _wealth_holdings(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    pk = fx.get("wealth_customer")
+    return [Probe(f"/customers/{pk}/?tab=wealth", web, b'class="list holdings')] * 20 if pk else []
+
+
 def _review_page(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     spec = fx.get("reviews")
     return [Probe(f"/wealth/reviews/{spec['review_id']}/", web, b'id="review-chart-data"')] * 20 if spec else []
@@ -482,6 +497,9 @@ OPERATIONS = [
     Operation("calendar: team week, 10 people, 300 appointments", _calendar_team, p95_ms=100),
     Operation("plan: monthly plan page of a team", _plan_months, p95_ms=200),
     Operation("inbox and bell (notifications page, unread count)", _inbox, p95_ms=30),
+    Operation("service: dispatch board, 10,000 open requests", _dispatch_board, p95_ms=100),
+    Operation("service: knowledge-base search", _kb_search, p95_ms=50),
+    Operation("wealth: holdings tab of a customer with 200 holdings", _wealth_holdings, p95_ms=100),
     Operation("wealth: review page, 200 holdings, 24 reviews", _review_page, p95_ms=100),
     Operation("wealth: reviews due on the home page", _reviews_due, p95_ms=50),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),

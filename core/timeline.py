@@ -257,3 +257,30 @@ def card_panels(*, user: Any, customer_id: int) -> list[CardPanel]:
     for contributor in registry.get_all(PANELS):
         out.extend(contributor(user, customer_id))
     return out
+
+
+# --- Tabs of the card contributed by higher apps (e.g. the wealth desk's holdings) ---------------
+
+TABS = "card_tabs"
+
+
+@dataclass
+class CardTab:
+    """A tab of the customer card that a higher app contributes: shown between the card's own tabs
+    and "History". `context(request, card)` runs only when the tab is open and returns what
+    `template` (included inside the card's tab panel, with the card's context) needs; `card` is the
+    card as read (`card.customer` masked for the user, `card.can_change` and the other rights)."""
+
+    key: str
+    label: str
+    template: str
+    context: Callable[[Any, Any], dict[str, Any]]
+
+
+def card_tabs(*, user: Any, customer: Any) -> list[CardTab]:
+    """Tabs the installed apps add to `customer`'s card for `user`; each contributor is
+    `fn(user, customer) -> list[CardTab]` and runs no query (it decides from the customer as read)."""
+    out: list[CardTab] = []
+    for contributor in registry.get_all(TABS):
+        out.extend(contributor(user, customer))
+    return out

@@ -35,7 +35,7 @@ from core.forms import add_errors
 from core.http import safe_next
 from core.middleware import is_htmx
 from core.pagination import keyset_page
-from core.timeline import card_panels, timeline_actions, timeline_facts, timeline_kinds, timeline_page
+from core.timeline import card_panels, card_tabs, timeline_actions, timeline_facts, timeline_kinds, timeline_page
 from customers import exports, selectors, services
 from customers.choices import KEY_PERSON_DIMENSIONS, CustomerKind
 from customers.forms import (
@@ -326,7 +326,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if customer.kind == CustomerKind.PERSON or card.family_members:
         tabs.append(("family", _("Family"), len(card.family_members)))
     documents = len(card.documents) if card.documents_count is None else card.documents_count
-    tabs += [("documents", _("Documents"), documents), ("history", _("History"), None)]
+    tabs.append(("documents", _("Documents"), documents))
+    # Tabs of higher apps (core.timeline.card_tabs: the wealth desk's holdings …), before History.
+    contributed = {t.key: t for t in card_tabs(user=user, customer=customer)}
+    tabs += [(key, t.label, None) for key, t in contributed.items()]
+    tabs.append(("history", _("History"), None))
     if tab not in {key for key, _label, _count in tabs}:
         tab = "profile"
     access_record(user=user, action=AccessAction.VIEW, customer_id=customer.pk, object_repr=customer.name,
@@ -347,6 +351,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(_timeline(request, user, customer.pk))
         context["timeline_actions"] = timeline_actions(user=user, customer_id=customer.pk, can_change=card.can_change)
         context["timeline_facts"] = timeline_facts(user=user, customer_id=customer.pk)
+    if tab in contributed:
+        context["contributed_tab"] = contributed[tab]
+        context.update(contributed[tab].context(request, card))
     return render(request, "customers/customer_detail.html", context)
 
 

@@ -158,10 +158,70 @@ def _interactions() -> Export:
                   filters=lambda user, data: InteractionFilterForm(data, user=user).filters())
 
 
+# --- holdings (the wealth desk) -------------------------------------------------------------------------
+
+def _holding_filters(user: User, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The holding list's filters from a query string: a customer, a class (unknown values dropped)."""
+    from wealth.choices import AssetClass
+
+    out: dict[str, Any] = {}
+    customer = str(data.get("customer") or "")
+    if customer.isdigit():
+        out["customer"] = int(customer)
+    if data.get("asset_class") in AssetClass.values:
+        out["asset_class"] = data["asset_class"]
+    return out
+
+
+def _holdings() -> Export:
+    from core import masking
+    from wealth.models import Holding
+    from wealth.selectors_holdings import holding_filtered
+
+    columns: list[tuple[str, Callable[[Any], Any]]] = [
+        ("external_id", lambda h: h.external_id or ""),
+        ("customer", lambda h: h.customer.name),
+        ("customer_external_id", lambda h: h.customer.external_id or ""),
+        ("asset_class", lambda h: _display(h, "asset_class")),
+        ("product_name", lambda h: h.product_name),
+        ("product_code", lambda h: h.product_code),
+        ("held_with_us", lambda h: _("yes") if h.held_with_us else _("no")),
+        ("institution", lambda h: h.institution),
+        ("amount", lambda h: h.amount),
+        ("currency", lambda h: h.currency),
+        ("started_on", lambda h: h.started_on),
+        ("matures_on", lambda h: h.matures_on),
+        ("risk_level", lambda h: h.risk_level),
+        ("notes", lambda h: h.notes),
+    ]
+
+    def headers() -> list[str]:
+        return [_("Customer's external ID") if n == "customer_external_id" else _label(Holding, n)
+                for n, _getter in columns]
+
+    def queryset(user: User, filters: Mapping[str, Any]) -> Any:
+        return holding_filtered(user, filters, action="export").select_related("customer").only(
+            *[n for n, _getter in columns if n not in ("customer", "customer_external_id")],
+            "customer__name", "customer__external_id",
+        ).order_by("customer_id", "asset_class", "id")
+
+    def rows(user: User, qs: Any, for_xlsx: bool) -> Iterator[list[Any]]:
+        # Amounts are assets (D12): masked for the roles that see them masked, as on the card.
+        masked = masking.masks(user, Holding, "amount")
+        for holding in qs.iterator(chunk_size=CHUNK):
+            if masked:
+                masking.mask_instance(user, holding)
+            yield [cell(getter(holding), for_xlsx=for_xlsx) for _name, getter in columns]
+
+    return Export(kind="holdings", label=gettext_lazy("Holding list"), queryset=queryset, headers=headers,
+                  rows=rows, filters=_holding_filters)
+
+
 _BUILDERS: dict[str, tuple[str, Callable[[], Export]]] = {
     "customers": ("customers", _customers),
     "orders": ("commerce", _orders),
     "interactions": ("interactions", _interactions),
+    "holdings": ("wealth", _holdings),
 }
 
 

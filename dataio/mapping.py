@@ -124,11 +124,41 @@ BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("金额", "费用", "成本", "amount", "cost", "sum"),
         "order": ("订单号", "订单编号", "order", "order no", "order id"),
     },
+    "holdings": {
+        "external_id": ("持仓编号", "资产编号", "编号", "holding id", "position id", "external id"),
+        "customer": ("客户编号", "客户ID", "customer id", "customer no", "customer external id", "customer code"),
+        "asset_class": ("资产类别", "资产类型", "类别", "类型", "asset class", "class", "type"),
+        "product_name": ("产品名称", "产品", "名称", "product", "product name", "name"),
+        "product_code": ("产品代码", "产品编码", "代码", "product code", "code", "ticker"),
+        "held_with_us": ("本行持有", "是否本行", "本行", "held with us", "ours"),
+        "institution": ("机构", "持有机构", "开户行", "institution", "bank", "broker"),
+        "amount": ("金额", "市值", "余额", "资产金额", "amount", "market value", "value", "balance"),
+        "started_on": ("起始日", "起息日", "开始日期", "购买日期", "start date", "started on", "start"),
+        "matures_on": ("到期日", "到期日期", "maturity", "matures on", "maturity date"),
+        "risk_level": ("风险等级", "风险级别", "risk level", "risk"),
+        "notes": ("备注", "说明", "notes", "remark"),
+    },
 }
 
 
 # Other spellings of choice values, by field name: {field: {value: spellings}}.
 CHOICE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "asset_class": {
+        "deposit": ("存款", "活期", "定期", "定期存款", "储蓄", "cash", "savings"),
+        "wealth_product": ("理财", "理财产品", "银行理财", "wmp", "wealth product", "wealth management"),
+        "fund": ("基金", "公募基金", "私募基金", "mutual fund"),
+        "bond": ("债券", "国债", "企业债"),
+        "stock": ("股票", "a股", "港股", "美股", "equity", "shares"),
+        "insurance": ("保险", "保单", "年金险", "policy"),
+        "loan": ("贷款", "房贷", "按揭", "车贷", "负债", "mortgage", "liability"),
+        "property": ("房产", "不动产", "房屋", "real estate"),
+        "other": ("其他", "其它"),
+    },
+    "risk_level": {
+        "R1": ("r1", "低", "低风险", "谨慎型"), "R2": ("r2", "中低", "中低风险", "稳健型"),
+        "R3": ("r3", "中", "中风险", "平衡型"), "R4": ("r4", "中高", "中高风险", "进取型"),
+        "R5": ("r5", "高", "高风险", "激进型"),
+    },
     "kind": {
         "person": ("个人", "自然人", "个体", "individual", "private", "p"),
         "organisation": ("组织", "企业", "公司", "单位", "机构", "法人", "organization", "company", "business", "org"),

@@ -57,6 +57,11 @@ _EXAMPLES: dict[str, dict[str, str | tuple[str, str]]] = {
         "external_id": "K-0001", "customer": "C-0001", "incurred_on": "2024-03-05", "amount": "150.00",
         "order": "SO-0001",
     },
+    "holdings": {
+        "external_id": "H-0001", "customer": "C-0001", "product_name": ("招行朝朝宝", "Money-market fund A"),
+        "product_code": "MMF-A", "amount": "200000.00", "started_on": "2024-03-05", "matures_on": "2025-03-05",
+        "risk_level": "R2", "institution": "", "notes": "",
+    },
 }
 _BY_KIND = {"date": "2024-03-05", "datetime": "2024-03-05 14:30", "decimal": "100", "percent": "10%", "int": "1"}
 _USER_REFS = {"owner", "salesperson", "staff"}

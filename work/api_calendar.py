@@ -147,7 +147,7 @@ def _conflicts_answer(exc: services.AppointmentConflicts) -> HttpResponse:
 
 
 def _conflict(c: services.Conflict) -> dict[str, Any]:
-    return {"user": c.user_id, "user_name": c.user_name, "appointment": c.appointment_id,
+    return {"user": c.user_id, "user_name": c.user_name, "appointment": c.appointment_id, "task": c.task_id,
             "starts_at": c.starts_at, "ends_at": c.ends_at, "all_day": c.all_day, "busy_only": c.busy_only,
             "title": c.title}
 

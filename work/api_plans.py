@@ -211,3 +211,92 @@ def daily_log_update(request: HttpRequest, body: DailyLogIn) -> dict[str, Any]:
     services.daily_log_save(actor=viewer, day=body.day, notes=body.notes)
     return _log_out(sel.daily_logs(viewer=viewer, users=[viewer], day=body.day)[0])
 
+
+
+# --- the weekly plan (周计划) ------------------------------------------------------------------------
+
+class PlanRowOut(Schema):
+    customer: int | None = Field(description="Customer id, or null for a customer you may not see.")
+    name: str
+    source: str
+    reason: str
+    contacted: bool = Field(description="The plan's owner had a contact with the customer that week.")
+
+
+class StateChangeOut(Schema):
+    on: date
+    customer: int
+    name: str
+    what: str
+
+
+class SuggestionOut(Schema):
+    customer: int
+    name: str
+    reason: str
+
+
+class WeeklyPlanOut(Schema):
+    user: int
+    week: date = Field(description="The week's Monday.")
+    editable: bool
+    rows: list[PlanRowOut]
+    changes: list[StateChangeOut]
+    suggestions: list[SuggestionOut] = Field(description="Only in your own plan: customers to consider.")
+
+
+class WeeklyPlanQuery(Schema):
+    week: date | None = Field(None, description="Any day of the week; default: this week (business time zone).")
+    user: int | None = Field(None, description="User id; default: you.")
+
+
+class PlanEntryIn(InSchema):
+    week: date = Field(description="Any day of the week (this week or a later one).")
+    customer: int = Field(description="Customer id.")
+    source: Annotated[str, Field(pattern="^(chosen|suggested)$")] = "chosen"
+    reason: str = Field("", max_length=200)
+
+
+class PlanEntryQuery(Schema):
+    week: date | None = Field(None, description="Any day of the week (this week or a later one); default: this week.")
+    customer: int = Field(description="Customer id.")
+
+
+def _week_out(viewer: User, user: User, week: date) -> dict[str, Any]:
+    view = sel.weekly_plan(viewer=viewer, user=user, week=sel.week_start(week))
+    return {"user": user.pk, "week": view.week,
+            "editable": user.pk == viewer.pk and view.week >= sel.week_start(sel.business_today()),
+            "rows": [{"customer": r.customer_id, "name": r.name, "source": r.source, "reason": r.reason,
+                      "contacted": r.done} for r in view.rows],
+            "changes": [{"on": c.on, "customer": c.customer_id, "name": c.name, "what": c.what} for c in view.changes],
+            "suggestions": [{"customer": s.customer_id, "name": s.customer_name, "reason": s.reason}
+                            for s in view.suggestions]}
+
+
+@router.get("/weekly-plan", response={200: WeeklyPlanOut, **ERROR_RESPONSES})
+def weekly_plan(request: HttpRequest, filters: Query[WeeklyPlanQuery]) -> dict[str, Any]:
+    """A person's plan of a week: the customers to contact (contacted or not), their customers' state
+    changes that week, and — in your own plan — suggestions. Managers read their team's, admins all."""
+    viewer = _user(request)
+    user = viewer if filters.user is None else sel.plan_user(viewer, filters.user)
+    if user is None:
+        raise ObjectDoesNotExist(_("No such user."))
+    return _week_out(viewer, user, filters.week or sel.business_today())
+
+
+@router.post("/weekly-plan/entries", response={201: WeeklyPlanOut, **ERROR_RESPONSES})
+def weekly_plan_add(request: HttpRequest, body: PlanEntryIn) -> Status:
+    """Put a customer you may see on your own plan of this or a later week (once)."""
+    viewer = _user(request)
+    services.plan_entry_add(actor=viewer, week=body.week, customer_id=body.customer, source=body.source,
+                            reason=body.reason)
+    return Status(201, _week_out(viewer, viewer, body.week))
+
+
+@router.delete("/weekly-plan/entries", response={200: WeeklyPlanOut, **ERROR_RESPONSES})
+def weekly_plan_remove(request: HttpRequest, filters: Query[PlanEntryQuery]) -> dict[str, Any]:
+    """Take a customer off your own plan of this or a later week."""
+    viewer = _user(request)
+    week = filters.week or sel.business_today()
+    services.plan_entry_remove(actor=viewer, week=week, customer_id=filters.customer)
+    return _week_out(viewer, viewer, week)

@@ -29,6 +29,7 @@ RecordType = Annotated[str, Field(max_length=100, description='The linked record
 Title = Annotated[str, Field(max_length=200, min_length=1)]
 Text = Annotated[str, Field(max_length=20_000)]
 Positive = Annotated[int, Field(ge=1, le=1000)]
+SlotMinutes = Annotated[int, Field(ge=5, le=720)]
 
 
 def _user(request: HttpRequest) -> User:
@@ -51,6 +52,9 @@ class TaskIn(InSchema):
     recurrence_interval: Positive = 1
     recurrence_until: date | None = None
     recurrence_count: Positive | None = Field(None, description="Occurrences in all, the first included.")
+    duration_minutes: SlotMinutes | None = Field(
+        None, description="With due_at: the task holds this many minutes of the assignee's calendar (5–720).")
+    save_anyway: bool = Field(False, description="Save although the slot overlaps the assignee's other plans.")
 
 
 class TaskPatchIn(InSchema):
@@ -68,6 +72,8 @@ class TaskPatchIn(InSchema):
     recurrence_interval: Positive | None = None
     recurrence_until: date | None = None
     recurrence_count: Positive | None = None
+    duration_minutes: SlotMinutes | None = None
+    save_anyway: bool = False
 
 
 class TaskOut(Schema):
@@ -90,6 +96,8 @@ class TaskOut(Schema):
     recurrence_until: date | None
     recurrence_count: int | None
     occurrence: int
+    duration_minutes: int | None
+    conflict_noted: bool
     created_at: datetime
     updated_at: datetime
 
@@ -137,7 +145,7 @@ RecordApi(
     out=TaskOut, page=TaskPage, filters=TaskFilters, list_selector=selectors.task_list, create_in=TaskIn,
     patch_in=TaskPatchIn, read=_read,
     nullable=("due_at", "assignee", "team", "record_type", "record_id", "remind_at", "recurrence_until",
-              "recurrence_count"),
+              "recurrence_count", "duration_minutes"),
     defaults=("due_on", "due_at", "assignee", "team", "record_type", "record_id"), blank_is_null=(),
     summaries={"list": "List tasks (earliest due first)", "create": "Create a task", "detail": "Read a task",
                "update": "Change a task", "delete": "Delete a task"},

@@ -5,9 +5,12 @@ starts at 11:00 touch and do not conflict. An all-day slot occupies whole days i
 person whose calendar it is in: from that day's midnight to the midnight after its last day, so the
 same all-day appointment covers different instants for attendees in different zones.
 
-A recurring slot (daily or weekly, until a last day, included) repeats at the same wall-clock time
-of that zone — 09:00 stays 09:00 across a daylight-saving change — and conflicts when any of its
-occurrences overlaps any occurrence of the other.
+A recurring slot (daily, weekly or monthly, until a last day, included) repeats at the same
+wall-clock time of its own zone (`Slot.zone`, the zone it was planned in; else the person's) —
+09:00 stays 09:00 across a daylight-saving change — and conflicts when any of its occurrences
+overlaps any occurrence of the other. A monthly slot keeps its first day of the month and falls back
+to the last day of a shorter month (the 31st → 30 April, 28 or 29 February), as tasks do
+(work.recurrence.add_months).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
+
+from work.recurrence import add_months
 
 
 @dataclass(frozen=True)
@@ -27,11 +32,12 @@ class Slot:
     all_day: bool = False
     start_date: date | None = None
     end_date: date | None = None  # the last day, included
-    recurrence: str = ""  # "", "daily" or "weekly"
+    recurrence: str = ""  # "", "daily", "weekly" or "monthly"
     until: date | None = None  # the last day an occurrence may start on (recurring slots)
+    zone: tzinfo | None = None  # whose wall clock a timed recurring slot keeps (None: the person's)
 
 
-STEPS = {"daily": 1, "weekly": 7}
+STEPS = {"daily": 1, "weekly": 7, "monthly": 28}  # days between occurrences (monthly: at least)
 
 
 def day_start(day: date, zone: tzinfo) -> datetime:
@@ -57,16 +63,22 @@ def occurrences(slot: Slot, zone: tzinfo, start: datetime | None = None,
         if (start is None or first_end > start) and (end is None or first_start < end):
             yield first_start, first_end
         return
-    local = first_start.astimezone(zone)
+    # An all-day slot's days are the person's; a timed one keeps the wall clock of its own zone.
+    wall = zone if slot.all_day else (slot.zone or zone)
+    local = first_start.astimezone(wall)
     duration = first_end - first_start
     days = first_end.astimezone(zone).date() - local.date()  # an all-day slot's length in days
     skip = 0
     if start is not None and start - duration > first_start:
-        skip = max(0, (start - duration - first_start).days // step - 1)
+        skip = max(0, (start - duration - first_start).days // (31 if step == 28 else step) - 1)
     k = skip
     while True:
-        # Aware arithmetic keeps the wall clock of `zone`: the same local time on each day.
-        begin = local + timedelta(days=k * step)
+        # Aware arithmetic keeps the wall clock of `wall`: the same local time on each day.
+        if step == 28:
+            moved = add_months(local.date(), k, local.day)
+            begin = local.replace(year=moved.year, month=moved.month, day=moved.day)
+        else:
+            begin = local + timedelta(days=k * step)
         if begin.date() > slot.until or (end is not None and begin >= end):
             return
         finish = day_start(begin.date() + days, zone) if slot.all_day else begin + duration
@@ -80,8 +92,10 @@ def span(slot: Slot, zone: tzinfo) -> tuple[datetime, datetime]:
     first_start, first_end = occupied(slot, zone)
     if slot.recurrence not in STEPS or slot.until is None:
         return first_start, first_end
-    # The occurrences around the last day (an all-day one may run past it): the last of them ends the span.
-    tail = list(occurrences(slot, zone, start=day_start(slot.until, zone) - timedelta(days=1)))
+    # The occurrences of the last step before the last day (an all-day one may run past it): the last
+    # of them ends the span. (A step is at most 31 days: a month.)
+    longest_step = 31 if slot.recurrence == "monthly" else STEPS[slot.recurrence]
+    tail = list(occurrences(slot, zone, start=day_start(slot.until, zone) - timedelta(days=longest_step + 1)))
     return first_start, (tail[-1][1] if tail else first_end)
 
 

@@ -38,11 +38,15 @@ class TaskForm(forms.ModelForm):
     due_time = forms.TimeField(label=_("Due time"), required=False, widget=_TIME,
                                help_text=_("Leave empty for a task of the whole day."))
     assignee = UserChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Me"))
+    save_anyway = forms.BooleanField(
+        label=_("Save anyway"), required=False,
+        help_text=_("Save even if the time overlaps other plans of the assignee (the conflict is noted)."),
+    )
 
     class Meta:
         model = Task
-        fields = ["title", "description", "due_on", "due_time", "priority", "assignee", "team", "remind_at",
-                  "recurrence", "recurrence_interval", "recurrence_until", "recurrence_count"]
+        fields = ["title", "description", "due_on", "due_time", "duration_minutes", "priority", "assignee", "team",
+                  "remind_at", "recurrence", "recurrence_interval", "recurrence_until", "recurrence_count"]
         widgets = {"due_on": _DATE, "remind_at": _DATETIME, "recurrence_until": _DATE,
                    "description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"team": _("A team's queue: any member may take the task."),
@@ -68,6 +72,7 @@ class TaskForm(forms.ModelForm):
 
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields if name != "due_time"}
+        data["save_anyway"] = self.cleaned_data.get("save_anyway", False)
         clock, day = self.cleaned_data.get("due_time"), self.cleaned_data.get("due_on")
         data["due_at"] = timezone.make_aware(datetime.combine(day, clock)) if clock and day else None
         if data.get("recurrence_interval") is None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
@@ -51,17 +52,18 @@ _COLUMNS = ("appointment_id", "user_id", "appointment__starts_at", "appointment_
             "appointment__start_date", "appointment__end_date", "appointment__recurrence",
             "appointment__recurrence_until", "appointment__title", "appointment__kind",
             "appointment__location", "appointment__customer_id", "appointment__customer__name",
-            "appointment__conflict_noted")
+            "appointment__conflict_noted", "appointment__time_zone")
 
 
 def _entries(row: tuple[Any, ...], visible: bool, start: datetime, end: datetime) -> Iterator[CalendarEntry]:
     """The entries of a row of _COLUMNS (values, not model instances: a team's week is 300 rows) in
     [start, end): one per occurrence of a recurring appointment."""
     pk, _user, starts_at, ends_at, all_day, start_date, end_date, recurrence, until = row[:9]
-    title, kind, location, customer_id, customer_name, conflict_noted = row[9:]
+    title, kind, location, customer_id, customer_name, conflict_noted, zone_name = row[9:]
     slot = Slot(starts_at=starts_at, ends_at=ends_at, all_day=all_day, start_date=start_date, end_date=end_date,
-                recurrence=recurrence, until=until)
-    zone = timezone.get_default_timezone()
+                recurrence=recurrence, until=until, zone=ZoneInfo(zone_name) if zone_name else None)
+    # Repeats keep their own zone's wall clock; all-day days are the viewer's (the active zone).
+    zone = timezone.get_current_timezone()
     for begin, finish in occurrences(slot, zone, start, end) if recurrence else [(starts_at, ends_at)]:
         if not visible:
             yield CalendarEntry(id=None, starts_at=begin, ends_at=finish, all_day=all_day, start_date=None,

@@ -102,6 +102,8 @@ class TaskSlot:
     task: Task | None
     start: datetime
     occurrence: int
+    assignee_id: int | None = None
+    end: datetime | None = None  # a task that takes a slot (duration_minutes): its end; else a point
 
     @property
     def busy_only(self) -> bool:
@@ -114,14 +116,21 @@ def tasks_in_range(user: User, start: datetime, end: datetime, *, viewer: User |
     the viewer may not see comes without its details (`task` None, "busy").
 
     Not scoped by `viewer` otherwise: the calendar decides whose calendar a viewer may open."""
-    viewer = viewer or user
+    return team_tasks_in_range([user.pk], start, end, viewer=viewer or user)
+
+
+def team_tasks_in_range(user_ids: Iterable[int], start: datetime, end: datetime, *, viewer: User,
+                        slots_only: bool = False) -> list[TaskSlot]:
+    """`tasks_in_range` for several assignees at once (the team calendar: `slots_only`, the tasks
+    that take time): two queries in all."""
     zone = timezone.get_current_timezone()
     start_day = timezone.localtime(start, zone).date()
     end_day = timezone.localtime(end, zone).date()
     rows = list(
-        Task.objects.filter(assignee=user, status=TaskStatus.OPEN, deleted_at__isnull=True,
+        Task.objects.filter(assignee_id__in=list(user_ids), status=TaskStatus.OPEN, deleted_at__isnull=True,
                             customer__deleted_at__isnull=True, due_at__isnull=False)
         .filter(Q(due_on__lte=end_day) & (Q(due_on__gte=start_day - timedelta(days=1)) | ~Q(recurrence="none")))
+        .filter(Q(duration_minutes__isnull=False) if slots_only else Q())
         .select_related("customer").order_by("due_at", "id")
     )
     visible = set(tasks_visible(viewer).filter(pk__in=[t.pk for t in rows]).values_list("pk", flat=True))
@@ -134,8 +143,10 @@ def tasks_in_range(user: User, start: datetime, end: datetime, *, viewer: User |
                                                occurrence=task.occurrence, anchor_day=task.recurrence_day):
             when = _at(day, clock, zone) if number != task.occurrence else task.due_at
             if start <= when < end:
+                length = timedelta(minutes=task.duration_minutes) if task.duration_minutes else None
                 slots.append(TaskSlot(task_id=task.pk, task=task if task.pk in visible else None, start=when,
-                                      occurrence=number))
+                                      occurrence=number, assignee_id=task.assignee_id,
+                                      end=when + length if length else None))
     slots.sort(key=lambda s: (s.start, s.task_id))
     return slots
 

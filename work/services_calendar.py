@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.zones import user_zone
 from audit.models import ChangeAction
 from audit.services import change_record
 from core.concurrency import check_version
@@ -50,16 +51,18 @@ _ZONE_MARGIN = timedelta(days=1)
 
 @dataclass(frozen=True)
 class Conflict:
-    """Another appointment of `user` overlapping the slot; `title` is None when the actor may not see
-    it (then only "busy" is shown: no title, customer, location or notes)."""
+    """Another appointment of `user` — or a task of theirs that takes a slot (`task_id` set,
+    `appointment_id` None) — overlapping the slot; `title` is None when the actor may not see it (then
+    only "busy" is shown: no title, customer, location or notes)."""
 
     user_id: int
     user_name: str
-    appointment_id: int
+    appointment_id: int | None
     starts_at: datetime
     ends_at: datetime
     all_day: bool
     title: str | None
+    task_id: int | None = None
 
     @property
     def busy_only(self) -> bool:
@@ -77,26 +80,27 @@ class AppointmentConflicts(Exception):
 def slot_of(appointment: Appointment) -> Slot:
     return Slot(starts_at=appointment.starts_at, ends_at=appointment.ends_at, all_day=appointment.all_day,
                 start_date=appointment.start_date, end_date=appointment.end_date,
-                recurrence=appointment.recurrence, until=appointment.recurrence_until)
+                recurrence=appointment.recurrence, until=appointment.recurrence_until, zone=appointment.zone)
 
 
 def series_span(appointment: Appointment) -> tuple[datetime, datetime]:
-    """First start to last end in the business zone (what the attendee rows hold)."""
-    return span(slot_of(appointment), timezone.get_default_timezone())
+    """First start to last end in the appointment's own zone (what the attendee rows hold; the
+    conflict query widens it by a day for attendees in other zones)."""
+    return span(slot_of(appointment), appointment.zone)
 
 
 def appointment_conflicts(
-    *, actor: User, slot: Slot, user_ids: Iterable[int], exclude_id: int | None = None
+    *, actor: User, slot: Slot, user_ids: Iterable[int], exclude_id: int | None = None,
+    exclude_task_id: int | None = None,
 ) -> list[Conflict]:
-    """Other live appointments of `user_ids` that overlap `slot` (half-open, all-day as whole days in
-    the business zone — users have no zone of their own yet; recurring ones at any occurrence), in
-    time order, each with its first overlapping occurrence. Candidates come from the (user,
-    starts_at, ends_at) index over the series' spans; the exact test is work.conflicts."""
-    zone = timezone.get_default_timezone()
+    """Other live appointments of `user_ids` that overlap `slot` (half-open; all-day as whole days in
+    each attendee's own zone, accounts.zones.user_zone; recurring ones at any occurrence), in time
+    order, each with its first overlapping occurrence. Candidates come from the (user, starts_at,
+    ends_at) index over the series' spans; the exact test is work.conflicts."""
     ids = sorted(set(user_ids))
     if not ids:
         return []
-    first, last = span(slot, zone)
+    first, last = span(slot, slot.zone or user_zone(actor))
     rows = (AppointmentAttendee.objects
             .filter(user_id__in=ids, starts_at__lt=last + _ZONE_MARGIN,
                     ends_at__gt=first - _ZONE_MARGIN, appointment__deleted_at__isnull=True)
@@ -105,24 +109,50 @@ def appointment_conflicts(
         rows = rows.exclude(appointment_id=exclude_id)
     hits = []
     for r in rows:
-        when = first_overlap(slot, slot_of(r.appointment), zone)
+        when = first_overlap(slot, slot_of(r.appointment), user_zone(r.user))
         if when is not None:
             hits.append((r, when))
     visible = set(Appointment.objects.restrict(actor, "view")
                   .filter(pk__in={r.appointment_id for r, _when in hits}).values_list("pk", flat=True))
-    return [Conflict(user_id=r.user_id, user_name=str(r.user), appointment_id=r.appointment_id,
-                     starts_at=when[0], ends_at=when[1], all_day=r.appointment.all_day,
-                     title=r.appointment.title if r.appointment_id in visible else None) for r, when in hits]
+    found = [Conflict(user_id=r.user_id, user_name=str(r.user), appointment_id=r.appointment_id,
+                      starts_at=when[0], ends_at=when[1], all_day=r.appointment.all_day,
+                      title=r.appointment.title if r.appointment_id in visible else None) for r, when in hits]
+    found += _task_slot_conflicts(actor, slot, ids, first, last, exclude_task_id)
+    return sorted(found, key=lambda c: (c.starts_at, c.user_id))
+
+
+def _task_slot_conflicts(actor: User, slot: Slot, ids: list[int], first: datetime, last: datetime,
+                         exclude_task_id: int | None) -> list[Conflict]:
+    """Open tasks of `ids` that take a slot ([due_at, slot_ends_at), the `task_slot` index) overlapping
+    `slot`: a task's slot is a plain interval (its later occurrences do not exist yet)."""
+    from work.models.tasks import Task, TaskStatus
+
+    rows = (Task.objects.filter(assignee_id__in=ids, status=TaskStatus.OPEN, deleted_at__isnull=True,
+                                slot_ends_at__isnull=False, due_at__lt=last, slot_ends_at__gt=first)
+            .select_related("assignee").order_by("due_at", "id"))
+    if exclude_task_id is not None:
+        rows = rows.exclude(pk=exclude_task_id)
+    hits = []
+    for task in rows:
+        assert task.due_at is not None and task.slot_ends_at is not None and task.assignee is not None
+        when = first_overlap(slot, Slot(starts_at=task.due_at, ends_at=task.slot_ends_at), user_zone(task.assignee))
+        if when is not None:
+            hits.append((task, when))
+    visible = set(Task.objects.restrict(actor, "view").filter(pk__in=[t.pk for t, _w in hits])
+                  .values_list("pk", flat=True))
+    return [Conflict(user_id=t.assignee_id or 0, user_name=str(t.assignee), appointment_id=None, task_id=t.pk,
+                     starts_at=when[0], ends_at=when[1], all_day=False,
+                     title=t.title if t.pk in visible else None) for t, when in hits]
 
 
 def _normalise_times(obj: Appointment) -> None:
-    """All-day: the dates decide the instants (midnights in the business zone); otherwise no dates.
+    """All-day: the dates decide the instants (midnights in the appointment's zone); otherwise no dates.
     A recurring appointment needs its last day, within a year of the first."""
     _normalise_slot(obj)
     if not obj.recurrence:
         obj.recurrence_until = None
         return
-    first = obj.start_date if obj.all_day and obj.start_date else timezone.localtime(obj.starts_at).date()
+    first = obj.start_date if obj.all_day and obj.start_date else timezone.localtime(obj.starts_at, obj.zone).date()
     if obj.recurrence_until is None:
         raise ValidationError({"recurrence_until": _("Give the last day it repeats on.")})
     if not first <= obj.recurrence_until <= first + MAX_SERIES:
@@ -137,9 +167,8 @@ def _normalise_slot(obj: Appointment) -> None:
             obj.end_date = obj.start_date
         if obj.end_date < obj.start_date:
             raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
-        zone = timezone.get_default_timezone()
-        obj.starts_at = day_start(obj.start_date, zone)
-        obj.ends_at = day_start(obj.end_date + timedelta(days=1), zone)
+        obj.starts_at = day_start(obj.start_date, obj.zone)
+        obj.ends_at = day_start(obj.end_date + timedelta(days=1), obj.zone)
         return
     obj.start_date = obj.end_date = None
     if obj.starts_at is None:
@@ -196,8 +225,11 @@ def record_type_of(label: str | None) -> ContentType | None:
         raise ValidationError({"record_type": _("Unknown kind of record: %(label)s") % {"label": label}}) from exc
 
 
-def _conflict_note(conflicts: Sequence[Conflict]) -> str:
-    return "; ".join(f"{c.user_name}: #{c.appointment_id} {c.starts_at:%Y-%m-%d %H:%M}Z" for c in conflicts)
+def conflict_note(conflicts: Sequence[Conflict]) -> str:
+    """The audit note of a save despite conflicts: who, which appointment or task, when (UTC)."""
+    return "; ".join(
+        f"{c.user_name}: {'task ' if c.task_id else ''}#{c.task_id or c.appointment_id} {c.starts_at:%Y-%m-%d %H:%M}Z"
+        for c in conflicts)
 
 
 def _values(obj: Appointment, attendee_ids: Iterable[int], contact_ids: Iterable[int]) -> dict[str, Any]:
@@ -232,7 +264,8 @@ def appointment_create(
 ) -> Appointment:
     """Put an appointment in the calendars of the actor (the organiser) and of `users` (ids), with the
     customer's contact persons `contacts` (ids). AppointmentConflicts unless `save_anyway`."""
-    obj = Appointment(organiser=actor)
+    # Planned in the organiser's zone: its repeats keep that wall clock, its all-day days are theirs.
+    obj = Appointment(organiser=actor, time_zone=actor.time_zone)
     apply_fields(obj, data, APPOINTMENT_FIELDS)
     _normalise_times(obj)
     obj.full_clean(exclude=["organiser"])
@@ -246,7 +279,7 @@ def appointment_create(
     changes = created_changes(obj, _AUDITED)
     changes.update(users=[None, attendee_ids], contacts=[None, contact_ids])
     change_record(user=actor, instance=obj, action=ChangeAction.CREATE, customer_id=obj.customer_id,
-                  changes=changes, note=_conflict_note(conflicts))
+                  changes=changes, note=conflict_note(conflicts))
     _invite(obj, actor=actor, user_ids=attendee_ids)
     return obj
 
@@ -284,7 +317,7 @@ def appointment_update(
         _sync_attendees(obj, attendee_ids)
         obj.contacts.set(contact_ids)
         change_record(user=actor, instance=obj, action=ChangeAction.UPDATE, customer_id=obj.customer_id,
-                      changes=changes, note=_conflict_note(conflicts))
+                      changes=changes, note=conflict_note(conflicts))
         _invite(obj, actor=actor, user_ids=set(attendee_ids) - set(old_users))
     return obj
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
+from accounts.zones import business_zone
 from audit.models import ChangeAction
 from audit.services import change_record
 from core import registry
@@ -40,12 +41,14 @@ from core.models import concrete_field, diff_values, field_values
 from core.services import apply_fields, created_changes, get_scoped
 from customers.models import Customer
 from customers.records.base import RecordKind, soft_delete
+from work.conflicts import Slot
 from work.models import Task, TaskStatus
 from work.recurrence import next_occurrence
+from work.services_calendar import Conflict, appointment_conflicts, conflict_note
 
 TASK_FIELDS: list[str] = [
     "title", "description", "due_on", "due_at", "priority", "assignee", "team", "remind_at",
-    "recurrence", "recurrence_interval", "recurrence_until", "recurrence_count",
+    "recurrence", "recurrence_interval", "recurrence_until", "recurrence_count", "duration_minutes",
 ]
 AUDITED: list[str] = [*TASK_FIELDS, "record_type", "record_id"]
 
@@ -130,14 +133,16 @@ def _apply(task: Task, data: Mapping[str, Any]) -> None:
             except ValidationError as exc:
                 raise ValidationError({name: exc.messages}) from exc
     link = (data.pop("record_type", None), data.pop("record_id", None)) if "record_type" in data else None
+    # `due_on` is the business zone's day of `due_at`, whatever zone the user sees times in.
+    zone = business_zone()
     if "due_on" in data and "due_at" not in data and task.due_at is not None and data["due_on"]:
-        clock = timezone.localtime(task.due_at).time()
-        data["due_at"] = timezone.make_aware(datetime.combine(data["due_on"], clock.replace(tzinfo=None)))
+        clock = timezone.localtime(task.due_at, zone).time()
+        data["due_at"] = timezone.make_aware(datetime.combine(data["due_on"], clock.replace(tzinfo=None)), zone)
     apply_fields(task, data, TASK_FIELDS)
     if task.due_at is not None:
         if timezone.is_naive(task.due_at):
             raise ValidationError({"due_at": _("Give the time with its time zone.")})
-        task.due_on = timezone.localdate(task.due_at)
+        task.due_on = timezone.localdate(task.due_at, zone)
     if link is not None:
         task.record_type, task.record_id = _linkable(*link) if link[0] else (None, None)
 
@@ -176,13 +181,41 @@ def _validate(task: Task, actor: User) -> None:
     _check_record(task, actor)
 
 
+def _check_slot(task: Task, actor: User, *, save_anyway: bool) -> list[Conflict]:
+    """A task with a due time and a duration holds [due_at, due_at + duration) of its assignee's
+    calendar: one that overlaps the assignee's appointments or other task slots is refused with the
+    conflicts (who, what, when) unless `save_anyway`; then it is saved and the conflict noted."""
+    if task.duration_minutes and task.due_at is None:
+        raise ValidationError({"duration_minutes": _("Only a task with a due time can take time; give the time.")})
+    task.slot_ends_at = (task.due_at + timedelta(minutes=task.duration_minutes)
+                         if task.due_at is not None and task.duration_minutes else None)
+    if task.slot_ends_at is None or task.assignee_id is None or task.status != TaskStatus.OPEN:
+        task.conflict_noted = False
+        return []
+    assert task.due_at is not None
+    conflicts = appointment_conflicts(actor=actor, slot=Slot(starts_at=task.due_at, ends_at=task.slot_ends_at),
+                                      user_ids=[task.assignee_id], exclude_task_id=task.pk)
+    if conflicts and not save_anyway:
+        zone = timezone.get_current_timezone()
+        listed = "; ".join(
+            f"{c.user_name} {c.starts_at.astimezone(zone):%Y-%m-%d %H:%M}–{c.ends_at.astimezone(zone):%H:%M} "
+            f"{_('busy') if c.busy_only else c.title}" for c in conflicts)
+        raise ValidationError({"duration_minutes": _(
+            "This time overlaps other plans of the assignee: %(conflicts)s. Tick “save anyway” to save it all the "
+            "same.") % {"conflicts": listed}}, code="conflict")
+    task.conflict_noted = bool(conflicts)
+    return conflicts
+
+
 @transaction.atomic
 def task_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Task:
     """A task for a customer the actor may change; assigned to the actor unless `data` names an
     assignee or a team's queue."""
     customer = get_scoped(Customer.objects, actor, "change", customer_id)
     task = Task(customer=customer, created_by=actor)
-    values = {k: v for k, v in data.items() if not (k in ("assignee", "team") and v in (None, ""))}
+    save_anyway = bool(data.get("save_anyway"))
+    values = {k: v for k, v in data.items()
+              if k != "save_anyway" and not (k in ("assignee", "team") and v in (None, ""))}
     _apply(task, values)
     if task.assignee_id is None and task.team_id is None:
         task.assignee_id = actor.pk
@@ -193,9 +226,10 @@ def task_create(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Ta
         raise ValidationError({"due_on": gettext_lazy("A new task cannot be due in the past; choose today or a later "
                                                       "day.")})
     _validate(task, actor)
+    conflicts = _check_slot(task, actor, save_anyway=save_anyway)
     task.save()
     change_record(user=actor, instance=task, action=ChangeAction.CREATE, customer_id=customer.pk,
-                  changes=created_changes(task, AUDITED))
+                  changes=created_changes(task, AUDITED), note=conflict_note(conflicts))
     _after_write(task, actor=actor, assignee_before=None)
     return task
 
@@ -209,17 +243,23 @@ def task_update(
     task = get_scoped(Task.objects.select_for_update(), actor, "change", task_id)
     check_version(task, expected_version)
     before = field_values(task, AUDITED)
-    _apply(task, data)
+    save_anyway = bool(data.get("save_anyway"))
+    _apply(task, {k: v for k, v in data.items() if k != "save_anyway"})
     if task.remind_at != before["remind_at"]:
         task.reminded_at = None  # a new reminder time reminds again
     if before["due_on"] != task.due_on or before["recurrence"] != task.recurrence:
         task.recurrence_day = task.due_on.day  # a series moved to another day keeps that day from now on
     _validate(task, actor)
+    conflicts: list[Conflict] = []
+    slot_fields = ["due_at", "duration_minutes", "assignee"]
+    if {f: before[f] for f in slot_fields} != field_values(task, slot_fields):
+        # Only a new time, length or assignee is checked again (as for appointments).
+        conflicts = _check_slot(task, actor, save_anyway=save_anyway)
     changes = diff_values(before, field_values(task, AUDITED))
     if changes:
         task.save()
         change_record(user=actor, instance=task, action=ChangeAction.UPDATE, customer_id=task.customer_id,
-                      changes=changes)
+                      changes=changes, note=conflict_note(conflicts))
         _after_write(task, actor=actor, assignee_before=before["assignee"])
     return task
 

@@ -30,7 +30,7 @@ from work.forms_calendar import AppointmentForm
 from work.ical import calendar_ics
 from work.models.calendar import Appointment
 from work.selectors_calendar import CalendarEntry
-from work.selectors_tasks import TaskSlot, tasks_in_range
+from work.selectors_tasks import TaskSlot, tasks_in_range, team_tasks_in_range
 
 # The feed shows this much of the past and the future (calendars re-read it every few hours).
 FEED_PAST, FEED_FUTURE = timedelta(days=92), timedelta(days=400)
@@ -70,8 +70,10 @@ def _by_day(entries: Sequence[CalendarEntry], first: date, days: int,
                           "customer": e.customer_name, "conflict": e.conflict_noted,
                           "url": detail(e.id) if e.id else "", "move_url": move(e.id) if e.id else ""}))
     edit_task = _url_maker("work:task_edit")
-    due = [(t.start, {"task": True, "busy": t.task is None, "time": f"{t.start.astimezone(zone):%H:%M}",
-                      "title": t.task.title if t.task else "", "url": edit_task(t.task_id) if t.task else ""})
+    due = [(t.start, {"task": True, "busy": t.task is None, "time": (
+        f"{t.start.astimezone(zone):%H:%M}–{t.end.astimezone(zone):%H:%M}" if t.end
+        else f"{t.start.astimezone(zone):%H:%M}"),
+        "title": t.task.title if t.task else "", "url": edit_task(t.task_id) if t.task else ""})
            for t in tasks]
     out = []
     for n in range(days):
@@ -152,10 +154,18 @@ def calendar_team(request: HttpRequest) -> HttpResponse:
         team_id = None
     members = selectors.calendar_team_members(viewer=request.user, team_id=team_id)  # type: ignore[arg-type]
     rows = selectors.team_calendar(viewer=request.user, members=members, start=start, end=end)  # type: ignore[arg-type]
+    # Tasks that take a slot hold the member's time as appointments do (busy where the viewer may not
+    # see the task); tasks due at a mere point in time stay in their own calendar.
+    slots: dict[int, list[TaskSlot]] = {m.pk: [] for m in members}
+    for t in team_tasks_in_range([m.pk for m in members], start, end, viewer=request.user,  # type: ignore[arg-type]
+                                 slots_only=True):
+        if t.assignee_id in slots:
+            slots[t.assignee_id].append(t)
     return _render(request, "work/calendar/team.html", {
         **_nav("team", day, timedelta(days=7), first),
         "dates": [first + timedelta(days=n) for n in range(7)],
-        "rows": [(member, _by_day(entries, first, 7)) for member, entries in rows], "title": _("Team calendar")})
+        "rows": [(member, _by_day(entries, first, 7, slots[member.pk])) for member, entries in rows],
+        "title": _("Team calendar")})
 
 
 # --- appointments ---------------------------------------------------------------------------------

@@ -170,18 +170,45 @@ def plan_day(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         return redirect(reverse("work:plan_day") + "?" + urlencode({"day": day.isoformat()}))
     user_id = _int(request.GET.get("user"))
-    if user_id is not None:
-        user = sel.plan_user(request.user, user_id)
-        if user is None:
-            raise Http404
-        users = [user]
-    else:
-        users = list(sel.plan_users(request.user).select_related("team")[:200])
-    logs = sel.daily_logs(viewer=request.user, users=users, day=day)
+    logs = sel.daily_logs(viewer=request.user, users=_day_users(request, user_id), day=day)
     return render(request, "work/plans/day.html", {
         "tab": "day", "logs": logs, "day": day, "previous": day - ONE_DAY, "next": day + ONE_DAY,
         "single": user_id is not None,
     })
+
+
+def _day_users(request: AuthenticatedHttpRequest, user_id: int | None) -> list[User]:
+    """One person (`user`, whom the viewer may see: 404 otherwise) or everyone the viewer may see."""
+    if user_id is None:
+        return list(sel.plan_users(request.user).select_related("team")[:200])
+    user = sel.plan_user(request.user, user_id)
+    if user is None:
+        raise Http404
+    return [user]
+
+
+@login_required
+@require_GET
+def plan_day_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse | HttpResponse:
+    """The daily log as XLSX: one row per entry (time, source, what, customer) and per person's notes,
+    masked as on the page."""
+    try:
+        day = _parse(request.GET.get("day"), "%Y-%m-%d", sel.business_today())
+    except ValidationError as exc:
+        return _error_page(request, exc)
+    logs = sel.daily_logs(viewer=request.user, users=_day_users(request, _int(request.GET.get("user"))), day=day)
+    zone = reg.business_zone()
+    header = [_("Day"), _("Person"), _("Time"), _("Source"), _("What happened")]
+
+    def rows(_for_xlsx: bool) -> Iterator[list[Any]]:
+        for log in logs:
+            for entry, source in log.labelled:
+                yield [day.isoformat(), str(log.user), f"{entry.at.astimezone(zone):%H:%M}", source, entry.label]
+            if log.notes:
+                yield [day.isoformat(), str(log.user), "", _("Notes"), log.notes]
+
+    return download(fmt="xlsx", filename=f"daily-log-{day:%Y-%m-%d}.xlsx", header=header, rows=rows,
+                    title=_("Daily log"))
 
 
 @login_required
@@ -204,6 +231,36 @@ def plan_week(request: AuthenticatedHttpRequest) -> HttpResponse:
         "previous": f"{week - 7 * ONE_DAY:%G-W%V}", "next": f"{week + 7 * ONE_DAY:%G-W%V}",
         "own": user.pk == request.user.pk, "editable": week >= sel.week_start(sel.business_today()),
     })
+
+
+@login_required
+@require_GET
+def plan_week_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse | HttpResponse:
+    """A person's weekly plan as XLSX: the planned customers (contacted or not), then the week's state
+    changes of their customers."""
+    try:
+        week = _week(request.GET.get("week"))
+    except ValidationError as exc:
+        return _error_page(request, exc)
+    user_id = _int(request.GET.get("user"))
+    user = request.user if user_id is None else sel.plan_user(request.user, user_id)
+    if user is None:
+        raise Http404
+    view = sel.weekly_plan(viewer=request.user, user=user, week=week, suggest=0)
+    header = [_("Week"), _("Person"), _("Customer"), _("Planned because"), _("Contacted"), _("Date"),
+              _("State change")]
+    yes, no = _("yes"), _("no")
+    label = f"{week:%G-W%V}"
+
+    def rows(_for_xlsx: bool) -> Iterator[list[Any]]:
+        for r in view.rows:
+            yield [label, str(user), r.name, " — ".join(x for x in (r.source, r.reason) if x), yes if r.done else no,
+                   "", ""]
+        for c in view.changes:
+            yield [label, str(user), c.name, "", "", c.on.isoformat(), c.what]
+
+    return download(fmt="xlsx", filename=f"weekly-plan-{label}.xlsx", header=header, rows=rows,
+                    title=_("Weekly plan"))
 
 
 @login_required

@@ -16,6 +16,7 @@ _KINDS = {
     "orders": ("commerce", "dataio.importers.commerce.OrderImporter"),
     "interactions": ("interactions", "dataio.importers.interactions.InteractionImporter"),
     "costs": ("commerce", "dataio.importers.commerce.CostImporter"),
+    "holdings": ("wealth", "dataio.importers.wealth.HoldingImporter"),
 }
 
 

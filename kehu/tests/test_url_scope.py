@@ -77,6 +77,8 @@ def _markers() -> dict[str, str]:
 PRIVATE = {"customer", "duplicate", "contact", "family", "document", "order", "cost", "interaction", "task",
            "merge", "import_job", "token", "target", "appointment"}
 PRIVATE |= {"notification", "outgoing_email"}
+PRIVATE |= {"service_request"}  # the service desk's requests part (knowledge-base articles are shared)
+PRIVATE |= {"holding"}
 PRIVATE |= {"asset_review"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
@@ -91,6 +93,9 @@ PARAMS = {
     "appointment_id": "appointment", "attendee": "user", "record_id": "interaction",
 }
 PARAMS.update({"notification_id": "notification", "email_id": "outgoing_email"})
+PARAMS.update({"request_id": "service_request", "article_id": "article", "column": "board_column",
+               "assignee": "user"})
+PARAMS.update({"holding_id": "holding"})
 PARAMS.update({"review_id": "asset_review"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
@@ -102,7 +107,8 @@ PARAMS_AFTER = {
     ("merges", "pk"): "merge", ("duplicates", "pk"): "customer", ("duplicates", "other"): "duplicate",
     ("merge", "pk"): "customer", ("merge", "other"): "duplicate", ("segments", "pk"): "segment",
     ("runs", "pk"): "score_run", ("template", "kind"): "import_kind", ("export", "kind"): "export_kind",
-    ("appointments", "pk"): "appointment",
+    ("appointments", "pk"): "appointment", ("requests", "pk"): "service_request",
+    ("holdings", "pk"): "holding", ("fx-rates", "pk"): "fx_rate",
     # The calendar feed's token is the credential itself (like an API token's secret, which the walk
     # does not hand around either): the walk asks with a token that opens nothing, so everyone gets 404;
     # work/tests/test_calendar_pages.py checks the feed with the owner's real token.
@@ -231,12 +237,6 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "starts_at": timezone.now() + timedelta(days=1, hours=n),
         "ends_at": timezone.now() + timedelta(days=1, hours=n + 1)}))
 
-    from wealth.models import Holding
-    from wealth.services_reviews import review_start
-
-    Holding.objects.create(customer=person, asset_class="fund", product_name=f"{MARK} growth fund", amount=100)
-    asset_review = fresh(lambda _n: review_start(actor=owner, customer_id=person.pk, notes=f"Talked with {MARK}"))
-
     from work.models import OutgoingEmail
     from work.services_notifications import notify
 
@@ -244,6 +244,25 @@ def build_world(make_user: Callable[..., Any]) -> World:
                                            context={"item": {"title": f"Call {MARK} back"}})[0])
     outgoing_email = fresh(lambda _n: OutgoingEmail.objects.create(
         to=EMAIL, subject=f"About {MARK} Zelenka", body_text=f"Call {MARK}", language="en"))
+
+    from service.services_knowledge import article_create
+    from service.services_requests import request_create
+
+    service_request = fresh(lambda _n: request_create(actor=owner, customer_id=person.pk, data={
+        "subject": f"{MARK} asks for a repair", "order": order.pk}))
+    article = fresh(lambda n: article_create(actor=owner, publish=True, data={
+        "problem": f"Washer error E4 ({n})", "solution": "Clean the filter.", "language": "en"}))
+    from wealth.models import FxRate
+    from wealth.services_holdings import holding_create
+    holding = fresh(lambda _n: holding_create(actor=owner, customer_id=person.pk, data={
+        "asset_class": "fund", "product_name": f"{MARK} growth fund", "amount": Decimal("250000"),
+        "matures_on": timezone.localdate() + timedelta(days=5)}))
+    # Reference data (not team A's): every signed-in user reads the rates, administrators change them.
+    fx_rate = fresh(lambda n: FxRate.objects.create(base="USD", quote="CNY", rate=Decimal("7.1"),
+                                                    valid_from=date(2020, 1, 1) + timedelta(days=n)))
+    from wealth.services_reviews import review_start
+
+    asset_review = fresh(lambda _n: review_start(actor=owner, customer_id=person.pk, notes=f"Talked with {MARK}"))
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -255,6 +274,8 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "merge": [merge.pk], "import_job": [job.pk], "score_run": [run.pk], "target": [target.pk],
         "notification": [notification.pk], "outgoing_email": [outgoing_email.pk],
         "appointment": [appointment.pk], "feed_token": ["no-such-feed-token"],
+        "service_request": [service_request.pk], "article": [article.pk], "board_column": ["unassigned"],
+        "holding": [holding.pk], "fx_rate": [fx_rate.pk],
         "asset_review": [asset_review.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
     }

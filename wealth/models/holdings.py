@@ -67,7 +67,8 @@ class Holding(TimeStampedModel, SoftDeleteModel):
             raise ValidationError(errors)
 
     def __str__(self) -> str:
-        return f"{self.product_name} {self.amount} {self.currency}"
+        # No amount: the name shows in the audit trail and in questions to roles that see amounts masked.
+        return self.product_name
 
 
 class FxRate(models.Model):

@@ -10,6 +10,7 @@ the organiser. Everyone else sees at most that an attendee is "busy" then.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -17,6 +18,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.zones import validate_time_zone
 from core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
 from core.querysets import RestrictedQuerySet
 from customers.querysets import customer_permits, customer_scope
@@ -35,6 +37,7 @@ class Recurrence(models.TextChoices):
     NONE = "", _("does not repeat")
     DAILY = "daily", _("every day")
     WEEKLY = "weekly", _("every week")
+    MONTHLY = "monthly", _("every month")
 
 
 class AppointmentQuerySet(RestrictedQuerySet, SoftDeleteQuerySet):
@@ -61,10 +64,11 @@ class AppointmentQuerySet(RestrictedQuerySet, SoftDeleteQuerySet):
 class Appointment(TimeStampedModel, SoftDeleteModel):
     """A slot in attendees' calendars. `starts_at`/`ends_at` are UTC instants, the half-open interval
     [starts_at, ends_at); an all-day appointment also keeps its dates (`start_date`..`end_date`,
-    both included) and its instants are those days' midnights in the business zone, so that range
-    queries find it — conflicts compute the whole days in each attendee's zone (work.conflicts). A
-    recurring one (daily or weekly until `recurrence_until`, at most a year) keeps its first
-    occurrence here; the others are computed (work.conflicts.occurrences)."""
+    both included) and its instants are those days' midnights in its zone (`time_zone`, the
+    organiser's when it was made), so that range queries find it — conflicts compute the whole days in
+    each attendee's zone (work.conflicts). A recurring one (daily, weekly or monthly until
+    `recurrence_until`, at most a year) keeps its first occurrence here; the others are computed
+    (work.conflicts.occurrences) at the wall-clock time of `time_zone`."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=AppointmentKind.choices, default=AppointmentKind.VISIT)
     title = models.CharField(_("title"), max_length=200)
@@ -75,6 +79,10 @@ class Appointment(TimeStampedModel, SoftDeleteModel):
     end_date = models.DateField(_("last day"), null=True, blank=True)
     recurrence = models.CharField(_("repeats"), max_length=10, choices=Recurrence.choices, blank=True, default="")
     recurrence_until = models.DateField(_("repeats until"), null=True, blank=True)
+    # The zone it was planned in ("" = the business zone): its repeats keep this zone's wall clock.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", db_default="", validators=[validate_time_zone]
+    )
     location = models.CharField(_("location"), max_length=200, blank=True, default="")
     notes = models.TextField(_("notes"), blank=True, default="")
     organiser = models.ForeignKey(
@@ -120,6 +128,10 @@ class Appointment(TimeStampedModel, SoftDeleteModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone) if self.time_zone else ZoneInfo(settings.TIME_ZONE)
 
 
 class AppointmentAttendee(models.Model):

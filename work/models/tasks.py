@@ -19,6 +19,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +84,15 @@ class Task(TimeStampedModel, SoftDeleteModel):
     )
     record_id = models.PositiveBigIntegerField(_("linked record"), null=True, blank=True)
     record = GenericForeignKey("record_type", "record_id")
+    # A timed task may take a slot in the assignee's calendar, [due_at, slot_ends_at): such a slot takes
+    # part in conflict detection and in the team view as an appointment does; without a duration a task
+    # is a point in time and blocks nothing.
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("takes (minutes)"), null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(720)],
+        help_text=_("With a due time: the task holds this much of the assignee's calendar."),
+    )
+    slot_ends_at = models.DateTimeField(null=True, blank=True, editable=False)  # due_at + duration
+    conflict_noted = models.BooleanField(_("saved despite a conflict"), default=False, db_default=False, editable=False)
     remind_at = models.DateTimeField(_("reminder"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     recurrence = models.CharField(_("repeats"), max_length=10, choices=Recurrence.choices, default=Recurrence.NONE)
@@ -114,6 +124,8 @@ class Task(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["record_type", "record_id"], name="task_record"),
             models.Index(fields=["assignee", "done_at"], name="task_assignee_done"),
             models.Index(fields=["due_at"], name="task_due_at", condition=models.Q(due_at__isnull=False)),
+            models.Index(fields=["assignee", "due_at", "slot_ends_at"], name="task_slot",
+                         condition=models.Q(slot_ends_at__isnull=False)),
             models.Index(fields=["remind_at"], name="task_remind",
                          condition=models.Q(reminded_at__isnull=True, remind_at__isnull=False)),
         ]

@@ -26,6 +26,9 @@ def register() -> None:
     # Of work.invitation: {"item": {"title", "when", "location"}, "actor": {"name"}} (the calendar part).
     _register_work_event("invitation", _("Invitations to appointments"), (INAPP, EMAIL))
     _register_work_event("mention", _("Mentions"), (INAPP,))
+    from work import demo_notifications
+
+    registry.add("demo_generators", demo_notifications.generate)
     registry.add("periodic_jobs", PeriodicJob(name="outbox_sweep", task="work.notification_tasks.outbox_sweep_task",
                                               hour=3, minute=30))
     # The outbox is linked from the notifications page (the bell), not from the crowded main menu.

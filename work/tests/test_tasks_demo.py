@@ -3,7 +3,7 @@ calendar), tasks done in the past weeks (the plans), and every team a queue; the
 same tasks."""
 
 import pytest
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from core import registry
@@ -41,3 +41,24 @@ def test_demo_tasks():
     Task.objects.all().delete()
     _generate(5)
     assert list(Task.objects.order_by("id").values_list("customer_id", "title", "due_on", "status")) == first
+
+
+def test_demo_notifications_are_real_reminders_some_read():
+    from work import demo_notifications
+    from work.models import Notification
+
+    assert demo_notifications.generate in registry.get_all("demo_generators")
+    assert getattr(demo_notifications.generate, "runs_last", False)
+    demo_load(customers=120, seed=5)
+    _generate(5)
+    ids = Customer.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    demo_notifications.generate(first_customer_id=ids["first"], last_customer_id=ids["last"], seed=5,
+                                progress=lambda *args: None)
+    made = Notification.objects.filter(event="work.reminder")
+    assert made.exists() and made.filter(read_at__isnull=True).exists() and made.filter(read_at__isnull=False).exists()
+    for n in made.select_related("customer")[:20]:
+        # Each is about a task of a customer its recipient sees, with the task's own words.
+        task = Task.objects.get(pk=int(n.object_id))
+        assert n.recipient_id == task.assignee_id and task.title in n.title + n.summary
+    per_user = made.values("recipient").annotate(n=Count("id")).values_list("n", flat=True)
+    assert max(per_user) <= demo_notifications.PER_USER
