@@ -49,7 +49,8 @@ def _cost(user, customer, day):
 
 
 def test_every_kind_is_registered():
-    assert [k for k, _label in timeline_kinds()] == ["transfer", "order", "cost", "interaction", "asset_review"]
+    assert [k for k, _label in timeline_kinds()] == [
+        "transfer", "order", "cost", "interaction", "asset_review", "service_request", "service_request_status"]
 
 
 def test_entries_of_every_kind_merge_newest_first_and_filter_by_kind(customer_a, sales_a, manager_a, product):
