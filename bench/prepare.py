@@ -208,6 +208,7 @@ def fixture(seed: int) -> dict[str, Any]:
     from bench import prepare_churn, prepare_complaints, prepare_service_sla
     from bench.prepare_coverage import coverage_households
     from bench.prepare_requests import requests_fixture
+    from bench.prepare_reviews import reviews_fixture
     from core.api import cursor_sign
     from customers.models import Customer, Tag
 
@@ -241,6 +242,7 @@ def fixture(seed: int) -> dict[str, Any]:
         "service_agreements": prepare_service_sla.agreements(rnd),
         "complaints": prepare_complaints.fixture(rnd),
         "winback": prepare_winback.fixture(user),
+        "reviews": reviews_fixture(user, rnd),
     }
 
 

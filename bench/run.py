@@ -461,6 +461,8 @@ def _dispatch_board(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str
 def _kb_search(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     spec = fx.get("service_requests") or {}
     return [Probe(_q("/service/knowledge/", {"q": q}), web, b'class="list') for q in spec.get("kb_queries", [])]
+
+
 def _wealth_holdings(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
     pk = fx.get("wealth_customer")
     return [Probe(f"/customers/{pk}/?tab=wealth", web, b'class="list holdings')] * 20 if pk else []
@@ -505,6 +507,15 @@ def _winback(fx: dict[str, Any], web: dict[str, str], api: dict[str, str]) -> li
     return probes
 
 
+def _review_page(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    spec = fx.get("reviews")
+    return [Probe(f"/wealth/reviews/{spec['review_id']}/", web, b'id="review-chart-data"')] * 20 if spec else []
+
+
+def _reviews_due(fx: dict[str, Any], web: dict[str, str], _api: dict[str, str]) -> list[Probe]:
+    return [Probe("/", web, b'panel-reviews-due')] * 20 if fx.get("reviews") else []
+
+
 OPERATIONS = [
     Operation("search: 2-character name", _search("search_2char"), p95_ms=50),
     Operation("search: 3-character name", _search("search_3char"), p95_ms=50),
@@ -535,6 +546,8 @@ OPERATIONS = [
     Operation("service: complaint list by state and severity", _complaint_lists, p95_ms=50),
     Operation("service: complaints analysis page", _complaints_analysis, p95_ms=500),
     Operation("win-back: page with rates, campaign, reason-unknown queue, rates API", _winback, p95_ms=500),
+    Operation("wealth: review page, 200 holdings, 24 reviews", _review_page, p95_ms=100),
+    Operation("wealth: reviews due on the home page", _reviews_due, p95_ms=50),
     Operation("throughput: API read", _api_read, min_rps=300, throughput=True),
     Operation("throughput: card", _cards, min_rps=150, throughput=True),
 ]

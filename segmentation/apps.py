@@ -13,6 +13,8 @@ class SegmentationConfig(AppConfig):
 
         # Each customer's classes, with why, on the card's profile tab.
         registry.add("card_panels", selectors.card_panels)
+        # Each customer's ABC tier, for the apps below that need it (the wealth review cadence).
+        registry.register("abc_tiers", selectors.abc_tiers)
         # The nightly refresh and the refresh after imports.
         jobs.register()
 

@@ -83,6 +83,7 @@ PRIVATE |= {"policy"}
 PRIVATE |= {"agreement"}
 PRIVATE |= {"complaint", "complaint_approval"}
 PRIVATE |= {"winback_campaign"}
+PRIVATE |= {"asset_review"}
 
 # A path parameter, or a body or query field that names a record → the kind of record (World.values).
 PARAMS = {
@@ -103,6 +104,7 @@ PARAMS.update({"policy_id": "policy", "insured_member": "family"})
 PARAMS.update({"agreement_id": "agreement", "holiday_id": "holiday"})
 PARAMS.update({"complaint_id": "complaint", "approval_id": "complaint_approval"})
 PARAMS.update({"campaign_id": "winback_campaign", "reason": "churn_reason"})
+PARAMS.update({"review_id": "asset_review"})
 # "pk", "other" and "kind" name a different record on each page: the path's word before them says which.
 PARAMS_AFTER = {
     ("customers", "pk"): "customer", ("contacts", "pk"): "contact", ("family", "pk"): "family",
@@ -307,6 +309,9 @@ def build_world(make_user: Callable[..., Any]) -> World:
     winback_campaign = fresh(lambda n: campaign_create(actor=owner, data={"name": f"Win back {n}", "by_task": True}))
     campaign_execute(campaign_id=winback_campaign.pk)
     ChurnRiskSnapshot.objects.create(customer=person, week=business_today(), churn_risk=0.4)
+    from wealth.services_reviews import review_start
+
+    asset_review = fresh(lambda _n: review_start(actor=owner, customer_id=person.pk, notes=f"Talked with {MARK}"))
 
     secrets = {u.pk: token_create(user=u, name="walker")[1] for u in (owner, *outsiders)}
     values = {
@@ -322,6 +327,7 @@ def build_world(make_user: Callable[..., Any]) -> World:
         "holding": [holding.pk], "fx_rate": [fx_rate.pk], "policy": [policy.pk],
         "agreement": [agreement.pk], "holiday": [holiday.pk],
         "complaint": [complaint.pk], "complaint_approval": [complaint_approval.pk],
+        "asset_review": [asset_review.pk],
         "import_kind": [k for k, _label in importable_kinds(owner)], "export_kind": sorted(exports()),
         "winback_campaign": [winback_campaign.pk], "churn_reason": ["price"],
     }

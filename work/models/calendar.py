@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.zones import validate_time_zone
 from core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
@@ -37,7 +38,7 @@ class Recurrence(models.TextChoices):
     NONE = "", _("does not repeat")
     DAILY = "daily", _("every day")
     WEEKLY = "weekly", _("every week")
-    MONTHLY = "monthly", _("every month")
+    MONTHLY = "monthly", pgettext_lazy("repeats", "every month")
 
 
 class AppointmentQuerySet(RestrictedQuerySet, SoftDeleteQuerySet):
