@@ -14,8 +14,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     flags = nav.flags_for(user)
     match = getattr(request, "resolver_match", None)
+    page = {"app_name": getattr(match, "app_name", "") or "", "url_name": getattr(match, "url_name", "") or ""}
     return {
         "nav_can": flags,
-        "nav_items": nav.menu(flags, app_name=getattr(match, "app_name", "") or "",
-                              url_name=getattr(match, "url_name", "") or ""),
+        "nav_items": nav.menu(flags, **page),
+        "nav_sub": nav.submenu(flags, **page),
     }

@@ -14,6 +14,10 @@ Contract for contributors:
   entry is shown to users for whom that flag is true; empty: to every signed-in user). The entry
   is marked as the current page (`aria-current`) on pages whose URL name is in `current_url_names`,
   or whose URL namespace is `current_app` and whose URL name is not in `except_url_names`.
+- `parent`: the key of another entry this one belongs under. It is not in the main menu but in the
+  section's own bar (`submenu`), shown on the pages of that section — the parent entry first, then
+  its children by order; the parent is the main menu's current entry on any page of its children.
+  (The service desk's requests, agreements and knowledge base; churn's win-back.)
 - Registering a name or key again replaces the earlier registration (AppConfig.ready() may run more
   than once in tests). An entry that needs a flag nobody registered fails the system check
   `kehu.E020` at start-up.
@@ -48,6 +52,7 @@ class NavItem:
     current_app: str = ""
     current_url_names: frozenset[str] = frozenset()
     except_url_names: frozenset[str] = frozenset()
+    parent: str = ""
 
     def is_current(self, app_name: str, url_name: str) -> bool:
         if url_name in self.current_url_names:
@@ -79,11 +84,36 @@ def flags_for(user: Any) -> dict[str, bool]:
     return {name: bool(test(user)) for name, test in _flags.items()}
 
 
-def menu(flags: dict[str, bool], *, app_name: str = "", url_name: str = "") -> list[MenuEntry]:
-    """The entries a user with these flag answers sees on the page `app_name:url_name`, in order."""
+def _visible(flags: dict[str, bool]) -> list[NavItem]:
     items = sorted(_items.values(), key=lambda item: (item.order, item.key))
-    return [MenuEntry(item.label, item.url_name, item.is_current(app_name, url_name))
-            for item in items if not item.needs or flags.get(item.needs, False)]
+    return [item for item in items if not item.needs or flags.get(item.needs, False)]
+
+
+def menu(flags: dict[str, bool], *, app_name: str = "", url_name: str = "") -> list[MenuEntry]:
+    """The main menu's entries (those without a parent) a user with these flag answers sees on the
+    page `app_name:url_name`, in order; an entry is current on its own pages and its children's."""
+    items = _visible(flags)
+    current_children = {item.parent for item in items if item.parent and item.is_current(app_name, url_name)}
+    return [MenuEntry(item.label, item.url_name, item.is_current(app_name, url_name) or item.key in current_children)
+            for item in items if not item.parent]
+
+
+def submenu(flags: dict[str, bool], *, app_name: str = "", url_name: str = "") -> list[MenuEntry]:
+    """The bar of the section the page `app_name:url_name` belongs to: its main entry, then the entries
+    registered under it (`parent`) — empty on pages of a section without children."""
+    items = _visible(flags)
+    children = [item for item in items if item.parent]
+    section = next((item.parent for item in children if item.is_current(app_name, url_name)), "")
+    if not section:
+        section = next((item.key for item in items if not item.parent and item.is_current(app_name, url_name)
+                        and any(child.parent == item.key for child in children)), "")
+    if not section or section not in _items:
+        return []
+    head = _items[section]
+    own = [child for child in children if child.parent == section]
+    child_current = any(child.is_current(app_name, url_name) for child in own)
+    return ([MenuEntry(head.label, head.url_name, head.is_current(app_name, url_name) and not child_current)]
+            + [MenuEntry(child.label, child.url_name, child.is_current(app_name, url_name)) for child in own])
 
 
 @checks.register()

@@ -45,4 +45,19 @@ def test_an_entry_needing_an_unregistered_flag_fails_the_system_check(empty_regi
 def test_the_installed_apps_fill_the_menu_and_every_flag_exists():
     assert navigation.check_items_need_registered_flags() == []
     keys = [e.url_name for e in navigation.menu(dict.fromkeys(navigation._flags, True))]
-    assert keys[0] == "home" and len(keys) == 17  # 15 + agreements (service) + win-back (retention)
+    assert keys[0] == "home" and len(keys) == 18  # the service desk's and churn's parts are in their own bars
+
+
+def test_a_section_has_its_own_bar_and_its_entry_stays_current_there():
+    """The service desk's requests, agreements and knowledge base live under its entry (`parent`): not
+    in the main menu, but in the section's bar on its pages, with the desk's entry current."""
+    flags = dict.fromkeys(navigation._flags, True)
+    assert "service:request_board" not in [e.url_name for e in navigation.menu(flags)]
+    main = navigation.menu(flags, app_name="service", url_name="request_board")
+    assert [e.url_name for e in main if e.current] == ["service:desk"]
+    bar = navigation.submenu(flags, app_name="service", url_name="request_board")
+    assert bar[0].url_name == "service:desk" and not bar[0].current
+    assert [e.url_name for e in bar if e.current] == ["service:request_board"]
+    assert [e.url_name for e in navigation.submenu(flags, app_name="service", url_name="desk") if e.current] == [
+        "service:desk"]
+    assert navigation.submenu(flags, app_name="customers", url_name="customer_list") == []

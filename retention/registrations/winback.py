@@ -64,4 +64,4 @@ def register() -> None:
     registry.add("timeline_actions", mark_lost_action)
     registry.add("home_panels", reason_unknown_panel)
     add_item(NavItem("winback", gettext_lazy("Win-back"), "retention:winback", order=62,
-                     current_url_names=PAGES))
+                     current_url_names=PAGES, parent="churn"))

@@ -12,5 +12,5 @@ def register() -> None:
 
     add_item(NavItem("knowledge", _("Knowledge base"), "service:article_list", order=63,
                      current_url_names=frozenset({"article_list", "article_detail", "article_add", "article_edit",
-                                                  "article_history", "article_publish"})))
+                                                  "article_history", "article_publish"}), parent="service_desk"))
     registry.add("demo_generators", demo_knowledge.generate)

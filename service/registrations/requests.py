@@ -29,7 +29,7 @@ def register() -> None:
                      current_url_names=frozenset({"request_board", "request_board_column", "request_list",
                                                   "request_add", "request_detail", "request_edit",
                                                   "request_reports", "request_assign", "request_status",
-                                                  "request_customer_pick", "request_export"})))
+                                                  "request_customer_pick", "request_export"}), parent="service_desk"))
     # The assignment reads like a task's (the work app's templates: item.title, item.due, actor.name).
     register_event("service.request_assigned", _("Service requests assigned to me"), default_channels=(INAPP, EMAIL),
                    subject_template="work/notifications/events/assignment_subject.txt",

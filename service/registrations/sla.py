@@ -31,4 +31,4 @@ def register() -> None:
                                               hour=7, minute=10))
     navigation.add_flag("sla_admin", lambda user: user.can(Cap.MANAGE_USERS))
     navigation.add_item(navigation.NavItem("agreements", _("Agreements"), "service:agreement_list", order=58,
-                                           current_url_names=AGREEMENT_PAGES))
+                                           current_url_names=AGREEMENT_PAGES, parent="service_desk"))
