@@ -37,7 +37,7 @@ class PeriodOut(Schema):
     clv_lost: float = Field(description="Their predicted lifetime value when the loss was recorded.")
 
 
-class RatesOut(Schema):
+class ChurnRatesOut(Schema):
     as_of: date | None
     periods: list[PeriodOut]
 
@@ -103,7 +103,7 @@ def _as_of() -> date | None:
     return refresh.as_of if refresh else None
 
 
-@router.get("/churn/rates", response={200: RatesOut, **ERROR_RESPONSES}, tags=["retention"],
+@router.get("/churn/rates", response={200: ChurnRatesOut, **ERROR_RESPONSES}, tags=["retention"],
             summary="Churn rate by month or quarter")
 def churn_rates(request: HttpRequest, query: Query[RatesQuery]) -> dict[str, Any]:
     """Customers lost in each period ÷ customers active at its start (docs/churn.md), oldest first; the current,

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import User
-from core.api import ERROR_RESPONSES, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
+from core.api import ERROR_RESPONSES, DecimalIn, DecimalText, InSchema, cursor_page_schema, cursor_sign, cursor_unsign
 from customers.models import Customer
 from interactions.choices import InteractionChannel
 from retention import selectors_winback as selectors
@@ -31,7 +31,7 @@ ReasonOrUnknown = Literal[tuple(selectors.REASON_KEYS)]  # type: ignore[valid-ty
 ChannelChoice = Literal[tuple(InteractionChannel.values)]  # type: ignore[valid-type]
 BasisChoice = Literal[tuple(ValueBasis.values)]  # type: ignore[valid-type]
 Days = Annotated[int, Field(ge=0, le=36500)]
-Amount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Amount = Annotated[Decimal, DecimalIn(max_digits=16, decimal_places=2, ge=0)]
 Cursor = Annotated[str, Field(max_length=1000)]
 
 
@@ -39,7 +39,7 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
-class ContactIn(InSchema):
+class LossContactIn(InSchema):
     channel: ChannelChoice  # type: ignore[valid-type]
     subject: Annotated[str, Field(min_length=1, max_length=200)]
     content: Annotated[str, Field(max_length=20_000)] = ""
@@ -53,7 +53,7 @@ class MarkLostIn(InSchema):
                                                      "customer waiting in the reason-unknown queue.")
     interaction: int | None = Field(None, description="The interaction that told the reason (required, or "
                                                       "`contact`, for a customer in the reason-unknown queue).")
-    contact: ContactIn | None = None
+    contact: LossContactIn | None = None
 
 
 class LossOut(Schema):
@@ -138,8 +138,8 @@ class CampaignOut(Schema):
     name: str
     reasons: list[str]
     value_basis: str
-    value_min: Decimal | None
-    value_max: Decimal | None
+    value_min: DecimalText | None
+    value_max: DecimalText | None
     lost_min_days: int | None
     lost_max_days: int | None
     by_task: bool
@@ -242,7 +242,7 @@ class ReasonRateOut(RateOut):
     reason: str
 
 
-class RatesOut(Schema):
+class WinbackRatesOut(Schema):
     start: date
     end: date
     winback: RateOut
@@ -258,7 +258,7 @@ def _rate(rate: selectors.Rate) -> dict[str, Any]:
             "rate": None if value is None else float(value)}
 
 
-@router.get("/retention/winback/rates", response={200: RatesOut, **ERROR_RESPONSES}, tags=["win-back"],
+@router.get("/retention/winback/rates", response={200: WinbackRatesOut, **ERROR_RESPONSES}, tags=["win-back"],
             summary="Win-back success rate beside the new-prospect conversion rate, overall and by reason class")
 def rates(request: HttpRequest, days: Annotated[int, Field(ge=1, le=3650)] = 365) -> dict[str, Any]:
     end = business_today()

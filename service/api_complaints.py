@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from accounts.models import User
-from core.api import ERROR_RESPONSES, InSchema, cursor_page_schema
+from core.api import ERROR_RESPONSES, DecimalIn, InSchema, cursor_page_schema
 from customers.records.api import RecordApi
 from service import selectors_complaints as selectors
 from service import services_complaints as services
@@ -176,7 +176,7 @@ def complaint_advance(request: HttpRequest, complaint_id: int, payload: AdvanceI
 
 
 class CompensationIn(InSchema):
-    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    amount: Annotated[Decimal, DecimalIn(max_digits=14, decimal_places=2, gt=0)]
     reason: Annotated[str, Field(max_length=500)] = ""
 
 

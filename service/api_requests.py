@@ -131,12 +131,12 @@ RecordApi(
 ).register(router)
 
 
-class AssignIn(InSchema):
+class RequestAssignIn(InSchema):
     assignee: int | None = Field(description="User id; null: back to unassigned.")
     reason: Note = Field("", description="Why; required when the request already has an assignee.")
 
 
-class StatusIn(InSchema):
+class RequestStatusIn(InSchema):
     status: MoveChoice  # type: ignore[valid-type]
     note: Note = Field("", description="What was done; required to reopen.")
     solved_by_article: int | None = Field(None, description="On resolve or close: the published article that "
@@ -146,7 +146,7 @@ class StatusIn(InSchema):
 
 @router.post("/service-requests/{int:request_id}/assign", response={200: RequestOut, **ERROR_RESPONSES},
              tags=["service requests"], summary="Assign or reassign a service request")
-def service_request_assign(request: HttpRequest, request_id: int, payload: AssignIn) -> ServiceRequest:
+def service_request_assign(request: HttpRequest, request_id: int, payload: RequestAssignIn) -> ServiceRequest:
     user = _user(request)
     _read(user, request_id)  # 404 outside the caller's scope
     services.request_assign(actor=user, request_id=request_id, assignee_id=payload.assignee, reason=payload.reason)
@@ -155,7 +155,7 @@ def service_request_assign(request: HttpRequest, request_id: int, payload: Assig
 
 @router.post("/service-requests/{int:request_id}/status", response={200: RequestOut, **ERROR_RESPONSES},
              tags=["service requests"], summary="Move a service request (or reopen it)")
-def service_request_status(request: HttpRequest, request_id: int, payload: StatusIn) -> ServiceRequest:
+def service_request_status(request: HttpRequest, request_id: int, payload: RequestStatusIn) -> ServiceRequest:
     user = _user(request)
     _read(user, request_id)
     services.request_set_status(actor=user, request_id=request_id, status=payload.status, note=payload.note,

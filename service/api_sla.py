@@ -151,7 +151,7 @@ class HolidayOut(Schema):
     is_working_day: bool = Field(description="True: a make-up working day (调休); false: a holiday.")
 
 
-class PolicyOut(Schema):
+class SlaPolicyOut(Schema):
     subject: str
     level: str
     acknowledge_minutes: int
@@ -179,7 +179,7 @@ def sla_holidays(request: HttpRequest, filters: Query[HolidayFilters]) -> Any:
     return selectors.holiday_list(filters.year)
 
 
-@router.get("/sla/policies", response={200: list[PolicyOut], **ERROR_RESPONSES}, tags=["SLA"],
+@router.get("/sla/policies", response={200: list[SlaPolicyOut], **ERROR_RESPONSES}, tags=["SLA"],
             summary="List the default SLA policies")
 def sla_policies(request: HttpRequest) -> Any:
     _admin(request)

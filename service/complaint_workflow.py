@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 
 class ComplaintState(models.TextChoices):
-    RECEIVED = "received", gettext_lazy("Received")
-    ACKNOWLEDGED = "acknowledged", gettext_lazy("Acknowledged")
-    INVESTIGATING = "investigating", gettext_lazy("Investigating")
-    RESOLVED = "resolved", gettext_lazy("Resolved")
-    INFORMED = "informed", gettext_lazy("Customer informed")
-    FOLLOWED_UP = "followed_up", gettext_lazy("Follow-up done")
-    CLOSED = "closed", gettext_lazy("Closed")
+    RECEIVED = "received", pgettext_lazy("complaint state", "Received")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("complaint state", "Acknowledged")
+    INVESTIGATING = "investigating", pgettext_lazy("complaint state", "Investigating")
+    RESOLVED = "resolved", pgettext_lazy("complaint state", "Resolved")
+    INFORMED = "informed", pgettext_lazy("complaint state", "Customer informed")
+    FOLLOWED_UP = "followed_up", pgettext_lazy("complaint state", "Follow-up done")
+    CLOSED = "closed", pgettext_lazy("complaint state", "Closed")
 
 
 S = ComplaintState

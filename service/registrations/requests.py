@@ -10,7 +10,7 @@ _EVENTS = "service/requests/events/"
 # The SLA checks run every hour (core.periodic enqueues a job once a day at its time, so one job per
 # hour); each request's warning and breach are also handed to the worker for their own time when it is
 # saved (service.services_requests._schedule_sla). sla_check sends each notification once.
-SLA_CHECK_HOURS = range(24)
+SLA_CHECK_HOURS = range(8, 21)  # a catch-up sweep each working hour; each request is also checked at its own times
 
 
 def register() -> None:

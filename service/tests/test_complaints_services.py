@@ -93,7 +93,11 @@ def test_forbidden_jump_refused_and_nothing_changes(sales_a, customer_a):
 
 
 def test_reopen_restarts_the_resolve_clock(sales_a, customer_a):
-    c = _walk(sales_a, _complaint(sales_a, customer_a), S.ACKNOWLEDGED, S.INVESTIGATING, S.RESOLVED,
+    # Received two weeks ago: its first deadline is long past; reopened now, it is due again from now
+    # (in business time, so a complaint received and reopened in the same night would be due alike).
+    received = timezone.now() - timedelta(days=14)
+    c = _walk(sales_a, _complaint(sales_a, customer_a, received_at=received), S.ACKNOWLEDGED, S.INVESTIGATING,
+              S.RESOLVED,
               **{S.RESOLVED: {"recovery_action": "apology"}})
     old_resolve_by = c.resolve_by
     c = svc.complaint_advance(actor=sales_a, complaint_id=c.pk, to_state=S.INVESTIGATING, note="客户仍不满意")

@@ -32,10 +32,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _refused(call, language="en"):
-    # The messages are in the active language: say which, whatever an earlier test left active.
-    with translation.override(language), pytest.raises(ValidationError) as raised:
-        call()
-    return raised.value.message_dict
+    # The messages are lazy: read them in the language asked for.
+    with translation.override(language):
+        with pytest.raises(ValidationError) as raised:
+            call()
+        return {field: [str(m) for m in messages] for field, messages in raised.value.message_dict.items()}
 
 
 @pytest.mark.parametrize(("language", "institution", "maturity"), [
