@@ -32,7 +32,9 @@ def test_demo_agreements():
     assert agreements and {a.customer.kind for a in agreements} == {"organisation"}
     today = timezone.localdate()
     statuses = {a.status_on(today, 30) for a in agreements}
-    assert {"active", "expired"} <= statuses
+    # Which shapes a few dozen draws give depends on the customers' ids (the stream is seeded with them):
+    # agreements in force are most of them; the others are expiring or expired ones, never "not yet".
+    assert "active" in statuses and statuses <= {"active", "expiring", "expired"}
     for agreement in agreements:
         assert agreement.starts_on <= today and agreement.starts_on <= agreement.ends_on
         assert clean_sla_terms(agreement.sla) == agreement.sla
