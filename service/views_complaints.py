@@ -26,6 +26,7 @@ from customers.records.views import RecordPages
 from customers.selectors import customer_search
 from service import complaint_workflow as workflow
 from service import selectors_complaints as selectors
+from service import selectors_knowledge
 from service import services_complaints as services
 from service.analysis_complaints import complaints_analysis
 from service.forms_complaints import (
@@ -129,7 +130,11 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) ->
         "advance_form": extra.pop("advance_form", None) or AdvanceForm(),
         "compensation_form": extra.pop("compensation_form", None) or CompensationForm(),
         "limit": services.compensation_limit(user), "now": timezone.now(),
-        "may_decide": user.effective_role in (Role.ADMIN, Role.MANAGER), **extra,
+        "may_decide": user.effective_role in (Role.ADMIN, Role.MANAGER),
+        # Knowledge-base articles that match what happened (the knowledge part's selector).
+        "suggestions": selectors_knowledge.suggest_articles(f"{complaint.description} {complaint.wanted}", "",
+                                                            category=complaint.category),
+        **extra,
     }
 
 

@@ -190,3 +190,15 @@ def test_query_counts(sales_a, customer_a):
     _token, secret = token_create(user=sales_a, name="t")
     assert_query_baseline("service complaint api list", lambda: client.get(
         "/api/v1/complaints?state=received&severity=medium", HTTP_AUTHORIZATION=f"Bearer {secret}"))
+
+
+def test_detail_suggests_knowledge_base_articles_that_match_what_happened(sales_a, customer_a):
+    from service.services_knowledge import article_create
+
+    article = article_create(actor=sales_a, publish=True, data={
+        "problem": "洗衣机显示 E4 错误", "solution": "清洗排水过滤器。", "language": "zh-hans"})
+    article_create(actor=sales_a, publish=True, data={
+        "problem": "Invoice address wrong", "solution": "Reissue the invoice.", "language": "en"})
+    c = _complaint(sales_a, customer_a, description="客户的洗衣机显示 E4 错误，第二次了")
+    page = logged_in(sales_a).get(reverse("service:complaint_detail", args=[c.pk])).content.decode()
+    assert f"№{article.pk} 洗衣机显示 E4 错误" in page and "Invoice address wrong" not in page
