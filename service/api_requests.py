@@ -105,8 +105,8 @@ class RequestFilters(Schema):
                                                           "waiting).")
     priority: PriorityChoice | None = None  # type: ignore[valid-type]
     category: CategoryChoice | None = None  # type: ignore[valid-type]
-    assignee: Annotated[str, Field(max_length=20)] | None = Field(None, description="A user id, me, or none "
-                                                                                    "(unassigned).")
+    assignee: Annotated[str, Field(max_length=20, pattern=r"^([0-9]{1,18}|me|none)$")] | None = Field(
+        None, description="A user id, me, or none (unassigned).")
     customer: int | None = None
     order: int | None = None
     overdue: bool | None = None

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import PlainSerializer, WithJsonSchema
 
 from accounts.models import User
 from accounts.roles import Cap
@@ -135,12 +136,19 @@ def _admin(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only administrators may read the working calendar and the SLA policies."))
 
 
+# A wall-clock time of the working calendar ("09:00"), in the business zone: not an RFC 3339 "time",
+# which needs an offset.
+ClockTime = Annotated[time, PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+                      WithJsonSchema({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "examples": ["09:00"]},
+                                     mode="serialization")]
+
+
 class CalendarOut(Schema):
     weekdays: list[int] = Field(description="ISO weekdays (1 Monday … 7 Sunday) that are working days.")
-    day_start: time
-    day_end: time
-    lunch_start: time | None
-    lunch_end: time | None
+    day_start: ClockTime
+    day_end: ClockTime
+    lunch_start: ClockTime | None
+    lunch_end: ClockTime | None
     renewal_notice_days: int
 
 

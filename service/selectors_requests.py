@@ -233,7 +233,8 @@ def request_filtered(user: User, filters: Mapping[str, Any]) -> QuerySet[Service
     elif assignee == "me":
         qs = qs.filter(assignee_id=user.pk)
     elif assignee not in (None, ""):
-        qs = qs.filter(assignee_id=assignee)
+        # A page's filter form may send anything: what is not a user id matches nobody.
+        qs = qs.filter(assignee_id=int(assignee)) if str(assignee).isdigit() else qs.none()
     if filters.get("overdue"):
         qs = qs.filter(status__in=OPEN_STATUSES, resolve_by__lt=timezone.now())
     text = (filters.get("q") or "").strip()

@@ -11,7 +11,7 @@ import pytest
 from commerce.services import order_create, product_create
 from core.browser import browser_login
 from core.testing import PASSWORD
-from retention.models import LossRecord, WinbackAttempt, WinbackCampaign
+from retention.models import LossRecord, WinbackAttempt, WinbackCampaign, WinbackScript
 from retention.services_winback import campaign_execute, winback_attribute
 from retention.tests.winback_data import days_ago, paid_orders, refresh
 
@@ -28,7 +28,19 @@ def _shot(page, path):
     assert len(data) > 30_000, len(data)
 
 
+def _scripts_seeded() -> None:
+    """A live-server test starts from a database an earlier one flushed, without the rows the
+    migrations seed: put the win-back scripts back as migration 0002 writes them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if not WinbackScript.objects.exists():
+        import_module("retention.migrations.0002_winback").seed_scripts(apps, None)
+
+
 def test_mark_lost_win_back_and_count_as_won_back(page, live_server, make_customer, sales_a, manager_a, tmp_path):
+    _scripts_seeded()
     customer = make_customer(sales_a, name="欧阳雨桐", email="ouyang@example.cn")
     paid_orders(customer, 200, 100)
     refresh()  # the nightly refresh: a repeat buyer
