@@ -29,3 +29,18 @@ def test_charts_format_their_axes_and_labels_like_the_pages():
         text = (static / script).read_text()
         assert "kehuNumber" in text, script
         assert "yAxis: { type: \"value\", minInterval: 1 }" not in text, script
+
+
+def test_no_template_prints_an_id_with_thousands_separators():
+    """An id printed as `{{ x.pk }}` reads "1,330" (docs/decisions/0005-number-format.md): in a form's
+    value or a URL it breaks the page once there are a thousand customers. Ids in templates go through
+    `{% url %}` or `|unlocalize`."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bare = re.compile(r"\{\{ ?[a-zA-Z_][a-zA-Z0-9_.]*(\.pk|\.id|_id) ?\}\}")
+    found = [f"{path.relative_to(root)}: {m.group(0)}" for path in root.rglob("*.html")
+             if ".venv" not in path.parts and "node_modules" not in path.parts
+             for m in bare.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
