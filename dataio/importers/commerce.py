@@ -131,8 +131,37 @@ class ProductImporter(ModelImporter):
                 "but every sale of these products loses money.", len(rows)) % {"count": len(rows), "rows": shown})
 
 
-class CostImporter(ModelImporter):
+class CustomerRecordRows:
+    """What the importers of a customer's records (costs, interactions, holdings, policies …) do with a
+    row alike: an existing record is updated when the user may change it (`changeable`), a deleted one
+    is skipped with `deleted_skipped`, any other is an error; a new record gets the row's customer and
+    the importing user as its creator. Put it before the importer's base class."""
+
+    deleted_skipped: Any = gettext_lazy("Rows of deleted records are skipped.")
+
+    def check_existing(self, row: Row, obj: models.Model) -> bool:
+        if obj.pk in self.changeable:  # type: ignore[attr-defined]
+            return True
+        if obj.deleted_at is not None:  # type: ignore[attr-defined]
+            self.report.skip += 1  # type: ignore[attr-defined]
+            self.report.note(self.deleted_skipped)  # type: ignore[attr-defined]
+        else:
+            self.error(row, self.key, _("This record exists but you may not change it."))  # type: ignore[attr-defined]
+        return False
+
+    def customer_of_row(self, row: Row, data: dict[str, Any], obj: models.Model | None) -> int | None:
+        """The row's customer (`resolve_customer`); set with the creator on a new record. None after errors."""
+        customer_id = resolve_customer(self, row, obj)  # type: ignore[arg-type]
+        if customer_id is not None and obj is None:
+            data["customer_id"] = customer_id
+            data["created_by_id"] = self.user.pk  # type: ignore[attr-defined]
+        return customer_id
+
+
+class CostImporter(CustomerRecordRows, ModelImporter):
     """Costs to serve, by the cost's external ID; the customer by its external ID (or exact name)."""
+
+    deleted_skipped = gettext_lazy("Rows of deleted costs are skipped.")
 
     kind = "costs"
     label = gettext_lazy("Costs to serve")
@@ -182,23 +211,10 @@ class CostImporter(ModelImporter):
             ).values_list("pk", "external_id", "customer_id"):
                 self.orders[ext] = (pk, customer_id)
 
-    def check_existing(self, row: Row, obj: models.Model) -> bool:
-        if obj.pk in self.changeable:
-            return True
-        if obj.deleted_at is not None:
-            self.report.skip += 1
-            self.report.note(_("Rows of deleted costs are skipped."))
-        else:
-            self.error(row, self.key, _("This record exists but you may not change it."))
-        return False
-
     def clean_special(self, row: Row, data: dict[str, Any], obj: models.Model | None) -> dict[str, Any] | None:
-        customer_id = resolve_customer(self, row, obj)
+        customer_id = self.customer_of_row(row, data, obj)
         if customer_id is None:
             return None
-        if obj is None:
-            data["customer_id"] = customer_id
-            data["created_by_id"] = self.user.pk
         ref = v.text(self.cell(row, "order"))
         if ref:
             found = self.orders.get(ref)

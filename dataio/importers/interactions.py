@@ -14,7 +14,7 @@ from accounts.roles import Cap
 from customers.models import Contact
 from dataio import values as v
 from dataio.importers.base import ImportField, ModelImporter, form_fields
-from dataio.importers.commerce import resolve_customer
+from dataio.importers.commerce import CustomerRecordRows, resolve_customer
 from dataio.importers.refs import CustomerRefs, UserRefs
 from dataio.mapping import synonyms
 from dataio.readers import Row
@@ -25,10 +25,12 @@ from interactions.services import INTERACTION_FIELDS
 FORM_FIELDS = ["channel", "direction", "occurred_at", "subject", "content", "outcome"]
 
 
-class InteractionImporter(ModelImporter):
+class InteractionImporter(CustomerRecordRows, ModelImporter):
     """Interactions by their external ID; the customer by its external ID (or exact name); the staff
     member by username or name (empty: the importing user); the contact person by name or external ID
     among the customer's contacts."""
+
+    deleted_skipped = gettext_lazy("Rows of deleted interactions are skipped.")
 
     kind = "interactions"
     label = gettext_lazy("Interactions")
@@ -89,16 +91,6 @@ class InteractionImporter(ModelImporter):
                 by[v.normal_key(name)] = None if v.normal_key(name) in by else pk  # two of that name: ambiguous
                 if ext:
                     by[v.normal_key(ext)] = pk
-
-    def check_existing(self, row: Row, obj: models.Model) -> bool:
-        if obj.pk in self.changeable:
-            return True
-        if obj.deleted_at is not None:
-            self.report.skip += 1
-            self.report.note(_("Rows of deleted interactions are skipped."))
-        else:
-            self.error(row, self.key, _("This record exists but you may not change it."))
-        return False
 
     def clean_special(self, row: Row, data: dict[str, Any], obj: models.Model | None) -> dict[str, Any] | None:
         customer_id = resolve_customer(self, row, obj)

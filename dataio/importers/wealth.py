@@ -8,14 +8,13 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.db import models
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Cap
 from core import masking
 from dataio.importers.base import ImportField, ModelImporter, form_fields
-from dataio.importers.commerce import resolve_customer
+from dataio.importers.commerce import CustomerRecordRows
 from dataio.importers.refs import CustomerRefs
 from dataio.mapping import synonyms
 from dataio.readers import Row
@@ -26,8 +25,10 @@ from wealth.services_holdings import HOLDING_FIELDS
 REQUIRED = ["asset_class", "product_name", "amount"]
 
 
-class HoldingImporter(ModelImporter):
+class HoldingImporter(CustomerRecordRows, ModelImporter):
     """Holdings, by the holding's external ID; the customer by its external ID (or exact name)."""
+
+    deleted_skipped = gettext_lazy("Rows of deleted holdings are skipped.")
 
     kind = "holdings"
     label = gettext_lazy("Holdings")
@@ -73,21 +74,8 @@ class HoldingImporter(ModelImporter):
 
         self.customers.resolve({v.text(self.cell(r, "customer")) for r in rows})
 
-    def check_existing(self, row: Row, obj: models.Model) -> bool:
-        if obj.pk in self.changeable:
-            return True
-        if obj.deleted_at is not None:  # type: ignore[attr-defined]
-            self.report.skip += 1
-            self.report.note(_("Rows of deleted holdings are skipped."))
-        else:
-            self.error(row, self.key, _("This record exists but you may not change it."))
-        return False
-
     def clean_special(self, row: Row, data: dict[str, Any], obj: models.Model | None) -> dict[str, Any] | None:
-        customer_id = resolve_customer(self, row, obj)
+        customer_id = self.customer_of_row(row, data, obj)
         if customer_id is None:
             return None
-        if obj is None:
-            data["customer_id"] = customer_id
-            data["created_by_id"] = self.user.pk
         return {}

@@ -17,7 +17,7 @@ from core import masking
 from customers.models import FamilyMember
 from dataio import values as v
 from dataio.importers.base import ImportField, ModelImporter, form_fields
-from dataio.importers.commerce import resolve_customer
+from dataio.importers.commerce import CustomerRecordRows
 from dataio.importers.refs import CustomerRefs
 from dataio.mapping import synonyms
 from dataio.readers import Row
@@ -43,8 +43,10 @@ _SYNONYMS = {
 }
 
 
-class PolicyImporter(ModelImporter):
+class PolicyImporter(CustomerRecordRows, ModelImporter):
     """Policies by their external ID; customer by external ID; insured person by family member name."""
+
+    deleted_skipped = gettext_lazy("Rows of deleted policies are skipped.")
 
     kind = "policies"
     label = gettext_lazy("Insurance policies")
@@ -103,23 +105,10 @@ class PolicyImporter(ModelImporter):
             if pk not in self.members[(customer_id, name)]:
                 self.members[(customer_id, name)].append(pk)
 
-    def check_existing(self, row: Row, obj: models.Model) -> bool:
-        if obj.pk in self.changeable:
-            return True
-        if obj.deleted_at is not None:
-            self.report.skip += 1
-            self.report.note(_("Rows of deleted policies are skipped."))
-        else:
-            self.error(row, self.key, _("This record exists but you may not change it."))
-        return False
-
     def clean_special(self, row: Row, data: dict[str, Any], obj: models.Model | None) -> dict[str, Any] | None:
-        customer_id = resolve_customer(self, row, obj)
+        customer_id = self.customer_of_row(row, data, obj)
         if customer_id is None:
             return None
-        if obj is None:
-            data["customer_id"] = customer_id
-            data["created_by_id"] = self.user.pk
         name = v.text(self.cell(row, "insured")) if "insured" in self.mapping else ""
         if not name:
             data["insured_member_id"] = None
