@@ -65,8 +65,11 @@ def generate(*, first_customer_id: int, last_customer_id: int, seed: int, progre
                                         deleted_at__isnull=True).values_list("pk", "customer_id", "relation", "age")
             .iterator(chunk_size=10_000)):
         members.setdefault(customer_id, []).append((pk, relation, age))
-    ids = sorted(Customer.objects.filter(pk__in=list(members), kind=CustomerKind.PERSON, deleted_at__isnull=True)
-                 .values_list("pk", flat=True))
+    # The range's person customers that have a family (a range query: an IN list of every customer with a
+    # family is more variables than SQLite takes at a million customers).
+    ids = [pk for pk in Customer.objects.filter(pk__gte=first_customer_id, pk__lte=last_customer_id,
+                                                kind=CustomerKind.PERSON, deleted_at__isnull=True)
+           .order_by("pk").values_list("pk", flat=True).iterator(chunk_size=10_000) if pk in members]
     progress("policies", 0, len(ids))
     rows: list[InsurancePolicy] = []
     for customer_id in ids:
